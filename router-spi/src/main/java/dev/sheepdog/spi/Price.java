@@ -1,0 +1,63 @@
+package dev.sheepdog.spi;
+
+import java.math.BigDecimal;
+
+/**
+ * What a model charges, in US dollars per million input and output tokens.
+ *
+ * <p>Held as nano-dollars per token, which is exact for any price with at most three decimals per
+ * million tokens: {@code Price.perMillion("0.42", "1.68")} is 420 and 1,680 nano-dollars a token.
+ */
+public record Price(long inputNanosPerToken, long outputNanosPerToken) {
+  public static final Price FREE = new Price(0, 0);
+
+  private static final BigDecimal NANOS_PER_TOKEN_PER_USD_PER_MILLION = BigDecimal.valueOf(1000);
+
+  public Price {
+    Checks.notNegative(inputNanosPerToken, "input price");
+    Checks.notNegative(outputNanosPerToken, "output price");
+  }
+
+  /** A price from dollars per million tokens, such as {@code perMillion("8.00", "32.00")}. */
+  public static Price perMillion(String inputUsd, String outputUsd) {
+    return perMillion(new BigDecimal(inputUsd), new BigDecimal(outputUsd));
+  }
+
+  public static Price perMillion(BigDecimal inputUsd, BigDecimal outputUsd) {
+    return new Price(toNanosPerToken(inputUsd, "input price"), toNanosPerToken(outputUsd, "output price"));
+  }
+
+  private static long toNanosPerToken(BigDecimal usdPerMillion, String field) {
+    try {
+      return usdPerMillion.multiply(NANOS_PER_TOKEN_PER_USD_PER_MILLION).longValueExact();
+    } catch (ArithmeticException e) {
+      throw new IllegalArgumentException(
+          field + " " + usdPerMillion.toPlainString() + " USD per 1M tokens has more than three decimals", e);
+    }
+  }
+
+  /** The exact cost of the given usage. */
+  public Money cost(Usage usage) {
+    return cost(usage.promptTokens(), usage.completionTokens());
+  }
+
+  public Money cost(long promptTokens, long completionTokens) {
+    return Money.ofNanos(
+        Math.addExact(
+            Math.multiplyExact(promptTokens, inputNanosPerToken),
+            Math.multiplyExact(completionTokens, outputNanosPerToken)));
+  }
+
+  public BigDecimal inputUsdPerMillion() {
+    return BigDecimal.valueOf(inputNanosPerToken, 3).stripTrailingZeros();
+  }
+
+  public BigDecimal outputUsdPerMillion() {
+    return BigDecimal.valueOf(outputNanosPerToken, 3).stripTrailingZeros();
+  }
+
+  @Override
+  public String toString() {
+    return "$" + inputUsdPerMillion().toPlainString() + " / $" + outputUsdPerMillion().toPlainString() + " per 1M tokens";
+  }
+}
