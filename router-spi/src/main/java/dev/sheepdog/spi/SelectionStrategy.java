@@ -19,4 +19,13 @@ public interface SelectionStrategy {
    * @return the models to try, best first; may be empty
    */
   List<Candidate> plan(PlanRequest request, List<Candidate> candidates);
+
+  /**
+   * This strategy, then {@code next} over what this one returned: a filter followed by an order.
+   * {@code latencyTier.andThen(cost)} is "cheapest within the latency tier".
+   */
+  default SelectionStrategy andThen(SelectionStrategy next) {
+    java.util.Objects.requireNonNull(next, "next strategy");
+    return (request, candidates) -> next.plan(request, plan(request, candidates));
+  }
 }
