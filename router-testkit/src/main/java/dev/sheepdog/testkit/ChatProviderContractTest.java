@@ -1,0 +1,309 @@
+package dev.sheepdog.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import dev.sheepdog.spi.CallOptions;
+import dev.sheepdog.spi.ChatChunk;
+import dev.sheepdog.spi.ChatProvider;
+import dev.sheepdog.spi.ChatRequest;
+import dev.sheepdog.spi.ChatResponse;
+import dev.sheepdog.spi.FailureKind;
+import dev.sheepdog.spi.ModelSpec;
+import dev.sheepdog.spi.ProviderException;
+import dev.sheepdog.spi.StreamHandle;
+import dev.sheepdog.spi.StreamListener;
+import dev.sheepdog.spi.Usage;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The contract every {@link ChatProvider} must keep, as a test to extend: ours and third-party
+ * adapters alike.
+ *
+ * <p>Subclasses arrange what the upstream does next (the {@code given…} methods), and hand over a
+ * fresh provider and a model. The checks run in real time with short timeouts, so that adapters
+ * over real sockets can be tested; none of them sleeps.
+ *
+ * <pre>{@code
+ * class MyProviderContractTest extends ChatProviderContractTest {
+ *   protected ChatProvider provider() { ... }
+ *   protected ModelSpec model() { ... }
+ *   protected void givenAnswer(String content, Usage usage) { ... }
+ *   // …
+ * }
+ * }</pre>
+ */
+public abstract class ChatProviderContractTest {
+  /** How long to wait for anything the provider should do promptly. */
+  protected static final Duration PATIENCE = Duration.ofSeconds(10);
+
+  /** The provider under test; called once per test after the {@code given…} arrangement. */
+  protected abstract ChatProvider provider();
+
+  /** A model the provider serves. */
+  protected abstract ModelSpec model();
+
+  /** The next call answers {@code content} with {@code usage}. */
+  protected abstract void givenAnswer(String content, Usage usage);
+
+  /** The next call fails the way an upstream fails for {@code kind} (a 503, a 401, …). */
+  protected abstract void givenFailure(FailureKind kind);
+
+  /** The next call gets no answer at all until it is cancelled or times out. */
+  protected abstract void givenNoAnswer();
+
+  /** The next stream delivers {@code chunks} in order, then ends normally with {@code usage}. */
+  protected abstract void givenStream(List<String> chunks, Usage usage);
+
+  /** The next stream delivers {@code chunks}, then breaks without its end marker. */
+  protected abstract void givenStreamBrokenAfter(List<String> chunks);
+
+  /** Asserts the upstream saw the last call cancelled (a closed socket, a recorded cancel). */
+  protected abstract void assertUpstreamCancelled() throws Exception;
+
+  /** The failure kinds this provider can produce from upstream behaviour. */
+  protected Set<FailureKind> classifiedKinds() {
+    return EnumSet.of(FailureKind.UNAVAILABLE, FailureKind.RATE_LIMITED, FailureKind.UNAUTHORIZED,
+        FailureKind.BAD_REQUEST);
+  }
+
+  /** The provider's secret, which must appear in no exception; {@code null} if it has none. */
+  protected String apiKey() {
+    return null;
+  }
+
+  /** The timeout used by the timeout check. */
+  protected Duration shortTimeout() {
+    return Duration.ofMillis(300);
+  }
+
+  protected ChatRequest request() {
+    return ChatRequest.ofUser("Say hello.");
+  }
+
+  protected CallOptions options(Duration timeout) {
+    return CallOptions.of(timeout, "contract-test");
+  }
+
+  @Test
+  void answers_with_content_and_usage() throws Exception {
+    // given
+    givenAnswer("Hello there.", new Usage(12, 3));
+    // when
+    ChatResponse response = await(provider().complete(model(), request(), options(PATIENCE)));
+    // then
+    assertThat(response.content()).isEqualTo("Hello there.");
+    assertThat(response.usage()).isEqualTo(new Usage(12, 3));
+    assertThat(response.choices()).isNotEmpty();
+  }
+
+  @Test
+  void classifies_each_failure_kind() throws Exception {
+    for (FailureKind kind : classifiedKinds()) {
+      // given
+      givenFailure(kind);
+      // when
+      ProviderException failure = failureOf(provider().complete(model(), request(), options(PATIENCE)));
+      // then
+      assertThat(failure.kind()).as("classification of %s", kind).isEqualTo(kind);
+      assertNoSecret(failure);
+      if (kind == FailureKind.RATE_LIMITED) {
+        assertThat(failure.retryAfter()).as("retry-after of a 429").isPresent();
+      }
+    }
+  }
+
+  @Test
+  void times_out_with_timeout_kind() throws Exception {
+    // given
+    givenNoAnswer();
+    // when
+    CompletableFuture<ChatResponse> call = provider().complete(model(), request(), options(shortTimeout()));
+    // then
+    ProviderException failure = failureOf(call);
+    assertThat(failure.kind()).isEqualTo(FailureKind.TIMEOUT);
+    assertNoSecret(failure);
+  }
+
+  @Test
+  void returns_without_blocking_the_caller() {
+    // given
+    givenNoAnswer();
+    // when
+    long start = System.nanoTime();
+    CompletableFuture<ChatResponse> call = provider().complete(model(), request(), options(PATIENCE));
+    long took = System.nanoTime() - start;
+    // then
+    assertThat(call).isNotDone();
+    assertThat(Duration.ofNanos(took)).isLessThan(PATIENCE.dividedBy(2));
+    call.cancel(true);
+  }
+
+  @Test
+  void cancelling_the_future_cancels_the_upstream_call() throws Exception {
+    // given
+    givenNoAnswer();
+    CompletableFuture<ChatResponse> call = provider().complete(model(), request(), options(PATIENCE));
+    // when
+    call.cancel(true);
+    // then
+    assertThat(call).isCancelled();
+    assertUpstreamCancelled();
+  }
+
+  @Test
+  void streams_chunks_in_order_and_terminates_once() throws Exception {
+    // given
+    List<String> chunks = List.of("Hel", "lo", ", ", "world");
+    givenStream(chunks, new Usage(9, 4));
+    RecordingListener listener = new RecordingListener();
+    // when
+    provider().stream(model(), request().withStream(true), options(PATIENCE), listener);
+    // then
+    listener.awaitTerminal();
+    assertThat(listener.error).isNull();
+    assertThat(listener.texts()).containsExactlyElementsOf(chunks);
+    assertThat(listener.usage()).isEqualTo(new Usage(9, 4));
+    listener.assertExactlyOneTerminal();
+  }
+
+  @Test
+  void a_broken_stream_ends_in_an_error_never_a_short_answer() throws Exception {
+    // given
+    givenStreamBrokenAfter(List.of("Partial ", "answer"));
+    RecordingListener listener = new RecordingListener();
+    // when
+    provider().stream(model(), request().withStream(true), options(PATIENCE), listener);
+    // then
+    listener.awaitTerminal();
+    assertThat(listener.completed.get()).as("completed normally").isZero();
+    assertThat(listener.error).isNotNull();
+    assertNoSecret(listener.error);
+    listener.assertExactlyOneTerminal();
+  }
+
+  @Test
+  void cancelling_a_stream_stops_callbacks_and_the_upstream_call() throws Exception {
+    // given
+    givenNoAnswer();
+    RecordingListener listener = new RecordingListener();
+    StreamHandle handle = provider().stream(model(), request().withStream(true), options(PATIENCE), listener);
+    // when
+    handle.cancel();
+    handle.cancel();
+    // then
+    assertUpstreamCancelled();
+    assertThat(listener.completed.get()).isZero();
+  }
+
+  /** Fails the test if the secret appears anywhere in the failure or its causes. */
+  protected void assertNoSecret(Throwable failure) {
+    String secret = apiKey();
+    if (secret == null || secret.isEmpty()) {
+      return;
+    }
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      assertThat(String.valueOf(t.getMessage())).doesNotContain(secret);
+      assertThat(t.toString()).doesNotContain(secret);
+      for (Throwable suppressed : t.getSuppressed()) {
+        assertNoSecret(suppressed);
+      }
+    }
+  }
+
+  protected static <T> T await(CompletableFuture<T> future) throws Exception {
+    try {
+      return future.get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      throw new AssertionError("call failed: " + e.getCause(), e.getCause());
+    }
+  }
+
+  protected static ProviderException failureOf(CompletableFuture<?> future) throws Exception {
+    try {
+      Object value = future.get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
+      return fail("expected a failure, got " + value);
+    } catch (ExecutionException | CompletionException e) {
+      assertThat(e.getCause()).isInstanceOf(ProviderException.class);
+      return (ProviderException) e.getCause();
+    } catch (TimeoutException e) {
+      return fail("no answer and no failure within " + PATIENCE);
+    }
+  }
+
+  /** Records a stream and checks that it terminates exactly once, with nothing after. */
+  protected static final class RecordingListener implements StreamListener {
+    private final List<ChatChunk> chunks = Collections.synchronizedList(new ArrayList<>());
+    private final CountDownLatch terminal = new CountDownLatch(1);
+    final AtomicInteger completed = new AtomicInteger();
+    final AtomicInteger errors = new AtomicInteger();
+    final AtomicInteger afterTerminal = new AtomicInteger();
+    volatile ProviderException error;
+
+    @Override
+    public void onChunk(ChatChunk chunk) {
+      if (terminal.getCount() == 0) {
+        afterTerminal.incrementAndGet();
+      }
+      chunks.add(chunk);
+    }
+
+    @Override
+    public void onComplete() {
+      completed.incrementAndGet();
+      terminal.countDown();
+    }
+
+    @Override
+    public void onError(ProviderException failure) {
+      error = failure;
+      errors.incrementAndGet();
+      terminal.countDown();
+    }
+
+    public void awaitTerminal() throws InterruptedException {
+      assertThat(terminal.await(PATIENCE.toMillis(), TimeUnit.MILLISECONDS)).as("stream ended").isTrue();
+    }
+
+    public List<String> texts() {
+      List<String> texts = new ArrayList<>();
+      synchronized (chunks) {
+        for (ChatChunk chunk : chunks) {
+          if (!chunk.text().isEmpty()) {
+            texts.add(chunk.text());
+          }
+        }
+      }
+      return texts;
+    }
+
+    public Usage usage() {
+      synchronized (chunks) {
+        for (int i = chunks.size() - 1; i >= 0; i--) {
+          if (chunks.get(i).usage() != null) {
+            return chunks.get(i).usage();
+          }
+        }
+      }
+      return null;
+    }
+
+    public void assertExactlyOneTerminal() {
+      assertThat(completed.get() + errors.get()).as("terminal callbacks").isEqualTo(1);
+      assertThat(afterTerminal.get()).as("chunks after the end").isZero();
+    }
+  }
+}
