@@ -1,0 +1,66 @@
+package dev.sheepdog.core;
+
+import dev.sheepdog.spi.CallOptions;
+import dev.sheepdog.spi.ChatRequest;
+import dev.sheepdog.spi.ChatResponse;
+import dev.sheepdog.spi.FailureKind;
+import dev.sheepdog.spi.Money;
+import dev.sheepdog.spi.ProviderException;
+import dev.sheepdog.spi.RouteHints;
+import dev.sheepdog.spi.RouterEvent;
+import dev.sheepdog.spi.RouterException;
+import dev.sheepdog.spi.Usage;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/** A request answered in one piece. */
+final class CompletionExecution extends RouteExecution<RoutedResponse> {
+  CompletionExecution(Router router, ChatRequest request, RouteHints hints, String requestId) {
+    super(router, request, hints, requestId);
+  }
+
+  @Override
+  void call(ModelHealth model, CallOptions options, AttemptRun attempt) {
+    CompletableFuture<ChatResponse> call = router.provider(model).complete(model.spec(), request, options);
+    attempt.cancelCall = () -> call.cancel(true);
+    call.whenComplete((response, error) -> {
+      if (error == null) {
+        attempt.succeeded(response, response.usage());
+      } else {
+        attempt.failed(classify(error));
+      }
+    });
+  }
+
+  @Override
+  RoutedResponse succeed(ModelHealth model, Object payload, Money cost) {
+    ChatResponse response = (ChatResponse) payload;
+    Usage usage = response.usage() == null ? Usage.NONE : response.usage();
+    RoutedResponse routed = new RoutedResponse(requestId, response, model.id(), snapshotTrail(), elapsed(), usage,
+        cost);
+    router.emit(() -> new RouterEvent.RequestSucceeded(requestId, model.id(), attempts(), routed.latency(), cost));
+    return routed;
+  }
+
+  @Override
+  void deliverFailure(RouterException failure) {
+    // The future already carries it.
+  }
+
+  static ProviderException classify(Throwable error) {
+    Throwable cause = error;
+    while (cause instanceof CompletionException && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    if (cause instanceof ProviderException providerException) {
+      return providerException;
+    }
+    if (cause instanceof CancellationException) {
+      return new ProviderException(FailureKind.CANCELLED, 0, "the call was cancelled");
+    }
+    // A provider that breaks the contract by failing with something else: treat it as down.
+    return new ProviderException(FailureKind.UNAVAILABLE, 0, "provider failed with " + cause.getClass().getName(),
+        null, cause);
+  }
+}

@@ -1,0 +1,521 @@
+package dev.sheepdog.core;
+
+import dev.failsafe.Failsafe;
+import dev.sheepdog.spi.CallOptions;
+import dev.sheepdog.spi.Candidate;
+import dev.sheepdog.spi.ChatRequest;
+import dev.sheepdog.spi.FailureKind;
+import dev.sheepdog.spi.Money;
+import dev.sheepdog.spi.ProviderException;
+import dev.sheepdog.spi.RouteHints;
+import dev.sheepdog.spi.RouterEvent;
+import dev.sheepdog.spi.RouterException;
+import dev.sheepdog.spi.Scheduler;
+import dev.sheepdog.spi.SkipReason;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One request on its way through the plan.
+ *
+ * <h2>Flow</h2>
+ *
+ * A round walks the plan in order: each model is admitted (provider, context window, cost cap,
+ * 429 cool-down, circuit) or skipped, and the first admitted one is called. A transient failure
+ * moves on to the next model at once; a failure that another model would repeat ends the request.
+ * When a round runs out of models it ends with a {@link RoundFailed} that says whether another
+ * round may follow and after how long; Failsafe's retry policy runs the rounds on the router's
+ * scheduler. A deadline timer ends the request whatever it is doing.
+ *
+ * <h2>Concurrency</h2>
+ *
+ * Steps are triggered by the caller's thread, provider callbacks and timers, but never overlap:
+ * one call is in flight at a time, and each attempt is settled exactly once (a CAS decides between
+ * its answer and its timeout). State is guarded by this object's monitor for visibility across
+ * those threads; provider calls and listener callbacks happen outside it where they could
+ * re-enter.
+ */
+abstract class RouteExecution<T> {
+  final Router router;
+  final ChatRequest request;
+  final RouteHints hints;
+  final String requestId;
+  final long startNanos;
+  final Duration deadline;
+  final long deadlineNanos;
+  final long estimatedPromptTokens;
+  final CompletableFuture<T> result = new CompletableFuture<>();
+
+  private final List<Attempt> trail = new ArrayList<>();
+  private final List<ProviderException> failures = new ArrayList<>();
+  private List<Candidate> plan;
+  private int round;
+  private int index;
+  private int attemptsThisRound;
+  private int attemptNumber;
+  private long minContextWindow;
+  private boolean probedEarly;
+  private RoundStatus status;
+  private CompletableFuture<T> roundResult;
+  private AttemptRun current;
+  private volatile Scheduler.Cancellable deadlineTimer = Scheduler.Cancellable.DONE;
+  private volatile CompletableFuture<T> rounds;
+
+  RouteExecution(Router router, ChatRequest request, RouteHints hints, String requestId) {
+    this.router = router;
+    this.request = request;
+    this.hints = hints;
+    this.requestId = requestId;
+    this.startNanos = router.ticker.nanoTime();
+    this.deadline = hints.deadline() != null ? hints.deadline() : router.settings.deadline();
+    this.deadlineNanos = startNanos + deadline.toNanos();
+    this.estimatedPromptTokens = router.estimator.estimatePromptTokens(request);
+  }
+
+  /** Starts the provider call of one attempt; reports its end to {@code attempt}. */
+  abstract void call(ModelHealth model, CallOptions options, AttemptRun attempt);
+
+  /** Builds the successful result from the attempt's payload. */
+  abstract T succeed(ModelHealth model, Object payload, Money cost);
+
+  /** Delivers the final failure (the future, or the stream listener). */
+  abstract void deliverFailure(RouterException failure);
+
+  final void start() {
+    router.retryBudget.recordRequest();
+    result.whenComplete((value, error) -> finished(error));
+    deadlineTimer = router.scheduler.schedule(this::onDeadline, deadline.toNanos(), TimeUnit.NANOSECONDS);
+    synchronized (this) {
+      plan = router.plan(request, hints, estimatedPromptTokens);
+    }
+    if (plan.isEmpty()) {
+      fail(new AllModelsFailedException(requestId, "no model is planned for " + hints.task() + ":"
+          + hints.priority().wireName() + (hints.pinned().isEmpty() ? "" : " and " + hints.pinned()), List.of(),
+          null, false, null, null));
+      return;
+    }
+    CompletableFuture<T> all = Failsafe.with(router.roundPolicy).with(router.failsafeScheduler)
+        .getStageAsync(this::runRound);
+    rounds = all;
+    all.whenComplete((value, error) -> {
+      if (error == null) {
+        result.complete(value);
+      } else {
+        Throwable cause = unwrap(error);
+        if (cause instanceof RoundFailed failed) {
+          fail(failed.failure);
+        } else if (cause instanceof RouterException routerException) {
+          fail(routerException);
+        } else if (!(cause instanceof CancellationException)) {
+          fail(new AllModelsFailedException(requestId, "internal error: " + cause, snapshotTrail(), null, false,
+              null, null));
+        }
+      }
+    });
+  }
+
+  /** One pass over the plan; Failsafe calls it again for each retry round. */
+  private CompletableFuture<T> runRound() {
+    CompletableFuture<T> thisRound = new CompletableFuture<>();
+    synchronized (this) {
+      if (result.isDone()) {
+        thisRound.cancel(false);
+        return thisRound;
+      }
+      round++;
+      index = 0;
+      attemptsThisRound = 0;
+      status = new RoundStatus();
+      roundResult = thisRound;
+    }
+    next();
+    return thisRound;
+  }
+
+  /** Calls the next admissible model of the plan, or ends the round. */
+  private void next() {
+    ModelHealth chosen = null;
+    Object permit = null;
+    AttemptRun attempt = null;
+    synchronized (this) {
+      long now = router.ticker.nanoTime();
+      while (index < plan.size() && !result.isDone()) {
+        ModelHealth model = (ModelHealth) plan.get(index++);
+        permit = admit(model, now);
+        if (permit != null) {
+          chosen = model;
+          break;
+        }
+      }
+      if (chosen != null) {
+        attemptNumber++;
+        attemptsThisRound++;
+        long left = deadlineNanos - now;
+        long timeout = Math.max(1, Math.min(router.settings.attemptTimeout().toNanos(), left));
+        attempt = new AttemptRun(chosen, permit, attemptNumber, round, now, timeout);
+        current = attempt;
+      }
+    }
+    if (attempt == null) {
+      endRound();
+      return;
+    }
+    AttemptRun run = attempt;
+    chosen.callStarted();
+    router.emit(() -> new RouterEvent.AttemptStarted(requestId, run.model.id(), run.number, run.round));
+    run.timer = router.scheduler.schedule(() -> run.failed(ProviderException.of(FailureKind.TIMEOUT,
+        "no answer within " + Duration.ofNanos(run.timeoutNanos).toMillis() + " ms")), run.timeoutNanos,
+        TimeUnit.NANOSECONDS);
+    try {
+      call(chosen, CallOptions.of(Duration.ofNanos(run.timeoutNanos), requestId), run);
+    } catch (RuntimeException e) {
+      run.failed(e instanceof ProviderException pe ? pe : ProviderException.of(FailureKind.UNAVAILABLE,
+          "provider threw " + e.getClass().getSimpleName()));
+    }
+  }
+
+  /** Returns the circuit permit if the model may be called now, else records why not and returns null. */
+  private Object admit(ModelHealth model, long now) {
+    SkipReason reason = router.skipReason(model, now, estimatedPromptTokens, request, hints, minContextWindow, status);
+    Object permit = null;
+    if (reason == null) {
+      permit = model.breaker().tryAcquire(now);
+      if (permit == null) {
+        reason = SkipReason.CIRCUIT_OPEN;
+        status.waitFor(model.breaker().openUntilNanos() - now, false);
+      }
+    }
+    if (reason != null) {
+      status.skipped(reason);
+      SkipReason why = reason;
+      router.emit(() -> new RouterEvent.ModelSkipped(requestId, model.id(), why));
+    }
+    return permit;
+  }
+
+  /** Every model of the round was tried or skipped. */
+  private void endRound() {
+    RoundFailed outcome;
+    boolean probeAgain = false;
+    synchronized (this) {
+      if (result.isDone()) {
+        return;
+      }
+      long now = router.ticker.nanoTime();
+      long left = deadlineNanos - now;
+      if (attemptsThisRound == 0 && status.onlyOpenCircuits() && router.settings.allOpenPolicy() == AllOpenPolicy.PROBE_EARLIEST
+          && !probedEarly) {
+        probedEarly = true;
+        probeAgain = router.halfOpenEarliest(plan);
+        index = 0;
+      }
+      if (probeAgain) {
+        outcome = null;
+      } else if (attemptsThisRound == 0 && status.onlyWaiting() && round < router.settings.retry().rounds()
+          && status.earliestWaitNanos < left) {
+        // Every candidate is held back by a 429 or its rate limit: wait for the first to free up.
+        outcome = RoundFailed.retryAfter(status.earliestWaitNanos);
+      } else if (attemptsThisRound > 0 && round < router.settings.retry().rounds()) {
+        long delay = router.jitteredBackoff(round + 1);
+        if (delay >= left) {
+          outcome = RoundFailed.last(allFailed("no time left for another round before the deadline", now));
+        } else if (!router.retryBudget.tryRetry()) {
+          outcome = RoundFailed.last(allFailed("the retry budget is spent", now));
+        } else {
+          outcome = RoundFailed.retryAfter(delay);
+        }
+      } else {
+        String reason = attemptsThisRound > 0 ? "every model failed in " + round + " round(s)" : status.describe();
+        outcome = RoundFailed.last(allFailed(reason, now));
+      }
+    }
+    if (probeAgain) {
+      next();
+      return;
+    }
+    roundResult.completeExceptionally(outcome);
+  }
+
+  private AllModelsFailedException allFailed(String reason, long now) {
+    long wait = router.earliestAdmissionNanos(plan, now);
+    Duration retryAfter = wait == Long.MAX_VALUE ? router.settings.retry().initialBackoff()
+        : Duration.ofNanos(Math.max(wait, 0));
+    AllModelsFailedException e = new AllModelsFailedException(requestId, reason, trail, retryAfter,
+        attemptsThisRound == 0 && status.onlyWaiting() && status.rateLimited, null, null);
+    failures.forEach(e::addSuppressed);
+    return e;
+  }
+
+  /** The end of one attempt: an answer or a failure, exactly once. */
+  final class AttemptRun {
+    final ModelHealth model;
+    final Object permit;
+    final int number;
+    final int round;
+    final long startedNanos;
+    final long timeoutNanos;
+    private final AtomicBoolean settled = new AtomicBoolean();
+    volatile Scheduler.Cancellable timer = Scheduler.Cancellable.DONE;
+    volatile Runnable cancelCall = () -> {};
+
+    AttemptRun(ModelHealth model, Object permit, int number, int round, long startedNanos, long timeoutNanos) {
+      this.model = model;
+      this.permit = permit;
+      this.number = number;
+      this.round = round;
+      this.startedNanos = startedNanos;
+      this.timeoutNanos = timeoutNanos;
+    }
+
+    boolean isSettled() {
+      return settled.get();
+    }
+
+    /** Stops the attempt timer once the answer is on its way (a stream's first chunk). */
+    void stopTimer() {
+      timer.cancel();
+    }
+
+    void succeeded(Object payload, dev.sheepdog.spi.Usage usage) {
+      if (!settled.compareAndSet(false, true)) {
+        return;
+      }
+      timer.cancel();
+      long latency = router.ticker.nanoTime() - startedNanos;
+      Money cost = usage == null ? Money.ZERO : model.spec().price().cost(usage);
+      model.breaker().onSuccess(permit);
+      model.recordSuccess();
+      Attempt attempt = Attempt.succeeded(model.id(), round, Duration.ofNanos(latency));
+      synchronized (RouteExecution.this) {
+        trail.add(attempt);
+      }
+      router.emit(() -> new RouterEvent.AttemptSucceeded(requestId, model.id(), number, attempt.latency(),
+          usage == null ? dev.sheepdog.spi.Usage.NONE : usage, cost));
+      T value = succeed(model, payload, cost);
+      if (value != null) {
+        CompletableFuture<T> target;
+        synchronized (RouteExecution.this) {
+          target = roundResult;
+        }
+        target.complete(value);
+      }
+    }
+
+    void failed(ProviderException failure) {
+      if (!settled.compareAndSet(false, true)) {
+        return;
+      }
+      timer.cancel();
+      cancelCall.run();
+      onFailure(this, failure);
+    }
+  }
+
+  /** Records a failed attempt and decides what follows. */
+  void onFailure(AttemptRun attempt, ProviderException failure) {
+    long now = router.ticker.nanoTime();
+    FailureKind kind = failure.kind();
+    ModelHealth model = attempt.model;
+    model.recordFailure(kind);
+    if (kind.countsAgainstCircuit()) {
+      model.breaker().onFailure(attempt.permit, now);
+    } else {
+      model.breaker().onNeutral(attempt.permit);
+    }
+    Duration latency = Duration.ofNanos(now - attempt.startedNanos);
+    Attempt record = new Attempt(model.id(), attempt.round, kind, failure.httpStatus(), latency,
+        failure.providerMessage());
+    RouterException terminal = null;
+    synchronized (this) {
+      trail.add(record);
+      failures.add(failure);
+      if (result.isDone()) {
+        return;
+      }
+      switch (kind) {
+        case RATE_LIMITED -> {
+          Duration wait = failure.retryAfter().orElse(router.settings.defaultRetryAfter());
+          long capped = Math.min(wait.toNanos(), router.settings.retry().maxRetryAfter().toNanos());
+          model.coolDownUntil(now + capped);
+        }
+        case UNAUTHORIZED -> router.isolateProvider(model.spec().provider(), now, failure);
+        case BAD_REQUEST, CONTENT_FILTERED -> terminal = rejected(model, failure);
+        case CONTEXT_TOO_LONG -> {
+          minContextWindow = Math.max(minContextWindow, model.spec().contextWindow());
+          if (!largerWindowAhead()) {
+            terminal = rejected(model, failure);
+          }
+        }
+        default -> { }
+      }
+    }
+    router.emit(() -> new RouterEvent.AttemptFailed(requestId, model.id(), attempt.number, kind,
+        failure.httpStatus(), latency, failure.providerMessage()));
+    if (terminal != null) {
+      fail(terminal);
+      return;
+    }
+    afterFailure(attempt, failure);
+  }
+
+  /** What follows a failed attempt: by default the next model. Streams override once committed. */
+  void afterFailure(AttemptRun attempt, ProviderException failure) {
+    next();
+  }
+
+  private boolean largerWindowAhead() {
+    for (int i = index; i < plan.size(); i++) {
+      if (plan.get(i).spec().contextWindow() > minContextWindow) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private RequestRejectedException rejected(ModelHealth model, ProviderException failure) {
+    RequestRejectedException e = new RequestRejectedException(requestId, model.id(), failure.kind(),
+        failure.httpStatus(), failure.providerMessage(), trail);
+    e.addSuppressed(failure);
+    return e;
+  }
+
+  /** Ends the request with a failure, offering it for deferral when the hints allow. */
+  final void fail(RouterException failure) {
+    if (result.isDone()) {
+      return;
+    }
+    RouterException delivered = failure;
+    if (failure instanceof AllModelsFailedException allFailed && hints.allowDeferral()) {
+      delivered = router.defer(this, allFailed);
+    }
+    Duration latency = Duration.ofNanos(router.ticker.nanoTime() - startNanos);
+    RouterException last = delivered;
+    if (result.completeExceptionally(delivered)) {
+      router.emit(() -> new RouterEvent.RequestFailed(requestId, attemptNumber, latency, last.getMessage()));
+      deliverFailure(delivered);
+    }
+  }
+
+  private void onDeadline() {
+    if (result.isDone()) {
+      return;
+    }
+    AttemptRun inFlight;
+    synchronized (this) {
+      inFlight = current;
+    }
+    if (inFlight != null && !inFlight.isSettled()) {
+      inFlight.failed(ProviderException.of(FailureKind.TIMEOUT, "the request's deadline passed"));
+    }
+    fail(new DeadlineExceededException(requestId, deadline, snapshotTrail()));
+  }
+
+  /** Cleans up when the request ends, whoever ended it (an answer, a failure, the caller's cancel). */
+  private void finished(Throwable error) {
+    deadlineTimer.cancel();
+    CompletableFuture<T> all = rounds;
+    if (all != null && !all.isDone()) {
+      all.cancel(false);
+    }
+    if (error instanceof CancellationException) {
+      AttemptRun inFlight;
+      synchronized (this) {
+        inFlight = current;
+      }
+      if (inFlight != null) {
+        inFlight.failed(new ProviderException(FailureKind.CANCELLED, 0, "cancelled by the caller"));
+      }
+    }
+  }
+
+  final synchronized List<Attempt> snapshotTrail() {
+    return List.copyOf(trail);
+  }
+
+  final Duration elapsed() {
+    return Duration.ofNanos(router.ticker.nanoTime() - startNanos);
+  }
+
+  final int attempts() {
+    return attemptNumber;
+  }
+
+  private static Throwable unwrap(Throwable error) {
+    Throwable t = error;
+    while (t instanceof CompletionException && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  /** What a round saw besides its calls: why models were skipped, and when the first frees up. */
+  static final class RoundStatus {
+    int skipped;
+    int openCircuits;
+    int waiting;
+    boolean rateLimited;
+    long earliestWaitNanos = Long.MAX_VALUE;
+    private final StringBuilder reasons = new StringBuilder();
+
+    void skipped(SkipReason reason) {
+      skipped++;
+      if (reason == SkipReason.CIRCUIT_OPEN) {
+        openCircuits++;
+      }
+      if (reasons.indexOf(reason.name()) < 0) {
+        reasons.append(reasons.length() == 0 ? "" : ", ").append(reason.name());
+      }
+    }
+
+    /** Notes that a skipped model frees up in {@code nanos}; {@code limit} for 429s and rate limits. */
+    void waitFor(long nanos, boolean limit) {
+      earliestWaitNanos = Math.min(earliestWaitNanos, Math.max(0, nanos));
+      if (limit) {
+        waiting++;
+        rateLimited = true;
+      }
+    }
+
+    boolean onlyOpenCircuits() {
+      return skipped > 0 && openCircuits == skipped;
+    }
+
+    boolean onlyWaiting() {
+      return skipped > 0 && waiting == skipped;
+    }
+
+    String describe() {
+      return skipped == 0 ? "no model could be called" : "every planned model was skipped (" + reasons + ")";
+    }
+  }
+
+  /** How a round ended without an answer, and whether another may follow. */
+  static final class RoundFailed extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    final boolean retry;
+    final long delayNanos;
+    final transient RouterException failure;
+
+    private RoundFailed(boolean retry, long delayNanos, RouterException failure) {
+      super(null, null, false, false);
+      this.retry = retry;
+      this.delayNanos = delayNanos;
+      this.failure = failure;
+    }
+
+    static RoundFailed retryAfter(long delayNanos) {
+      return new RoundFailed(true, delayNanos, null);
+    }
+
+    static RoundFailed last(RouterException failure) {
+      return new RoundFailed(false, 0, failure);
+    }
+  }
+}

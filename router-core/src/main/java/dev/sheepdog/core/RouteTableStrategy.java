@@ -1,0 +1,147 @@
+package dev.sheepdog.core;
+
+import dev.sheepdog.spi.Candidate;
+import dev.sheepdog.spi.ModelId;
+import dev.sheepdog.spi.PlanRequest;
+import dev.sheepdog.spi.Priority;
+import dev.sheepdog.spi.SelectionStrategy;
+import dev.sheepdog.spi.TaskType;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The static route table: task × priority → an ordered list of models. An unknown task plans as
+ * {@code general}; a task without a row for the priority plans as its {@code normal} row.
+ *
+ * <p>{@link #tutorialDefaults()} is the table of the tutorial Sheepdog grew from; {@link
+ * #builder()} makes your own.
+ */
+public final class RouteTableStrategy implements SelectionStrategy {
+  public static final String NAME = "route-table";
+
+  private final Map<TaskType, Map<Priority, List<ModelId>>> table;
+
+  private RouteTableStrategy(Map<TaskType, Map<Priority, List<ModelId>>> table) {
+    this.table = table;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The tutorial's table over the six HolySheep models of its price list. */
+  public static RouteTableStrategy tutorialDefaults() {
+    String deepseek = "deepseek-chat";
+    String gemini = "gemini-2.5-flash-preview-05-20";
+    String mini = "gpt-4.1-mini";
+    String gpt = "gpt-4.1";
+    String sonnet35 = "claude-3-5-sonnet-latest";
+    String sonnet4 = "claude-sonnet-4-20250514";
+    return builder()
+        .route(TaskType.SIMPLE_QA, Priority.FAST, deepseek, gemini, mini)
+        .route(TaskType.SIMPLE_QA, Priority.NORMAL, deepseek, mini, sonnet35)
+        .route(TaskType.SIMPLE_QA, Priority.HIGH, mini, sonnet35, gpt)
+        .route(TaskType.CODE_GENERATION, Priority.FAST, mini, deepseek)
+        .route(TaskType.CODE_GENERATION, Priority.NORMAL, mini, sonnet4, gpt)
+        .route(TaskType.CODE_GENERATION, Priority.HIGH, gpt, sonnet4)
+        .route(TaskType.COMPLEX_REASONING, Priority.FAST, sonnet35, gpt)
+        .route(TaskType.COMPLEX_REASONING, Priority.NORMAL, gpt, sonnet4)
+        .route(TaskType.COMPLEX_REASONING, Priority.HIGH, gpt, sonnet4)
+        .route(TaskType.GENERAL, Priority.FAST, deepseek, gemini, mini)
+        .route(TaskType.GENERAL, Priority.NORMAL, mini, sonnet35, gpt)
+        .route(TaskType.GENERAL, Priority.HIGH, gpt, sonnet4)
+        .build();
+  }
+
+  /** The models the table plans for {@code task} and {@code priority}, after the fallbacks. */
+  public List<ModelId> row(TaskType task, Priority priority) {
+    Map<Priority, List<ModelId>> rows = table.get(task);
+    if (rows == null) {
+      rows = table.get(TaskType.GENERAL);
+    }
+    List<ModelId> row = rows.get(priority);
+    return row != null ? row : rows.get(Priority.NORMAL);
+  }
+
+  /** Every model the table names, for validation against a catalog. */
+  public Set<ModelId> models() {
+    Set<ModelId> models = new LinkedHashSet<>();
+    table.values().forEach(rows -> rows.values().forEach(models::addAll));
+    return models;
+  }
+
+  /** The tasks the table has rows for. */
+  public Set<TaskType> tasks() {
+    return table.keySet();
+  }
+
+  @Override
+  public List<Candidate> plan(PlanRequest request, List<Candidate> candidates) {
+    List<ModelId> row = row(request.hints().task(), request.hints().priority());
+    List<Candidate> plan = new ArrayList<>(row.size());
+    for (ModelId id : row) {
+      for (Candidate candidate : candidates) {
+        if (candidate.id().equals(id)) {
+          plan.add(candidate);
+          break;
+        }
+      }
+    }
+    return plan;
+  }
+
+  @Override
+  public String toString() {
+    return "RouteTableStrategy" + table;
+  }
+
+  /** Builds a route table; it must have a {@code general}/{@code normal} row, the last fallback. */
+  public static final class Builder {
+    private final Map<TaskType, Map<Priority, List<ModelId>>> table = new LinkedHashMap<>();
+
+    private Builder() {}
+
+    public Builder route(TaskType task, Priority priority, String... models) {
+      List<ModelId> ids = new ArrayList<>();
+      for (String model : models) {
+        ids.add(ModelId.of(model));
+      }
+      return route(task, priority, ids);
+    }
+
+    public Builder route(TaskType task, Priority priority, List<ModelId> models) {
+      if (models.isEmpty()) {
+        throw new IllegalArgumentException("route " + task + ":" + priority.wireName() + " names no model");
+      }
+      if (new LinkedHashSet<>(models).size() != models.size()) {
+        throw new IllegalArgumentException("route " + task + ":" + priority.wireName() + " names a model twice");
+      }
+      Map<Priority, List<ModelId>> rows = table.computeIfAbsent(task, t -> new EnumMap<>(Priority.class));
+      if (rows.putIfAbsent(priority, List.copyOf(models)) != null) {
+        throw new IllegalArgumentException("route " + task + ":" + priority.wireName() + " is given twice");
+      }
+      return this;
+    }
+
+    public RouteTableStrategy build() {
+      Map<Priority, List<ModelId>> general = table.get(TaskType.GENERAL);
+      if (general == null || !general.containsKey(Priority.NORMAL)) {
+        throw new IllegalArgumentException("a route table needs a general:normal row, the fallback for unknown tasks");
+      }
+      for (Map.Entry<TaskType, Map<Priority, List<ModelId>>> e : table.entrySet()) {
+        if (!e.getValue().containsKey(Priority.NORMAL)) {
+          throw new IllegalArgumentException("route " + e.getKey() + " needs a normal row, the fallback for its other priorities");
+        }
+      }
+      Map<TaskType, Map<Priority, List<ModelId>>> copy = new LinkedHashMap<>();
+      table.forEach((task, rows) -> copy.put(task, Collections.unmodifiableMap(new EnumMap<>(rows))));
+      return new RouteTableStrategy(Collections.unmodifiableMap(copy));
+    }
+  }
+}
