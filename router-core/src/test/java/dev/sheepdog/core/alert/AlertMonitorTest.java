@@ -241,6 +241,37 @@ class AlertMonitorTest {
   }
 
   @Test
+  void racingThreadsStartAnEpisodeExactlyOnce() throws Exception {
+    // given
+    int threads = 8;
+    java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(threads);
+    Thread[] workers = new Thread[threads];
+    for (int t = 0; t < threads; t++) {
+      workers[t] = new Thread(() -> {
+        try {
+          start.await();
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+        for (int i = 0; i < 10_000; i++) {
+          monitor.evaluate(MODEL, 0, 0, 0, 5);
+        }
+      });
+    }
+
+    // when
+    for (Thread w : workers) {
+      w.start();
+    }
+    for (Thread w : workers) {
+      w.join();
+    }
+
+    // then
+    assertThat(heard).extracting(RouterEvent.Alert::type).containsExactly(AlertType.CONSECUTIVE_FAILURES);
+  }
+
+  @Test
   void rulesAreValidatedByName() {
     // given
     AlertRules defaults = AlertRules.defaults();
