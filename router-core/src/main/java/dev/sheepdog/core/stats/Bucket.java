@@ -34,11 +34,12 @@ final class Bucket {
   }
 
   void recordFailure(FailureKind kind, boolean modelFault) {
+    // the call before the failure: a reader that sees the failure then sees its call (errorRate <= 1)
+    calls.incrementAndGet();
     failuresByKind.incrementAndGet(kind.ordinal());
     if (modelFault) {
       modelFailures.incrementAndGet();
     }
-    calls.incrementAndGet();
   }
 
   void clear() {

@@ -271,7 +271,7 @@ public final class ModelStats {
     long failures = 0;
     for (Bucket b : buckets) {
       if (inWindow(b, current)) {
-        // failures first: a call counted in between can only lower the rate, never push it past 1
+        // failures first: Bucket counts a call before its failure, so every failure seen has its call
         failures += b.modelFailures.get();
         calls += b.calls.get();
       }
