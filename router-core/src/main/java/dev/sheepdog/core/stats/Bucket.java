@@ -1,0 +1,56 @@
+package dev.sheepdog.core.stats;
+
+import dev.sheepdog.spi.FailureKind;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import org.HdrHistogram.AtomicHistogram;
+
+/**
+ * One slice of the statistics window. Recorders write with atomic increments only; {@link
+ * ModelStats} clears a bucket (under its lock) when the bucket comes round again, and publishes
+ * the slice the bucket now covers through the volatile {@link #sequence} after clearing it.
+ */
+final class Bucket {
+  static final long EMPTY = Long.MIN_VALUE;
+  private static final int KINDS = FailureKind.values().length;
+
+  /** Which slice of time this bucket holds: {@code floor((now - origin) / bucketNanos)}. */
+  volatile long sequence = EMPTY;
+
+  final AtomicHistogram latency = LatencyHistograms.concurrent();
+  final AtomicHistogram timeToFirstToken = LatencyHistograms.concurrent();
+  final AtomicLong calls = new AtomicLong();
+  final AtomicLong successes = new AtomicLong();
+  final AtomicLong successNanos = new AtomicLong();
+  /** Failures that say something about the model; the numerator of the error rate. */
+  final AtomicLong modelFailures = new AtomicLong();
+  final AtomicLongArray failuresByKind = new AtomicLongArray(KINDS);
+
+  void recordSuccess(long latencyNanos) {
+    latency.recordValue(latencyNanos);
+    successNanos.addAndGet(latencyNanos);
+    successes.incrementAndGet();
+    calls.incrementAndGet();
+  }
+
+  void recordFailure(FailureKind kind, boolean modelFault) {
+    // the call before the failure: a reader that sees the failure then sees its call (errorRate <= 1)
+    calls.incrementAndGet();
+    failuresByKind.incrementAndGet(kind.ordinal());
+    if (modelFault) {
+      modelFailures.incrementAndGet();
+    }
+  }
+
+  void clear() {
+    latency.reset();
+    timeToFirstToken.reset();
+    calls.set(0);
+    successes.set(0);
+    successNanos.set(0);
+    modelFailures.set(0);
+    for (int i = 0; i < KINDS; i++) {
+      failuresByKind.set(i, 0);
+    }
+  }
+}
