@@ -1,0 +1,152 @@
+package dev.sheepdog.core.cost;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sheepdog.spi.AlertType;
+import dev.sheepdog.spi.Money;
+import dev.sheepdog.spi.ModelSpec;
+import dev.sheepdog.spi.RouteHints;
+import dev.sheepdog.spi.RouterEvent;
+import dev.sheepdog.spi.Usage;
+import dev.sheepdog.testkit.ManualTicker;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+class BudgetGuardTest {
+  private static final ModelSpec GPT_41 = ModelSpec.builder("gpt-4.1", "holysheep").price("8.00", "32.00").build();
+  private static final ModelSpec DEEPSEEK =
+      ModelSpec.builder("deepseek-chat", "holysheep").price("0.42", "1.68").build();
+
+  private final ManualTicker ticker = new ManualTicker();
+  private final List<RouterEvent.Alert> alerts = new CopyOnWriteArrayList<>();
+
+  private BudgetGuard guard(BudgetCap... caps) {
+    return new BudgetGuard(new SpendLedger(), List.of(caps), e -> alerts.add((RouterEvent.Alert) e), ticker);
+  }
+
+  @Test
+  void estimatedCostCountsThePromptAndTheWholeOutputCap() {
+    // 1,000 prompt tokens at $8/1M plus 2,000 output tokens at $32/1M
+    assertThat(BudgetGuard.estimateCost(GPT_41, 1_000, 2_000)).isEqualTo(Money.ofUsd("0.072"));
+  }
+
+  @Test
+  void modelAboveTheRequestMaximumIsSkipped() {
+    // given
+    BudgetGuard guard = guard();
+    RouteHints hints = RouteHints.builder().maxCost(Money.ofUsd("0.01")).build();
+
+    // when / then
+    assertThat(guard.check(GPT_41, BudgetGuard.estimateCost(GPT_41, 1_000, 2_000), hints))
+        .isEqualTo(BudgetDecision.SKIP_OVER_REQUEST_MAX);
+    assertThat(guard.check(DEEPSEEK, BudgetGuard.estimateCost(DEEPSEEK, 1_000, 2_000), hints))
+        .isEqualTo(BudgetDecision.ALLOW);
+  }
+
+  @Test
+  void reachedRejectingCapRejectsUntilTheDayRollsOver() {
+    // given a $1 daily cap
+    BudgetGuard guard = guard(BudgetCap.global("daily", Money.ofUsd("1")));
+    RouteHints hints = RouteHints.DEFAULT;
+
+    // when $1 is spent: 31,250 output tokens of gpt-4.1
+    guard.record(GPT_41, new Usage(0, 31_250), hints);
+
+    // then
+    assertThat(guard.check(DEEPSEEK, Money.ofUsd("0.001"), hints)).isEqualTo(BudgetDecision.REJECT);
+    ticker.advance(Duration.ofDays(1));
+    assertThat(guard.check(DEEPSEEK, Money.ofUsd("0.001"), hints)).isEqualTo(BudgetDecision.ALLOW);
+  }
+
+  @Test
+  void reachedRestrictingCapOnlyLetsCheapModelsThrough() {
+    // given a tagged cap that restricts team-a to output prices up to $4 per 1M
+    BudgetGuard guard = guard(
+        BudgetCap.forTag("team-a", "team-a", Money.ofUsd("0.50")).restrictingToOutputPriceAtMost("4.00"));
+    RouteHints teamA = RouteHints.builder().tag("team-a").build();
+    RouteHints teamB = RouteHints.builder().tag("team-b").build();
+
+    // when
+    guard.record(GPT_41, new Usage(0, 20_000), teamA); // $0.64
+
+    // then
+    assertThat(guard.check(GPT_41, Money.ofUsd("0.01"), teamA)).isEqualTo(BudgetDecision.SKIP_OVER_PRICE_CEILING);
+    assertThat(guard.check(DEEPSEEK, Money.ofUsd("0.01"), teamA)).isEqualTo(BudgetDecision.ALLOW);
+    assertThat(guard.check(GPT_41, Money.ofUsd("0.01"), teamB)).isEqualTo(BudgetDecision.ALLOW);
+  }
+
+  @Test
+  void alertsFireOncePerDayAt80And100PercentAndResolveNextDay() {
+    // given a $1 cap
+    BudgetCap cap = BudgetCap.global("daily", Money.ofUsd("1"));
+    BudgetGuard guard = guard(cap);
+
+    // when $0.79, then $0.01 (80 %), then more, then $0.20 (100 %), then more again
+    guard.record(DEEPSEEK.id(), Money.ofUsd("0.79"), RouteHints.DEFAULT);
+    assertThat(alerts).isEmpty();
+    guard.record(DEEPSEEK.id(), Money.ofUsd("0.01"), RouteHints.DEFAULT);
+    guard.record(DEEPSEEK.id(), Money.ofUsd("0.01"), RouteHints.DEFAULT);
+    guard.record(DEEPSEEK.id(), Money.ofUsd("0.19"), RouteHints.DEFAULT);
+    guard.record(DEEPSEEK.id(), Money.ofUsd("0.05"), RouteHints.DEFAULT);
+    guard.record(DEEPSEEK.id(), Money.ofUsd("0.05"), RouteHints.DEFAULT);
+
+    // then
+    assertThat(alerts).extracting(RouterEvent.Alert::type, RouterEvent.Alert::subject, RouterEvent.Alert::resolved)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(AlertType.BUDGET_80_PERCENT, "daily", false),
+            org.assertj.core.groups.Tuple.tuple(AlertType.BUDGET_EXHAUSTED, "daily", false));
+    assertThat(guard.spentToday(cap)).isEqualTo(Money.ofUsd("1.10"));
+
+    // when the next day starts and spend crosses 80 % again
+    alerts.clear();
+    ticker.advance(Duration.ofDays(1));
+    guard.check(DEEPSEEK, Money.ZERO, RouteHints.DEFAULT);
+    guard.record(DEEPSEEK.id(), Money.ofUsd("0.85"), RouteHints.DEFAULT);
+    guard.record(DEEPSEEK.id(), Money.ofUsd("0.01"), RouteHints.DEFAULT);
+
+    // then the old alerts resolve once and the 80 % one fires once for the new day
+    assertThat(alerts).extracting(RouterEvent.Alert::type, RouterEvent.Alert::resolved)
+        .containsExactlyInAnyOrder(
+            org.assertj.core.groups.Tuple.tuple(AlertType.BUDGET_80_PERCENT, true),
+            org.assertj.core.groups.Tuple.tuple(AlertType.BUDGET_EXHAUSTED, true),
+            org.assertj.core.groups.Tuple.tuple(AlertType.BUDGET_80_PERCENT, false));
+  }
+
+  @Test
+  void oneSpendOverTheWholeCapSendsBothAlerts() {
+    // given
+    BudgetGuard guard = guard(BudgetCap.global("daily", Money.ofUsd("1")));
+
+    // when
+    guard.record(GPT_41.id(), Money.ofUsd("3"), RouteHints.DEFAULT);
+
+    // then
+    assertThat(alerts).extracting(RouterEvent.Alert::type)
+        .containsExactly(AlertType.BUDGET_80_PERCENT, AlertType.BUDGET_EXHAUSTED);
+  }
+
+  @Test
+  void throwingListenerDoesNotBreakRecording() {
+    // given
+    BudgetGuard guard = new BudgetGuard(new SpendLedger(), List.of(BudgetCap.global("daily", Money.ofUsd("1"))),
+        e -> {
+          throw new IllegalStateException("boom");
+        }, ticker);
+
+    // when
+    guard.record(GPT_41.id(), Money.ofUsd("3"), RouteHints.DEFAULT);
+
+    // then
+    assertThat(guard.ledger().total()).isEqualTo(Money.ofUsd("3"));
+  }
+
+  @Test
+  void capsAreValidated() {
+    assertThatThrownBy(() -> BudgetCap.global("daily", Money.ZERO)).hasMessageContaining("daily limit of budget cap daily");
+    assertThatThrownBy(() -> guard(BudgetCap.global("x", Money.ofUsd("1")), BudgetCap.global("x", Money.ofUsd("2"))))
+        .hasMessageContaining("budget cap x is defined twice");
+  }
+}

@@ -1,0 +1,196 @@
+package dev.sheepdog.core.deferred;
+
+import static dev.sheepdog.core.deferred.InMemoryDeferredQueueTest.request;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sheepdog.spi.DeferredEntry;
+import dev.sheepdog.spi.DeferredRequest;
+import dev.sheepdog.spi.DeferredState;
+import dev.sheepdog.testkit.ManualTicker;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+
+class DeferredReplayerTest {
+  private final ManualTicker ticker = new ManualTicker();
+  private final InMemoryDeferredQueue queue = new InMemoryDeferredQueue();
+  private final List<String> delivered = new CopyOnWriteArrayList<>();
+  private final List<String> deadLettered = new CopyOnWriteArrayList<>();
+  private final DeferredReplayListener<String> listener = new DeferredReplayListener<>() {
+    @Override
+    public void onDelivered(DeferredEntry entry, String result) {
+      delivered.add(entry.id() + "=" + result);
+    }
+
+    @Override
+    public void onDeadLettered(DeferredEntry entry, String reason) {
+      deadLettered.add(entry.id() + ": " + reason);
+    }
+  };
+
+  private DeferredReplayer<String> replayer(Function<DeferredRequest, CompletableFuture<String>> replay) {
+    return new DeferredReplayer<>(queue, replay, listener, ReplayPolicy.DEFAULT, ticker, ticker);
+  }
+
+  /** A "model" that fails its first {@code failures} calls per request, then answers. */
+  private static Function<DeferredRequest, CompletableFuture<String>> recoversAfter(
+      int failures, Map<String, AtomicInteger> calls) {
+    return request -> {
+      int call = calls.computeIfAbsent(request.id(), id -> new AtomicInteger()).incrementAndGet();
+      return call <= failures
+          ? CompletableFuture.failedFuture(new IllegalStateException("503 from every model"))
+          : CompletableFuture.completedFuture("answer " + call);
+    };
+  }
+
+  @Test
+  void requestIsDeliveredExactlyOnceAfterTheModelRecovers() {
+    // given
+    Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+    DeferredReplayer<String> replayer = replayer(recoversAfter(2, calls));
+    replayer.defer(request("r1", ticker.epochMillis()));
+
+    // when passes run every second for ten minutes
+    for (int i = 0; i < 600; i++) {
+      replayer.replayDue().join();
+      ticker.advance(Duration.ofSeconds(1));
+    }
+
+    // then
+    assertThat(calls.get("r1").get()).isEqualTo(3);
+    assertThat(delivered).containsExactly("r1=answer 3");
+    assertThat(queue.find("r1")).get().satisfies(e -> {
+      assertThat(e.state()).isEqualTo(DeferredState.DELIVERED);
+      assertThat(e.replays()).isEqualTo(2);
+    });
+  }
+
+  @Test
+  void failedReplayWaitsForItsBackoff() {
+    // given
+    Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+    DeferredReplayer<String> replayer = replayer(recoversAfter(1, calls));
+    replayer.defer(request("r1", ticker.epochMillis()));
+
+    // when
+    ReplayPass first = replayer.replayDue().join();
+    ticker.advance(Duration.ofMillis(4_999));
+    ReplayPass early = replayer.replayDue().join();
+    ticker.advance(Duration.ofMillis(1));
+    ReplayPass onTime = replayer.replayDue().join();
+
+    // then
+    assertThat(first).isEqualTo(new ReplayPass(1, 0, 1, 0));
+    assertThat(early).isEqualTo(new ReplayPass(0, 0, 0, 0));
+    assertThat(onTime).isEqualTo(new ReplayPass(1, 1, 0, 0));
+  }
+
+  @Test
+  void entryIsDeadLetteredWithItsReasonAfterFiveFailedReplays() {
+    // given
+    Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+    DeferredReplayer<String> replayer = replayer(recoversAfter(Integer.MAX_VALUE, calls));
+    replayer.defer(request("r1", ticker.epochMillis()));
+
+    // when
+    for (int i = 0; i < 100; i++) {
+      replayer.replayDue().join();
+      ticker.advance(Duration.ofMinutes(1));
+    }
+
+    // then
+    assertThat(calls.get("r1").get()).isEqualTo(5);
+    assertThat(deadLettered).containsExactly("r1: IllegalStateException: 503 from every model");
+    assertThat(queue.find("r1")).get().satisfies(e -> {
+      assertThat(e.state()).isEqualTo(DeferredState.DEAD_LETTERED);
+      assertThat(e.replays()).isEqualTo(5);
+      assertThat(e.lastReason()).isEqualTo("IllegalStateException: 503 from every model");
+    });
+    assertThat(delivered).isEmpty();
+  }
+
+  @Test
+  void automaticReplayBacksOffBetweenRounds() {
+    // given a model that never answers
+    Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+    DeferredReplayer<String> replayer = replayer(recoversAfter(Integer.MAX_VALUE, calls));
+    replayer.defer(request("r1", ticker.epochMillis()));
+
+    // when
+    replayer.start();
+    ticker.runDue();
+    List<Duration> delays = new java.util.ArrayList<>();
+    for (int round = 0; round < 4; round++) {
+      Duration next = ticker.pendingDelays().get(0);
+      delays.add(next);
+      ticker.advance(next);
+    }
+
+    // then the waits double: 5 s, 10 s, 20 s, 40 s; the fifth failure dead-letters
+    assertThat(delays).containsExactly(
+        Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(20), Duration.ofSeconds(40));
+    assertThat(calls.get("r1").get()).isEqualTo(5);
+    assertThat(queue.find("r1")).get().extracting(DeferredEntry::state).isEqualTo(DeferredState.DEAD_LETTERED);
+    assertThat(ticker.pendingDelays()).containsExactly(ReplayPolicy.DEFAULT.idlePoll());
+
+    replayer.stop();
+    assertThat(ticker.pendingTasks()).isZero();
+  }
+
+  @Test
+  void deferringWakesAnIdleReplayer() {
+    // given a running replayer idling on an empty queue
+    Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+    DeferredReplayer<String> replayer = replayer(recoversAfter(0, calls));
+    replayer.start();
+    ticker.runDue();
+    assertThat(ticker.pendingDelays()).containsExactly(Duration.ofSeconds(30));
+
+    // when
+    ticker.advance(Duration.ofSeconds(1));
+    replayer.defer(request("r1", ticker.epochMillis()));
+    ticker.advance(Duration.ofSeconds(5));
+
+    // then
+    assertThat(delivered).containsExactly("r1=answer 1");
+  }
+
+  @Test
+  void concurrentPassesNeverReplayAnEntryTwice() {
+    // given replays that answer only when the test says so
+    CompletableFuture<String> answer = new CompletableFuture<>();
+    AtomicInteger calls = new AtomicInteger();
+    DeferredReplayer<String> replayer = replayer(request -> {
+      calls.incrementAndGet();
+      return answer;
+    });
+    replayer.defer(request("r1", ticker.epochMillis()));
+
+    // when a second pass starts while the first replay is in flight
+    CompletableFuture<ReplayPass> first = replayer.replayDue();
+    ReplayPass second = replayer.replayDue().join();
+    answer.complete("ok");
+
+    // then
+    assertThat(second.replayed()).isZero();
+    assertThat(first.join()).isEqualTo(new ReplayPass(1, 1, 0, 0));
+    assertThat(calls).hasValue(1);
+    assertThat(delivered).containsExactly("r1=ok");
+    assertThat(replayer.replayDue().join().replayed()).isZero();
+  }
+
+  @Test
+  void backoffDoublesUpToItsCap() {
+    ReplayPolicy policy = ReplayPolicy.DEFAULT;
+    assertThat(policy.backoffAfter(1)).isEqualTo(Duration.ofSeconds(5));
+    assertThat(policy.backoffAfter(4)).isEqualTo(Duration.ofSeconds(40));
+    assertThat(policy.backoffAfter(7)).isEqualTo(Duration.ofSeconds(300));
+    assertThat(policy.backoffAfter(1_000)).isEqualTo(Duration.ofMinutes(5));
+  }
+}
