@@ -36,8 +36,8 @@ final class CandidateRanking {
   }
 
   /**
-   * Adds a candidate ranked by {@code primaryKey}, then {@code secondaryKey}, lower first; one
-   * {@code setAside} is left out of the plan unless the plan asks for everything.
+   * Adds a candidate ranked by {@code primaryKey}, then {@code secondaryKey}, lower first; a candidate
+   * {@code setAside} is left out of the plan unless the plan asks for all of them.
    */
   void add(Candidate candidate, long primaryKey, long secondaryKey, boolean setAside) {
     if (size == candidates.length) {
