@@ -1,0 +1,331 @@
+package dev.sheepdog.adapter.openai.internal;
+
+import dev.sheepdog.spi.FailureKind;
+import dev.sheepdog.spi.ProviderException;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import okhttp3.Headers;
+
+/**
+ * Turns what an OpenAI-compatible upstream did into a {@link ProviderException}: the one place
+ * where statuses, error codes, headers and socket exceptions are read. The router acts on the
+ * kind alone.
+ *
+ * <p>Every message is built from the provider's reply, truncated, and scrubbed of the API key in
+ * case the upstream echoes it; causes that mention the key are dropped.
+ */
+public final class FailureClassifier {
+  /** Longer provider messages are cut: they end up in logs, events and error replies. */
+  public static final int MAX_MESSAGE_LENGTH = 500;
+
+  private static final Pattern GO_DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(h|ms|us|µs|ns|m|s)");
+  private static final Pattern KEY_LIKE = Pattern.compile("\\bsk-[A-Za-z0-9_\\-]{6,}");
+  private static final String REDACTED = "[redacted]";
+
+  private final String secret;
+  private final Duration defaultRetryAfter;
+  private final Duration maxRetryAfter;
+  private final Clock clock;
+
+  public FailureClassifier(String secret, Duration defaultRetryAfter, Duration maxRetryAfter, Clock clock) {
+    this.secret = secret == null || secret.isEmpty() ? null : secret;
+    this.defaultRetryAfter = defaultRetryAfter;
+    this.maxRetryAfter = maxRetryAfter;
+    this.clock = clock;
+  }
+
+  /** A reply with a non-2xx status. */
+  public ProviderException fromHttp(int status, Headers headers, String body) {
+    ErrorDetails error = ErrorDetails.parse(body);
+    FailureKind kind = kindOf(status, error);
+    Duration retryAfter = kind == FailureKind.RATE_LIMITED ? retryAfter(headers) : null;
+    return new ProviderException(kind, status, message(error.message()), retryAfter, null);
+  }
+
+  /**
+   * An error object inside a 2xx reply or a stream, where the status says nothing: classified by
+   * its type and code, and {@link FailureKind#UNAVAILABLE} when those say nothing either.
+   */
+  public ProviderException fromErrorObject(int status, Object errorJson) {
+    ErrorDetails error = ErrorDetails.of(errorJson);
+    int impliedStatus = error.status() > 0 ? error.status() : 0;
+    FailureKind kind = impliedStatus >= 400 ? kindOf(impliedStatus, error) : kindOfCodes(error, FailureKind.UNAVAILABLE);
+    Duration retryAfter = kind == FailureKind.RATE_LIMITED ? defaultRetryAfter : null;
+    return new ProviderException(kind, status, message(error.message()), retryAfter, null);
+  }
+
+  /**
+   * A call that failed below HTTP: refused, reset, timed out. A call the caller cancelled is
+   * {@link FailureKind#CANCELLED} whatever the exception says.
+   */
+  public ProviderException fromTransport(Throwable failure, boolean cancelledByCaller) {
+    if (cancelledByCaller) {
+      return new ProviderException(FailureKind.CANCELLED, 0, "cancelled", null, safeCause(failure));
+    }
+    FailureKind kind;
+    if (failure instanceof InterruptedIOException) {
+      // SocketTimeoutException (connect, read) and OkHttp's call timeout alike
+      kind = FailureKind.TIMEOUT;
+    } else if (failure instanceof IOException) {
+      kind = FailureKind.UNAVAILABLE;
+    } else {
+      kind = FailureKind.MALFORMED_RESPONSE;
+    }
+    return new ProviderException(kind, 0, message(describe(failure)), null, safeCause(failure));
+  }
+
+  public ProviderException streamCut(boolean sawData) {
+    return new ProviderException(
+        FailureKind.MALFORMED_RESPONSE,
+        200,
+        sawData
+            ? "the stream ended before its end marker and without a finish reason"
+            : "the stream ended before any event",
+        null,
+        null);
+  }
+
+  static FailureKind kindOf(int status, ErrorDetails error) {
+    if (status == 401 || status == 403) {
+      return FailureKind.UNAUTHORIZED;
+    }
+    if (status == 402) {
+      // out of credit: nothing on this provider will work until someone pays
+      return FailureKind.UNAUTHORIZED;
+    }
+    if (status == 429) {
+      return error.hasCode("insufficient_quota") ? FailureKind.UNAUTHORIZED : FailureKind.RATE_LIMITED;
+    }
+    if (status == 408 || status == 409 || status >= 500) {
+      return FailureKind.UNAVAILABLE;
+    }
+    if (status >= 400) {
+      return kindOfCodes(error, FailureKind.BAD_REQUEST);
+    }
+    return FailureKind.UNAVAILABLE;
+  }
+
+  private static FailureKind kindOfCodes(ErrorDetails error, FailureKind otherwise) {
+    if (error.hasCode("context_length_exceeded") || error.mentionsContextLength()) {
+      return FailureKind.CONTEXT_TOO_LONG;
+    }
+    if (error.hasCode("content_filter") || error.hasCode("content_policy_violation")) {
+      return FailureKind.CONTENT_FILTERED;
+    }
+    if (otherwise != FailureKind.UNAVAILABLE) {
+      return otherwise;
+    }
+    if (error.hasCode("rate_limit_exceeded") || error.hasCode("rate_limit_error")) {
+      return FailureKind.RATE_LIMITED;
+    }
+    if (error.hasCode("invalid_api_key") || error.hasCode("authentication_error")) {
+      return FailureKind.UNAUTHORIZED;
+    }
+    if (error.hasCode("invalid_request_error")) {
+      return FailureKind.BAD_REQUEST;
+    }
+    return otherwise;
+  }
+
+  /**
+   * How long a 429 asks us to wait: {@code retry-after-ms}, then {@code Retry-After} (seconds or
+   * an HTTP date), then the later of OpenAI's {@code x-ratelimit-reset-*} durations; the default
+   * when none is given; never more than the cap, never negative.
+   */
+  public Duration retryAfter(Headers headers) {
+    Duration wait = millis(headers.get("retry-after-ms"));
+    if (wait == null) {
+      wait = retryAfterHeader(headers.get("Retry-After"));
+    }
+    if (wait == null) {
+      wait = later(goDuration(headers.get("x-ratelimit-reset-requests")), goDuration(headers.get("x-ratelimit-reset-tokens")));
+    }
+    if (wait == null) {
+      wait = defaultRetryAfter;
+    }
+    if (wait.isNegative()) {
+      return Duration.ZERO;
+    }
+    return wait.compareTo(maxRetryAfter) > 0 ? maxRetryAfter : wait;
+  }
+
+  private static Duration millis(String value) {
+    BigDecimal number = decimal(value);
+    return number == null ? null : Duration.ofNanos(saturatedNanos(number.multiply(BigDecimal.valueOf(1_000_000L))));
+  }
+
+  private Duration retryAfterHeader(String value) {
+    if (value == null || value.isBlank()) {
+      return null;
+    }
+    BigDecimal seconds = decimal(value);
+    if (seconds != null) {
+      return Duration.ofNanos(saturatedNanos(seconds.multiply(BigDecimal.valueOf(1_000_000_000L))));
+    }
+    try {
+      ZonedDateTime at = ZonedDateTime.parse(value.trim(), DateTimeFormatter.RFC_1123_DATE_TIME);
+      return Duration.between(clock.instant(), at.toInstant());
+    } catch (DateTimeParseException e) {
+      return null;
+    }
+  }
+
+  /** Go's duration syntax, as OpenAI sends it: {@code 1s}, {@code 6m0s}, {@code 20ms}, {@code 1h2m3.5s}. */
+  static Duration goDuration(String value) {
+    if (value == null || value.isBlank()) {
+      return null;
+    }
+    String text = value.trim();
+    Matcher part = GO_DURATION_PART.matcher(text);
+    BigDecimal nanos = BigDecimal.ZERO;
+    int end = 0;
+    while (part.find() && part.start() == end) {
+      BigDecimal amount = new BigDecimal(part.group(1));
+      long unit = switch (part.group(2)) {
+        case "h" -> 3_600_000_000_000L;
+        case "m" -> 60_000_000_000L;
+        case "s" -> 1_000_000_000L;
+        case "ms" -> 1_000_000L;
+        case "us", "µs" -> 1_000L;
+        default -> 1L;
+      };
+      nanos = nanos.add(amount.multiply(BigDecimal.valueOf(unit)));
+      end = part.end();
+    }
+    if (end == 0 || end != text.length()) {
+      BigDecimal bare = decimal(text);
+      // some servers send plain seconds here
+      return bare == null ? null : Duration.ofNanos(saturatedNanos(bare.multiply(BigDecimal.valueOf(1_000_000_000L))));
+    }
+    return Duration.ofNanos(saturatedNanos(nanos));
+  }
+
+  private static Duration later(Duration a, Duration b) {
+    if (a == null) {
+      return b;
+    }
+    if (b == null) {
+      return a;
+    }
+    return a.compareTo(b) >= 0 ? a : b;
+  }
+
+  private static BigDecimal decimal(String value) {
+    if (value == null || value.isBlank()) {
+      return null;
+    }
+    try {
+      return new BigDecimal(value.trim());
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
+  private static long saturatedNanos(BigDecimal nanos) {
+    return nanos.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0 ? Long.MAX_VALUE : nanos.longValue();
+  }
+
+  /** The provider's message, truncated and without the key. */
+  public String message(String text) {
+    if (text == null) {
+      return "";
+    }
+    String redacted = redact(text.strip());
+    return ChatCompletionCodec.truncate(redacted, MAX_MESSAGE_LENGTH);
+  }
+
+  public String redact(String text) {
+    if (text == null) {
+      return null;
+    }
+    String out = secret == null ? text : text.replace(secret, REDACTED);
+    return KEY_LIKE.matcher(out).replaceAll(REDACTED);
+  }
+
+  private String describe(Throwable failure) {
+    String message = failure.getMessage();
+    return message == null || message.isBlank()
+        ? failure.getClass().getSimpleName()
+        : failure.getClass().getSimpleName() + ": " + message;
+  }
+
+  /** The cause itself, unless the key shows anywhere in its chain. */
+  private Throwable safeCause(Throwable failure) {
+    if (secret == null) {
+      return failure;
+    }
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (String.valueOf(t.getMessage()).contains(secret)) {
+        return null;
+      }
+    }
+    return failure;
+  }
+
+  /** The members of an OpenAI-style error reply that classification reads. */
+  record ErrorDetails(String message, String type, String code, int status) {
+    static final ErrorDetails NONE = new ErrorDetails(null, null, null, 0);
+
+    static ErrorDetails parse(String body) {
+      if (body == null || body.isBlank()) {
+        return NONE;
+      }
+      Object json;
+      try {
+        json = ChatCompletionCodec.parse(body, 0);
+      } catch (ProviderException notJson) {
+        return new ErrorDetails(body, null, null, 0);
+      }
+      if (json instanceof Map<?, ?> map) {
+        Object error = map.get("error");
+        // OpenAI nests the error; vLLM and some proxies put its members at the top
+        return error == null ? of(map) : of(error);
+      }
+      return new ErrorDetails(body, null, null, 0);
+    }
+
+    static ErrorDetails of(Object error) {
+      if (error instanceof Map<?, ?> map) {
+        Object message = map.get("message");
+        if (message == null) {
+          message = map.get("detail");
+        }
+        Object code = map.get("code");
+        Object status = map.get("status");
+        int implied = code instanceof Number n ? n.intValue() : status instanceof Number s ? s.intValue() : 0;
+        return new ErrorDetails(
+            message == null ? null : String.valueOf(message),
+            map.get("type") == null ? null : String.valueOf(map.get("type")),
+            code == null || code instanceof Number ? null : String.valueOf(code),
+            implied);
+      }
+      return error == null ? NONE : new ErrorDetails(String.valueOf(error), null, null, 0);
+    }
+
+    boolean hasCode(String wanted) {
+      return wanted.equals(code) || wanted.equals(type);
+    }
+
+    boolean mentionsContextLength() {
+      if (message == null) {
+        return false;
+      }
+      String text = message.toLowerCase(Locale.ROOT);
+      return text.contains("maximum context length")
+          || text.contains("context_length_exceeded")
+          || text.contains("context length exceeded")
+          || text.contains("context window")
+          || text.contains("prompt is too long");
+    }
+  }
+}

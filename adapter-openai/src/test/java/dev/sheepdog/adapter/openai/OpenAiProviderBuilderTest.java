@@ -1,0 +1,54 @@
+package dev.sheepdog.adapter.openai;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class OpenAiProviderBuilderTest {
+  @Test
+  void defaults_suit_a_gateway() {
+    // when
+    OpenAiConfig config = OpenAiProvider.builder().baseUrl("https://api.openai.com/v1").apiKey("sk-x").buildConfig();
+    // then
+    assertThat(config.id().value()).isEqualTo("openai");
+    assertThat(config.baseUrl().toString()).isEqualTo("https://api.openai.com/v1/");
+    assertThat(config.connectTimeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(config.readTimeout()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(config.maxRequests()).isEqualTo(256);
+    assertThat(config.maxRequestsPerHost()).isEqualTo(256);
+    assertThat(config.maxRetryAfter()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(config.defaultRetryAfter()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(config.toString()).doesNotContain("sk-x");
+  }
+
+  @Test
+  void the_dispatcher_allows_many_calls_to_one_host() {
+    // when
+    try (OpenAiProvider provider = OpenAiProvider.builder().baseUrl("https://api.holysheep.ai/v1").maxRequestsPerHost(100).build()) {
+      // then
+      assertThat(provider.config().maxRequestsPerHost()).isEqualTo(100);
+    }
+  }
+
+  @Test
+  void rejects_a_setting_given_twice_naming_it() {
+    assertThatThrownBy(() -> OpenAiProvider.builder().readTimeout(Duration.ofSeconds(1)).readTimeout(Duration.ofSeconds(2)))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("readTimeout");
+    assertThatThrownBy(() -> OpenAiProvider.builder().apiKey("a").apiKey("b"))
+        .hasMessageContaining("apiKey").hasMessageNotContaining("a\"").hasMessageNotContaining("b\"");
+    assertThatThrownBy(() -> OpenAiProvider.builder().header("X-A", "1").header("x-a", "2")).hasMessageContaining("header x-a");
+    assertThatThrownBy(() -> OpenAiProvider.builder().maxRequests(10).maxRequests(20)).hasMessageContaining("maxRequests");
+  }
+
+  @Test
+  void requires_an_http_base_url_and_a_non_blank_id() {
+    assertThatThrownBy(() -> OpenAiProvider.builder().build()).hasMessageContaining("baseUrl is required");
+    assertThatThrownBy(() -> OpenAiProvider.builder().baseUrl("ftp://example.com")).hasMessageContaining("http");
+    assertThatThrownBy(() -> OpenAiProvider.builder().baseUrl("not a url")).hasMessageContaining("http");
+    assertThatThrownBy(() -> OpenAiProvider.builder().id(" ")).hasMessageContaining("provider id");
+    assertThatThrownBy(() -> OpenAiProvider.builder().apiKey(" ")).hasMessageContaining("apiKey");
+    assertThatThrownBy(() -> OpenAiProvider.builder().readTimeout(Duration.ZERO)).hasMessageContaining("readTimeout");
+  }
+}
