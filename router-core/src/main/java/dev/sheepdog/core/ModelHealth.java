@@ -1,44 +1,38 @@
 package dev.sheepdog.core;
 
+import dev.sheepdog.core.limit.Admission;
+import dev.sheepdog.core.limit.ModelRateLimiter;
+import dev.sheepdog.core.stats.ModelStats;
 import dev.sheepdog.spi.Candidate;
 import dev.sheepdog.spi.CircuitState;
 import dev.sheepdog.spi.FailureKind;
 import dev.sheepdog.spi.ModelHealthView;
 import dev.sheepdog.spi.ModelSpec;
 import dev.sheepdog.spi.Ticker;
-import java.util.EnumMap;
-import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Everything the router tracks about one model: its circuit, its 429 cool-down and its counters.
- * It is also the {@link Candidate} strategies see, so planning reads live values without copying.
+ * Everything the router tracks about one model: its circuit, its rate limiter (which also holds
+ * 429 cool-downs) and its latency statistics. It is also the {@link Candidate} strategies see, so
+ * planning reads live values without copying.
  *
- * <p>Counters are {@link LongAdder}s and atomics: recording never locks and never allocates.
+ * <p>Recording goes to lock-free, allocation-free structures ({@link ModelStats}, the limiter's
+ * GCRA cells, the breaker's atomics); reads for strategies are volatile reads of cached values.
  */
 final class ModelHealth implements Candidate, ModelHealthView {
   private final ModelSpec spec;
   private final CircuitBreaker breaker;
+  private final ModelRateLimiter limiter;
+  private final ModelStats stats;
   private final Ticker ticker;
-  private final AtomicLong coolDownUntilNanos;
-  private final LongAdder calls = new LongAdder();
-  private final LongAdder successes = new LongAdder();
-  private final LongAdder[] failures = new LongAdder[FailureKind.values().length];
-  private final AtomicInteger inFlight = new AtomicInteger();
-  private final AtomicInteger consecutiveFailures = new AtomicInteger();
   private volatile FailureKind lastFailure;
   private volatile long lastFailureEpochMillis;
 
-  ModelHealth(ModelSpec spec, CircuitBreaker breaker, Ticker ticker) {
+  ModelHealth(ModelSpec spec, CircuitBreaker breaker, ModelRateLimiter limiter, ModelStats stats, Ticker ticker) {
     this.spec = spec;
     this.breaker = breaker;
+    this.limiter = limiter;
+    this.stats = stats;
     this.ticker = ticker;
-    this.coolDownUntilNanos = new AtomicLong(ticker.nanoTime());
-    for (int i = 0; i < failures.length; i++) {
-      failures[i] = new LongAdder();
-    }
   }
 
   @Override
@@ -55,40 +49,64 @@ final class ModelHealth implements Candidate, ModelHealthView {
     return breaker;
   }
 
+  ModelRateLimiter limiter() {
+    return limiter;
+  }
+
+  ModelStats stats() {
+    return stats;
+  }
+
   void callStarted() {
-    calls.increment();
-    inFlight.incrementAndGet();
+    stats.callStarted();
   }
 
-  void recordSuccess() {
-    inFlight.decrementAndGet();
-    successes.increment();
-    consecutiveFailures.set(0);
+  void recordSuccess(long latencyNanos) {
+    stats.recordSuccess(latencyNanos);
   }
 
-  void recordFailure(FailureKind kind) {
-    inFlight.decrementAndGet();
-    failures[kind.ordinal()].increment();
-    if (kind != FailureKind.CANCELLED) {
-      lastFailure = kind;
-      lastFailureEpochMillis = ticker.epochMillis();
+  void recordFirstChunk(long timeToFirstChunkNanos) {
+    stats.recordTimeToFirstToken(timeToFirstChunkNanos);
+  }
+
+  void recordStreamSuccess(long latencyNanos) {
+    stats.recordStreamSuccess(latencyNanos);
+  }
+
+  void recordFailure(FailureKind kind, long latencyNanos) {
+    if (kind == FailureKind.CANCELLED) {
+      stats.recordCancelled();
+      return;
     }
-    if (kind.countsAgainstCircuit()) {
-      consecutiveFailures.incrementAndGet();
-    }
+    stats.recordFailure(kind, latencyNanos);
+    lastFailure = kind;
+    lastFailureEpochMillis = ticker.epochMillis();
+  }
+
+  /** Reserves a request slot and {@code tokens} estimated tokens, or says how long to wait. */
+  Admission admit(long tokens) {
+    return limiter.tryAcquire(tokens);
   }
 
   /** Holds the model back until {@code untilNanos} (a 429's retry-after); never shortens a hold. */
   void coolDownUntil(long untilNanos) {
-    coolDownUntilNanos.accumulateAndGet(untilNanos, (a, b) -> a - b >= 0 ? a : b);
+    limiter.coolDownUntil(untilNanos);
   }
 
   boolean coolingDown(long nowNanos) {
-    return coolDownUntilNanos.get() - nowNanos > 0;
+    return limiter.coolDownUntilNanos() - nowNanos > 0;
   }
 
   long coolDownUntilNanos() {
-    return coolDownUntilNanos.get();
+    return limiter.coolDownUntilNanos();
+  }
+
+  FailureKind lastFailure() {
+    return lastFailure;
+  }
+
+  long lastFailureEpochMillis() {
+    return lastFailureEpochMillis;
   }
 
   // --- ModelHealthView ---
@@ -106,82 +124,42 @@ final class ModelHealth implements Candidate, ModelHealthView {
 
   @Override
   public long ewmaLatencyNanos() {
-    return 0;
+    return stats.ewmaLatencyNanos();
   }
 
   @Override
   public long p50LatencyNanos() {
-    return 0;
+    return stats.p50LatencyNanos();
   }
 
   @Override
   public long p95LatencyNanos() {
-    return 0;
+    return stats.p95LatencyNanos();
   }
 
   @Override
   public long p99LatencyNanos() {
-    return 0;
+    return stats.p99LatencyNanos();
   }
 
   @Override
   public double errorRate() {
-    long total = calls.sum();
-    return total == 0 ? 0 : (double) failureCount() / total;
+    return stats.errorRate();
   }
 
   @Override
   public long windowCalls() {
-    return calls.sum();
+    return stats.windowCalls();
   }
 
   @Override
   public int inFlight() {
-    return inFlight.get();
+    return stats.inFlight();
   }
 
   @Override
   public int consecutiveFailures() {
-    return consecutiveFailures.get();
-  }
-
-  // --- reporting ---
-
-  long calls() {
-    return calls.sum();
-  }
-
-  long successes() {
-    return successes.sum();
-  }
-
-  long failureCount() {
-    long sum = 0;
-    for (FailureKind kind : FailureKind.values()) {
-      if (kind != FailureKind.CANCELLED) {
-        sum += failures[kind.ordinal()].sum();
-      }
-    }
-    return sum;
-  }
-
-  Map<FailureKind, Long> failuresByKind() {
-    Map<FailureKind, Long> byKind = new EnumMap<>(FailureKind.class);
-    for (FailureKind kind : FailureKind.values()) {
-      long n = failures[kind.ordinal()].sum();
-      if (n > 0) {
-        byKind.put(kind, n);
-      }
-    }
-    return byKind;
-  }
-
-  FailureKind lastFailure() {
-    return lastFailure;
-  }
-
-  long lastFailureEpochMillis() {
-    return lastFailureEpochMillis;
+    return stats.consecutiveFailures();
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.sheepdog.core;
 
 import dev.failsafe.Failsafe;
+import dev.sheepdog.core.limit.Admission;
 import dev.sheepdog.spi.CallOptions;
 import dev.sheepdog.spi.Candidate;
 import dev.sheepdog.spi.ChatRequest;
@@ -50,6 +51,8 @@ abstract class RouteExecution<T> {
   final Duration deadline;
   final long deadlineNanos;
   final long estimatedPromptTokens;
+  /** Tokens reserved in a model's limiter per attempt: the prompt estimate plus the output cap. */
+  final long reservedTokens;
   final CompletableFuture<T> result = new CompletableFuture<>();
 
   private final List<Attempt> trail = new ArrayList<>();
@@ -76,6 +79,7 @@ abstract class RouteExecution<T> {
     this.deadline = hints.deadline() != null ? hints.deadline() : router.settings.deadline();
     this.deadlineNanos = startNanos + deadline.toNanos();
     this.estimatedPromptTokens = router.estimator.estimatePromptTokens(request);
+    this.reservedTokens = estimatedPromptTokens + Router.outputTokens(request);
   }
 
   /** Starts the provider call of one attempt; reports its end to {@code attempt}. */
@@ -180,7 +184,10 @@ abstract class RouteExecution<T> {
     }
   }
 
-  /** Returns the circuit permit if the model may be called now, else records why not and returns null. */
+  /**
+   * Returns the circuit permit if the model may be called now (its rate limiter has then reserved
+   * a request slot and the estimated tokens), else records why not and returns null.
+   */
   private Object admit(ModelHealth model, long now) {
     SkipReason reason = router.skipReason(model, now, estimatedPromptTokens, request, hints, minContextWindow, status);
     Object permit = null;
@@ -189,6 +196,14 @@ abstract class RouteExecution<T> {
       if (permit == null) {
         reason = SkipReason.CIRCUIT_OPEN;
         status.waitFor(model.breaker().openUntilNanos() - now, false);
+      } else {
+        Admission admission = model.admit(reservedTokens);
+        if (!admission.admitted()) {
+          model.breaker().onNeutral(permit);
+          permit = null;
+          reason = admission.skipReason();
+          status.waitFor(admission.waitNanos(), true);
+        }
       }
     }
     if (reason != null) {
@@ -217,6 +232,8 @@ abstract class RouteExecution<T> {
       }
       if (probeAgain) {
         outcome = null;
+      } else if (attemptsThisRound == 0 && status.budgetRejected) {
+        outcome = RoundFailed.last(new BudgetExceededException(requestId, trail));
       } else if (attemptsThisRound == 0 && status.onlyWaiting() && round < router.settings.retry().rounds()
           && status.earliestWaitNanos < left) {
         // Every candidate is held back by a 429 or its rate limit: wait for the first to free up.
@@ -290,7 +307,10 @@ abstract class RouteExecution<T> {
       long latency = router.ticker.nanoTime() - startedNanos;
       Money cost = usage == null ? Money.ZERO : model.spec().price().cost(usage);
       model.breaker().onSuccess(permit);
-      model.recordSuccess();
+      recordSuccessLatency(model, latency);
+      model.limiter().correct(reservedTokens, usage == null ? reservedTokens : usage.totalTokens());
+      router.budget.record(model.id(), cost, hints);
+      router.evaluateAlerts(model, true);
       Attempt attempt = Attempt.succeeded(model.id(), round, Duration.ofNanos(latency));
       synchronized (RouteExecution.this) {
         trail.add(attempt);
@@ -322,12 +342,14 @@ abstract class RouteExecution<T> {
     long now = router.ticker.nanoTime();
     FailureKind kind = failure.kind();
     ModelHealth model = attempt.model;
-    model.recordFailure(kind);
+    model.recordFailure(kind, now - attempt.startedNanos);
+    model.limiter().release(reservedTokens);
     if (kind.countsAgainstCircuit()) {
       model.breaker().onFailure(attempt.permit, now);
     } else {
       model.breaker().onNeutral(attempt.permit);
     }
+    router.evaluateAlerts(model, false);
     Duration latency = Duration.ofNanos(now - attempt.startedNanos);
     Attempt record = new Attempt(model.id(), attempt.round, kind, failure.httpStatus(), latency,
         failure.providerMessage());
@@ -362,6 +384,11 @@ abstract class RouteExecution<T> {
       return;
     }
     afterFailure(attempt, failure);
+  }
+
+  /** Records an answered call's latency; streams record time to first chunk separately. */
+  void recordSuccessLatency(ModelHealth model, long latencyNanos) {
+    model.recordSuccess(latencyNanos);
   }
 
   /** What follows a failed attempt: by default the next model. Streams override once committed. */
@@ -458,6 +485,7 @@ abstract class RouteExecution<T> {
   static final class RoundStatus {
     int skipped;
     int openCircuits;
+    boolean budgetRejected;
     int waiting;
     boolean rateLimited;
     long earliestWaitNanos = Long.MAX_VALUE;

@@ -1,6 +1,18 @@
 package dev.sheepdog.core;
 
 import dev.failsafe.RetryPolicy;
+import dev.sheepdog.core.alert.AlertMonitor;
+import dev.sheepdog.core.alert.AlertRules;
+import dev.sheepdog.core.cost.BudgetCap;
+import dev.sheepdog.core.cost.BudgetDecision;
+import dev.sheepdog.core.cost.BudgetGuard;
+import dev.sheepdog.core.cost.SpendLedger;
+import dev.sheepdog.core.deferred.DeferredReplayListener;
+import dev.sheepdog.core.deferred.DeferredReplayer;
+import dev.sheepdog.core.deferred.ReplayPolicy;
+import dev.sheepdog.core.limit.ModelRateLimiter;
+import dev.sheepdog.core.stats.ModelStats;
+import dev.sheepdog.core.stats.StatsConfig;
 import dev.sheepdog.spi.AlertType;
 import dev.sheepdog.spi.Candidate;
 import dev.sheepdog.spi.ChatProvider;
@@ -59,6 +71,8 @@ public final class Router {
   final RetryBudget retryBudget;
   final RetryPolicy<Object> roundPolicy;
   final FailsafeScheduler failsafeScheduler;
+  final BudgetGuard budget;
+  final AlertMonitor alerts;
 
   private final ModelCatalog catalog;
   private final Map<ProviderId, ChatProvider> providers;
@@ -81,6 +95,8 @@ public final class Router {
     this.strategy = b.strategy;
     this.listeners = new RouterListeners(b.listeners);
     this.deferredQueue = b.deferredQueue;
+    this.alerts = new AlertMonitor(b.alertRules, ticker, listeners);
+    this.budget = new BudgetGuard(b.ledger, b.caps, listeners, ticker);
     this.retryBudget = new RetryBudget(ticker, settings.retry());
     this.failsafeScheduler = new FailsafeScheduler(scheduler);
     this.roundPolicy = RetryPolicy.builder()
@@ -91,7 +107,8 @@ public final class Router {
     Map<ModelId, ModelHealth> byId = new LinkedHashMap<>();
     for (ModelSpec spec : catalog.models()) {
       CircuitBreaker breaker = new CircuitBreaker(spec.id(), settings.circuit(), this::onCircuitTransition);
-      byId.put(spec.id(), new ModelHealth(spec, breaker, ticker));
+      byId.put(spec.id(), new ModelHealth(spec, breaker, ModelRateLimiter.of(spec, ticker),
+          new ModelStats(ticker, b.statsConfig), ticker));
     }
     this.models = Collections.unmodifiableMap(byId);
     this.candidates = List.copyOf(byId.values());
@@ -140,10 +157,11 @@ public final class Router {
       Long coolDownUntil = model.coolingDown(now)
           ? ticker.epochMillis() + (model.coolDownUntilNanos() - now) / 1_000_000 : null;
       reports.add(new HealthReport.ModelReport(model.id(), model.spec().provider(), state, openUntil, coolDownUntil,
-          model.calls(), model.successes(), model.failureCount(), model.failuresByKind(), model.consecutiveFailures(),
-          model.lastFailure(), model.lastFailure() == null ? null : model.lastFailureEpochMillis(), model.inFlight()));
+          breaker.consecutiveFailures(), model.lastFailure(),
+          model.lastFailure() == null ? null : model.lastFailureEpochMillis(), model.stats().snapshot(),
+          model.limiter().headroom(), budget.ledger().total(model.id())));
     }
-    return new HealthReport(ticker.epochMillis(), reports);
+    return new HealthReport(ticker.epochMillis(), reports, budget.ledger().total(), alerts.recent());
   }
 
   /** The live health of one model, as strategies see it. */
@@ -208,17 +226,24 @@ public final class Router {
     if (spec.contextWindow() <= minContextWindow || promptTokens > spec.contextWindow()) {
       return SkipReason.CONTEXT_TOO_SMALL;
     }
-    if (hints.maxCost() != null) {
-      long output = request.maxTokens() == null ? ChatRequest.DEFAULT_MAX_TOKENS : request.maxTokens();
-      if (spec.price().cost(promptTokens, output).isGreaterThan(hints.maxCost())) {
-        return SkipReason.OVER_BUDGET;
-      }
+    BudgetDecision decision = budget.check(spec, BudgetGuard.estimateCost(spec, promptTokens, outputTokens(request)),
+        hints);
+    if (decision == BudgetDecision.REJECT) {
+      status.budgetRejected = true;
+      return SkipReason.OVER_BUDGET;
+    }
+    if (decision.skips()) {
+      return SkipReason.OVER_BUDGET;
     }
     if (model.coolingDown(now)) {
       status.waitFor(model.coolDownUntilNanos() - now, true);
       return SkipReason.COOLING_DOWN;
     }
     return null;
+  }
+
+  static long outputTokens(ChatRequest request) {
+    return request.maxTokens() == null ? ChatRequest.DEFAULT_MAX_TOKENS : request.maxTokens();
   }
 
   /** Half-opens the circuit of the planned model that would recover first. */
@@ -281,9 +306,9 @@ public final class Router {
       }
     }
     if (previous - now <= 0) {
-      emit(() -> new RouterEvent.Alert(AlertType.PROVIDER_UNAUTHORIZED, provider.value(), false,
-          "provider " + provider + " rejected its credentials (HTTP " + failure.httpStatus() + "); its models are "
-              + "isolated for " + settings.circuit().recoveryTime().toSeconds() + " s", ticker.epochMillis()));
+      alerts.raise(AlertType.PROVIDER_UNAUTHORIZED, provider.value(), "provider " + provider
+          + " rejected its credentials (HTTP " + failure.httpStatus() + "); its models are isolated for "
+          + settings.circuit().recoveryTime().toSeconds() + " s");
     }
   }
 
@@ -314,8 +339,47 @@ public final class Router {
     }
   }
 
+  /** After every recorded outcome: alerts that start or end with it. */
+  void evaluateAlerts(ModelHealth model, boolean succeeded) {
+    alerts.evaluate(model.id(), model.stats());
+    if (succeeded) {
+      alerts.resolve(AlertType.PROVIDER_UNAUTHORIZED, model.spec().provider().value(),
+          "provider " + model.spec().provider() + " answers again");
+    }
+  }
+
   private void onCircuitTransition(ModelId model, CircuitState from, CircuitState to) {
     emit(() -> new RouterEvent.CircuitTransition(model, from, to, ticker.epochMillis()));
+    alerts.onCircuitTransition(model, from, to);
+  }
+
+  /** Money spent through this router: per model, route and tag, with daily windows. */
+  public SpendLedger ledger() {
+    return budget.ledger();
+  }
+
+  /** Alerts that fired or resolved recently, oldest first. */
+  public List<RouterEvent.Alert> recentAlerts() {
+    return alerts.recent();
+  }
+
+  /** The deferred queue, if one is configured. */
+  public java.util.Optional<DeferredQueue> deferredQueue() {
+    return java.util.Optional.ofNullable(deferredQueue);
+  }
+
+  /**
+   * A replayer that drains the deferred queue through this router, delivering each outcome to
+   * {@code listener}; call {@code start()} on it for automatic replay with backoff.
+   */
+  public DeferredReplayer<RoutedResponse> replayer(DeferredReplayListener<RoutedResponse> listener,
+      ReplayPolicy policy) {
+    if (deferredQueue == null) {
+      throw new IllegalStateException("this router has no deferred queue; give one to the builder");
+    }
+    return new DeferredReplayer<>(deferredQueue,
+        deferred -> route(deferred.request(), deferred.hints().toBuilder().allowDeferral(false).build()),
+        listener, policy, ticker, scheduler);
   }
 
   /** Builds a {@link Router}. Not thread-safe; each setting may be given once. */
@@ -330,8 +394,36 @@ public final class Router {
     private TokenEstimator estimator;
     private final List<RouterListener> listeners = new ArrayList<>();
     private DeferredQueue deferredQueue;
+    private StatsConfig statsConfig = StatsConfig.defaults();
+    private AlertRules alertRules = AlertRules.defaults();
+    private SpendLedger ledger;
+    private final List<BudgetCap> caps = new ArrayList<>();
 
     private RouterBuilder() {}
+
+    /** Statistics windows, EWMA decay and failure penalty; defaults to {@link StatsConfig#defaults()}. */
+    public RouterBuilder stats(StatsConfig config) {
+      this.statsConfig = Objects.requireNonNull(config, "stats config");
+      return this;
+    }
+
+    /** Alert thresholds; defaults to {@link AlertRules#defaults()}. */
+    public RouterBuilder alerts(AlertRules rules) {
+      this.alertRules = Objects.requireNonNull(rules, "alert rules");
+      return this;
+    }
+
+    /** The ledger spend is recorded in; defaults to a new one. Share one to see spend elsewhere. */
+    public RouterBuilder ledger(SpendLedger ledger) {
+      this.ledger = once(this.ledger, ledger, "ledger");
+      return this;
+    }
+
+    /** A daily spend cap; rejects or restricts to cheaper models once reached. */
+    public RouterBuilder budget(BudgetCap cap) {
+      caps.add(Objects.requireNonNull(cap, "budget cap"));
+      return this;
+    }
 
     public RouterBuilder catalog(ModelCatalog catalog) {
       this.catalog = once(this.catalog, catalog, "catalog");
@@ -426,6 +518,9 @@ public final class Router {
       }
       if (estimator == null) {
         estimator = TokenEstimator.CHARS_PER_TOKEN;
+      }
+      if (ledger == null) {
+        ledger = new SpendLedger();
       }
       return new Router(this);
     }

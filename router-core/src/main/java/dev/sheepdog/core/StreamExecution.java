@@ -61,6 +61,7 @@ final class StreamExecution extends RouteExecution<RoutedStreamResult> implement
           committed = true;
           firstChunkNanos = router.ticker.nanoTime();
           attempt.stopTimer();
+          model.recordFirstChunk(firstChunkNanos - attempt.startedNanos);
         }
         delivered++;
         listener.onChunk(model.id(), chunk);
@@ -78,6 +79,11 @@ final class StreamExecution extends RouteExecution<RoutedStreamResult> implement
     };
     attempt.cancelCall = () -> handle.cancel();
     handle = router.provider(model).stream(model.spec(), request, options, upstream);
+  }
+
+  @Override
+  void recordSuccessLatency(ModelHealth model, long latencyNanos) {
+    model.recordStreamSuccess(latencyNanos);
   }
 
   @Override

@@ -179,6 +179,11 @@ public final class ModelRateLimiter {
     coolDownUntilNanos.accumulateAndGet(nanoTime, Math::max);
   }
 
+  /** When the current cool-down ends, in ticker nanos; in the past when none is running. */
+  public long coolDownUntilNanos() {
+    return coolDownUntilNanos.get();
+  }
+
   /** Blocks admission for {@code retryAfter} from now. */
   public void coolDown(Duration retryAfter) {
     Objects.requireNonNull(retryAfter, "retry-after must not be null");
