@@ -22,7 +22,6 @@ import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -47,7 +46,7 @@ public final class ScriptedProvider implements ChatProvider {
   private final ProviderId id;
   private final Scheduler scheduler;
   private final Map<ModelId, ModelScript> scripts = new ConcurrentHashMap<>();
-  private final List<Call> calls = new CopyOnWriteArrayList<>();
+  private final Queue<Call> calls = new ConcurrentLinkedQueue<>();
   private final AtomicInteger sequence = new AtomicInteger();
   private volatile boolean honourTimeouts = true;
 
