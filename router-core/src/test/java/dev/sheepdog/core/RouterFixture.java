@@ -9,14 +9,13 @@ import dev.sheepdog.spi.TaskType;
 import dev.sheepdog.testkit.ManualTicker;
 import dev.sheepdog.testkit.ScriptedProvider;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 /** A small world for router tests: models a, b, c on provider p1, x on provider p2. */
 final class RouterFixture {
   final ManualTicker ticker = new ManualTicker();
   final ScriptedProvider p1 = ScriptedProvider.create("p1", ticker);
   final ScriptedProvider p2 = ScriptedProvider.create("p2", ticker);
-  final List<RouterEvent> events = new CopyOnWriteArrayList<>();
+  final List<RouterEvent> events = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
   final RouterListener recorder = events::add;
 
   static final ModelCatalog CATALOG = ModelCatalog.of(
