@@ -178,7 +178,10 @@ final class CircuitBreaker {
     if (!state.compareAndSet(from, to)) {
       return false;
     }
-    listener.onTransition(model, from.kind(), to.kind());
+    if (from.kind() != to.kind()) {
+      // an open circuit held open longer (a second 401) is not a transition
+      listener.onTransition(model, from.kind(), to.kind());
+    }
     return true;
   }
 

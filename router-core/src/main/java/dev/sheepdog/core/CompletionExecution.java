@@ -34,6 +34,11 @@ final class CompletionExecution extends RouteExecution<RoutedResponse> {
   }
 
   @Override
+  HedgingConfig hedging() {
+    return router.hedgingFor(hints.task());
+  }
+
+  @Override
   RoutedResponse succeed(ModelHealth model, Object payload, Money cost) {
     ChatResponse response = (ChatResponse) payload;
     Usage usage = response.usage() == null ? Usage.NONE : response.usage();

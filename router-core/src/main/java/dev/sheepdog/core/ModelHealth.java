@@ -73,6 +73,11 @@ final class ModelHealth implements Candidate, ModelHealthView {
     stats.recordStreamSuccess(latencyNanos);
   }
 
+  /** A call dropped because another model answered first; see {@link ModelStats#recordAbandoned}. */
+  void recordAbandoned(long elapsedNanos) {
+    stats.recordAbandoned(elapsedNanos);
+  }
+
   void recordFailure(FailureKind kind, long latencyNanos) {
     if (kind == FailureKind.CANCELLED) {
       stats.recordCancelled();

@@ -4,7 +4,7 @@ import dev.sheepdog.spi.Ticker;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * Limits retry rounds to a fraction of requests over a sliding window (Finagle's and Envoy's retry
+ * Limits retry rounds (or hedges) to a fraction of requests over a sliding window (Finagle's and Envoy's retry
  * budgets), so that during an outage retries do not multiply the load on the models left.
  *
  * <h2>Concurrency</h2>
@@ -26,10 +26,14 @@ final class RetryBudget {
   private final AtomicLongArray retries = new AtomicLongArray(SLOTS);
 
   RetryBudget(Ticker ticker, RetryConfig config) {
+    this(ticker, config.budgetRatio(), config.budgetMinimum(), config.budgetWindow());
+  }
+
+  RetryBudget(Ticker ticker, double ratio, int minimum, java.time.Duration window) {
     this.ticker = ticker;
-    this.ratio = config.budgetRatio();
-    this.minimum = config.budgetMinimum();
-    this.slotNanos = Math.max(1, config.budgetWindow().toNanos() / SLOTS);
+    this.ratio = ratio;
+    this.minimum = minimum;
+    this.slotNanos = Math.max(1, window.toNanos() / SLOTS);
     long epoch = ticker.nanoTime() / slotNanos;
     for (int i = 0; i < SLOTS; i++) {
       epochs.set(i, epoch - SLOTS);

@@ -66,9 +66,11 @@ abstract class RouteExecution<T> {
   private boolean probedEarly;
   private RoundStatus status;
   private CompletableFuture<T> roundResult;
-  private AttemptRun current;
+  /** Attempts in flight: one, or two while a hedge races the primary. */
+  private final List<AttemptRun> active = new ArrayList<>(2);
   private volatile Scheduler.Cancellable deadlineTimer = Scheduler.Cancellable.DONE;
   private volatile CompletableFuture<T> rounds;
+  private volatile boolean deadlinePassed;
 
   RouteExecution(Router router, ChatRequest request, RouteHints hints, String requestId) {
     this.router = router;
@@ -144,12 +146,26 @@ abstract class RouteExecution<T> {
 
   /** Calls the next admissible model of the plan, or ends the round. */
   private void next() {
+    if (!startNextAttempt(false)) {
+      endRound();
+    }
+  }
+
+  /**
+   * Starts a call to the next admissible model of the plan. Returns {@code false} when none is
+   * left (or the request is over), so the caller decides what that means: the end of a round, or
+   * no hedge.
+   */
+  private boolean startNextAttempt(boolean hedge) {
     ModelHealth chosen = null;
     Object permit = null;
     AttemptRun attempt = null;
     synchronized (this) {
+      if (result.isDone() || roundResult.isDone() || deadlinePassed) {
+        return true;
+      }
       long now = router.ticker.nanoTime();
-      while (index < plan.size() && !result.isDone()) {
+      while (index < plan.size()) {
         ModelHealth model = (ModelHealth) plan.get(index++);
         permit = admit(model, now);
         if (permit != null) {
@@ -163,12 +179,11 @@ abstract class RouteExecution<T> {
         long left = deadlineNanos - now;
         long timeout = Math.max(1, Math.min(router.settings.attemptTimeout().toNanos(), left));
         attempt = new AttemptRun(chosen, permit, attemptNumber, round, now, timeout);
-        current = attempt;
+        active.add(attempt);
       }
     }
     if (attempt == null) {
-      endRound();
-      return;
+      return false;
     }
     AttemptRun run = attempt;
     chosen.callStarted();
@@ -176,11 +191,47 @@ abstract class RouteExecution<T> {
     run.timer = router.scheduler.schedule(() -> run.failed(ProviderException.of(FailureKind.TIMEOUT,
         "no answer within " + Duration.ofNanos(run.timeoutNanos).toMillis() + " ms")), run.timeoutNanos,
         TimeUnit.NANOSECONDS);
+    if (!hedge) {
+      scheduleHedge(run);
+    }
     try {
       call(chosen, CallOptions.of(Duration.ofNanos(run.timeoutNanos), requestId), run);
     } catch (RuntimeException e) {
       run.failed(e instanceof ProviderException pe ? pe : ProviderException.of(FailureKind.UNAVAILABLE,
           "provider threw " + e.getClass().getSimpleName()));
+    }
+    return true;
+  }
+
+  /** The hedging settings for this request, or {@code null} when it is never hedged. */
+  HedgingConfig hedging() {
+    return null;
+  }
+
+  /**
+   * If the primary has not answered after the hedge delay (the model's current p95, or a fixed
+   * delay), the same request starts on the next admissible model; the first answer wins.
+   */
+  private void scheduleHedge(AttemptRun primary) {
+    HedgingConfig config = hedging();
+    if (config == null) {
+      return;
+    }
+    long delay = config.delay() != null ? config.delay().toNanos() : primary.model.p95LatencyNanos();
+    if (delay <= 0 || delay >= primary.timeoutNanos) {
+      return;
+    }
+    primary.hedgeTimer = router.scheduler.schedule(() -> hedge(primary), delay, TimeUnit.NANOSECONDS);
+  }
+
+  private void hedge(AttemptRun primary) {
+    synchronized (this) {
+      if (primary.isSettled() || active.size() != 1 || result.isDone() || roundResult.isDone()) {
+        return;
+      }
+    }
+    if (router.hedgeBudget.tryRetry()) {
+      startNextAttempt(true);
     }
   }
 
@@ -279,7 +330,10 @@ abstract class RouteExecution<T> {
     final long timeoutNanos;
     private final AtomicBoolean settled = new AtomicBoolean();
     volatile Scheduler.Cancellable timer = Scheduler.Cancellable.DONE;
+    volatile Scheduler.Cancellable hedgeTimer = Scheduler.Cancellable.DONE;
     volatile Runnable cancelCall = () -> {};
+    /** Lost to a hedge (or the primary a hedge raced): cancelled, its elapsed time still a sample. */
+    volatile boolean abandoned;
 
     AttemptRun(ModelHealth model, Object permit, int number, int round, long startedNanos, long timeoutNanos) {
       this.model = model;
@@ -304,6 +358,7 @@ abstract class RouteExecution<T> {
         return;
       }
       timer.cancel();
+      hedgeTimer.cancel();
       long latency = router.ticker.nanoTime() - startedNanos;
       Money cost = usage == null ? Money.ZERO : model.spec().price().cost(usage);
       model.breaker().onSuccess(permit);
@@ -317,13 +372,22 @@ abstract class RouteExecution<T> {
       }
       router.emit(() -> new RouterEvent.AttemptSucceeded(requestId, model.id(), number, attempt.latency(),
           usage == null ? dev.sheepdog.spi.Usage.NONE : usage, cost));
-      T value = succeed(model, payload, cost);
-      if (value != null) {
-        CompletableFuture<T> target;
-        synchronized (RouteExecution.this) {
-          target = roundResult;
+      List<AttemptRun> losers;
+      CompletableFuture<T> target;
+      synchronized (RouteExecution.this) {
+        active.remove(this);
+        losers = List.copyOf(active);
+        target = roundResult;
+      }
+      if (!target.isDone()) {
+        T value = succeed(model, payload, cost);
+        if (value != null) {
+          target.complete(value);
         }
-        target.complete(value);
+      }
+      for (AttemptRun loser : losers) {
+        loser.abandoned = true;
+        loser.failed(new ProviderException(FailureKind.CANCELLED, 0, "another model answered first"));
       }
     }
 
@@ -332,6 +396,7 @@ abstract class RouteExecution<T> {
         return;
       }
       timer.cancel();
+      hedgeTimer.cancel();
       cancelCall.run();
       onFailure(this, failure);
     }
@@ -342,7 +407,11 @@ abstract class RouteExecution<T> {
     long now = router.ticker.nanoTime();
     FailureKind kind = failure.kind();
     ModelHealth model = attempt.model;
-    model.recordFailure(kind, now - attempt.startedNanos);
+    if (attempt.abandoned) {
+      model.recordAbandoned(now - attempt.startedNanos);
+    } else {
+      model.recordFailure(kind, now - attempt.startedNanos);
+    }
     model.limiter().release(reservedTokens);
     if (kind.countsAgainstCircuit()) {
       model.breaker().onFailure(attempt.permit, now);
@@ -354,10 +423,13 @@ abstract class RouteExecution<T> {
     Attempt record = new Attempt(model.id(), attempt.round, kind, failure.httpStatus(), latency,
         failure.providerMessage());
     RouterException terminal = null;
+    boolean othersInFlight;
     synchronized (this) {
+      active.remove(attempt);
+      othersInFlight = !active.isEmpty();
       trail.add(record);
       failures.add(failure);
-      if (result.isDone()) {
+      if (result.isDone() || roundResult.isDone()) {
         return;
       }
       switch (kind) {
@@ -383,7 +455,9 @@ abstract class RouteExecution<T> {
       fail(terminal);
       return;
     }
-    afterFailure(attempt, failure);
+    if (!othersInFlight) {
+      afterFailure(attempt, failure);
+    }
   }
 
   /** Records an answered call's latency; streams record time to first chunk separately. */
@@ -433,12 +507,13 @@ abstract class RouteExecution<T> {
     if (result.isDone()) {
       return;
     }
-    AttemptRun inFlight;
+    deadlinePassed = true;
+    List<AttemptRun> inFlight;
     synchronized (this) {
-      inFlight = current;
+      inFlight = List.copyOf(active);
     }
-    if (inFlight != null && !inFlight.isSettled()) {
-      inFlight.failed(ProviderException.of(FailureKind.TIMEOUT, "the request's deadline passed"));
+    for (AttemptRun run : inFlight) {
+      run.failed(ProviderException.of(FailureKind.TIMEOUT, "the request's deadline passed"));
     }
     fail(new DeadlineExceededException(requestId, deadline, snapshotTrail()));
   }
@@ -451,12 +526,12 @@ abstract class RouteExecution<T> {
       all.cancel(false);
     }
     if (error instanceof CancellationException) {
-      AttemptRun inFlight;
+      List<AttemptRun> inFlight;
       synchronized (this) {
-        inFlight = current;
+        inFlight = List.copyOf(active);
       }
-      if (inFlight != null) {
-        inFlight.failed(new ProviderException(FailureKind.CANCELLED, 0, "cancelled by the caller"));
+      for (AttemptRun run : inFlight) {
+        run.failed(new ProviderException(FailureKind.CANCELLED, 0, "cancelled by the caller"));
       }
     }
   }

@@ -72,6 +72,9 @@ public final class Router {
   final RetryPolicy<Object> roundPolicy;
   final FailsafeScheduler failsafeScheduler;
   final BudgetGuard budget;
+  final RetryBudget hedgeBudget;
+  private final HedgingConfig hedging;
+  private final Map<dev.sheepdog.spi.TaskType, HedgingConfig> hedgingByTask;
   final AlertMonitor alerts;
 
   private final ModelCatalog catalog;
@@ -98,6 +101,11 @@ public final class Router {
     this.alerts = new AlertMonitor(b.alertRules, ticker, listeners);
     this.budget = new BudgetGuard(b.ledger, b.caps, listeners, ticker);
     this.retryBudget = new RetryBudget(ticker, settings.retry());
+    this.hedging = b.hedging;
+    this.hedgingByTask = Map.copyOf(b.hedgingByTask);
+    HedgingConfig budgetSource = b.hedging != null ? b.hedging : HedgingConfig.atP95();
+    this.hedgeBudget = new RetryBudget(ticker, budgetSource.budgetRatio(), budgetSource.budgetMinimum(),
+        budgetSource.budgetWindow());
     this.failsafeScheduler = new FailsafeScheduler(scheduler);
     this.roundPolicy = RetryPolicy.builder()
         .handleIf((result, failure) -> failure instanceof RouteExecution.RoundFailed round && round.retry)
@@ -127,6 +135,7 @@ public final class Router {
     Objects.requireNonNull(request, "request");
     Objects.requireNonNull(hints, "hints");
     CompletionExecution execution = new CompletionExecution(this, request.withStream(false), hints, requestId(hints));
+    hedgeBudget.recordRequest();
     execution.start();
     return execution.result;
   }
@@ -179,6 +188,11 @@ public final class Router {
   }
 
   // ---- used by executions ----
+
+  HedgingConfig hedgingFor(dev.sheepdog.spi.TaskType task) {
+    HedgingConfig forTask = hedgingByTask.get(task);
+    return forTask != null ? forTask : hedging;
+  }
 
   String requestId(RouteHints hints) {
     return hints.requestId() != null ? hints.requestId() : idPrefix + sequence.incrementAndGet();
@@ -398,6 +412,26 @@ public final class Router {
     private AlertRules alertRules = AlertRules.defaults();
     private SpendLedger ledger;
     private final List<BudgetCap> caps = new ArrayList<>();
+    private HedgingConfig hedging;
+    private final Map<dev.sheepdog.spi.TaskType, HedgingConfig> hedgingByTask = new LinkedHashMap<>();
+
+    /**
+     * Hedges every non-streaming request: when the first model has not answered after the delay,
+     * the next one is asked too and the first answer wins. Off by default.
+     */
+    public RouterBuilder hedging(HedgingConfig config) {
+      this.hedging = once(this.hedging, config, "hedging");
+      return this;
+    }
+
+    /** Hedges the requests of one task (a route); overrides {@link #hedging(HedgingConfig)}. */
+    public RouterBuilder hedging(dev.sheepdog.spi.TaskType task, HedgingConfig config) {
+      if (hedgingByTask.putIfAbsent(Objects.requireNonNull(task, "task"), Objects.requireNonNull(config, "hedging"))
+          != null) {
+        throw new IllegalStateException("hedging for " + task + " is given twice");
+      }
+      return this;
+    }
 
     private RouterBuilder() {}
 

@@ -158,6 +158,17 @@ public final class ModelStats {
     inFlight.getAndUpdate(DECREMENT_TO_ZERO);
   }
 
+  /**
+   * A call abandoned after {@code elapsedNanos} because another model answered first (a hedge
+   * won). Not an outcome, but its latency is recorded as what it is, a lower bound: leaving it out
+   * would hide exactly the slow calls that hedging exists for, and the model's p95 (the hedge
+   * delay) would shrink until ordinary calls were hedged too.
+   */
+  public void recordAbandoned(long elapsedNanos) {
+    bucketAt(ticker.nanoTime()).latency.recordValue(LatencyHistograms.clamp(elapsedNanos));
+    inFlight.getAndUpdate(DECREMENT_TO_ZERO);
+  }
+
   /** A call was cancelled (by its caller, a deadline, or a hedge that lost): not an outcome. */
   public void recordCancelled() {
     inFlight.getAndUpdate(DECREMENT_TO_ZERO);
