@@ -1,0 +1,92 @@
+package dev.sheepdog.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sheepdog.core.deferred.InMemoryDeferredQueue;
+import dev.sheepdog.spi.ChatRequest;
+import dev.sheepdog.spi.DeferredEntry;
+import dev.sheepdog.spi.FailureKind;
+import dev.sheepdog.spi.RouteHints;
+import dev.sheepdog.spi.RouterEvent;
+import dev.sheepdog.testkit.Outcome;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class DeferralTest {
+  private final RouterFixture world = new RouterFixture();
+  private final ChatRequest hello = ChatRequest.ofUser("Hello");
+  private final RouteHints deferrable = RouteHints.builder().allowDeferral(true).requestId("r-1").build();
+
+  private Router routerWithQueue(InMemoryDeferredQueue queue) {
+    world.p1.model("a").thenAlways(Outcome.fail(FailureKind.UNAVAILABLE, 503));
+    world.p1.model("b").thenAlways(Outcome.fail(FailureKind.UNAVAILABLE, 503));
+    world.p1.model("c").thenAlways(Outcome.fail(FailureKind.UNAVAILABLE, 503));
+    RouterSettings d = RouterSettings.defaults();
+    return world.builder().deferredQueue(queue).settings(new RouterSettings(d.deadline(), d.attemptTimeout(),
+        RetryConfig.noRetries(), d.circuit(), d.allOpenPolicy(), d.defaultRetryAfter())).build();
+  }
+
+  @Test
+  void a_request_that_failed_everywhere_is_parked_and_the_caller_gets_its_id() {
+    // given
+    InMemoryDeferredQueue queue = new InMemoryDeferredQueue(10, 10);
+    Router router = routerWithQueue(queue);
+    // when
+    AllModelsFailedException e = RetryRoundsTest.allFailed(router.route(hello, deferrable));
+    // then
+    assertThat(e.deferredId()).isPresent();
+    assertThat(e.deferralRefusal()).isEmpty();
+    assertThat(e.getMessage()).contains("deferred as " + e.deferredId().orElseThrow());
+    assertThat(e.attempts()).hasSize(3);
+    assertThat(queue.queued()).isEqualTo(1);
+    DeferredEntry entry = queue.find(e.deferredId().orElseThrow()).orElseThrow();
+    assertThat(entry.request().idempotencyKey()).isEqualTo("r-1");
+    assertThat(entry.request().request()).isEqualTo(hello);
+    assertThat(world.events(RouterEvent.RequestDeferred.class)).singleElement()
+        .satisfies(d -> assertThat(d.deferredId()).isEqualTo(e.deferredId().orElseThrow()));
+  }
+
+  @Test
+  void a_full_queue_refuses_and_the_caller_is_told_why() {
+    // given
+    InMemoryDeferredQueue queue = new InMemoryDeferredQueue(1, 10);
+    Router router = routerWithQueue(queue);
+    RetryRoundsTest.allFailed(router.route(hello, deferrable));
+    world.ticker.advance(Duration.ofMinutes(5));
+    // when
+    AllModelsFailedException e = RetryRoundsTest.allFailed(router.route(hello,
+        RouteHints.builder().allowDeferral(true).build()));
+    // then
+    assertThat(e.deferredId()).isEmpty();
+    assertThat(e.deferralRefusal()).hasValueSatisfying(r -> assertThat(r).contains("full"));
+    assertThat(queue.queued()).isEqualTo(1);
+  }
+
+  @Test
+  void without_the_callers_permission_nothing_is_queued() {
+    // given
+    InMemoryDeferredQueue queue = new InMemoryDeferredQueue(10, 10);
+    Router router = routerWithQueue(queue);
+    // when
+    AllModelsFailedException e = RetryRoundsTest.allFailed(router.route(hello, RouteHints.DEFAULT));
+    // then
+    assertThat(e.deferredId()).isEmpty();
+    assertThat(e.deferralRefusal()).isEmpty();
+    assertThat(queue.queued()).isZero();
+    assertThat(world.events(RouterEvent.RequestDeferred.class)).isEmpty();
+  }
+
+  @Test
+  void without_a_queue_the_caller_is_told_that_nothing_could_be_parked() {
+    // given
+    Router router = world.router();
+    world.p1.model("a").thenAlways(Outcome.fail(FailureKind.UNAVAILABLE, 503));
+    world.p1.model("b").thenAlways(Outcome.fail(FailureKind.UNAVAILABLE, 503));
+    world.p1.model("c").thenAlways(Outcome.fail(FailureKind.UNAVAILABLE, 503));
+    // when
+    AllModelsFailedException e = RetryRoundsTest.allFailed(router.route(hello,
+        RouteHints.builder().allowDeferral(true).deadline(Duration.ofSeconds(1)).build()));
+    // then
+    assertThat(e.deferralRefusal()).hasValueSatisfying(r -> assertThat(r).contains("no deferred queue"));
+  }
+}

@@ -1,0 +1,119 @@
+package dev.sheepdog.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sheepdog.spi.ChatChunk;
+import dev.sheepdog.spi.ChatRequest;
+import dev.sheepdog.spi.FailureKind;
+import dev.sheepdog.spi.ModelId;
+import dev.sheepdog.spi.Money;
+import dev.sheepdog.spi.RouteHints;
+import dev.sheepdog.spi.RouterException;
+import dev.sheepdog.spi.Usage;
+import dev.sheepdog.testkit.Outcome;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+class StreamRoutingTest {
+  private final RouterFixture world = new RouterFixture();
+  private final ChatRequest hello = ChatRequest.ofUser("Hello");
+  private final RecordingListener listener = new RecordingListener();
+
+  /** What a caller of {@code Router.stream} saw, in order. */
+  static final class RecordingListener implements RoutedStreamListener {
+    final List<String> chunks = new CopyOnWriteArrayList<>();
+    final List<RoutedStreamResult> completions = new CopyOnWriteArrayList<>();
+    final List<RouterException> errors = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void onChunk(ModelId model, ChatChunk chunk) {
+      if (!chunk.text().isEmpty()) {
+        chunks.add(model.value() + ":" + chunk.text());
+      }
+    }
+
+    @Override
+    public void onComplete(RoutedStreamResult result) {
+      completions.add(result);
+    }
+
+    @Override
+    public void onError(RouterException error) {
+      errors.add(error);
+    }
+  }
+
+  @Test
+  void a_stream_that_fails_before_its_first_chunk_fails_over_without_the_caller_noticing() {
+    // given
+    world.p1.model("a").then(Outcome.fail(FailureKind.UNAVAILABLE, 503));
+    world.p1.model("b").then(Outcome.stream("Hel", "lo").withUsage(100, 50));
+    Router router = world.router();
+    // when
+    router.stream(hello, RouteHints.DEFAULT, listener);
+    // then
+    assertThat(listener.chunks).containsExactly("b:Hel", "b:lo");
+    assertThat(listener.errors).isEmpty();
+    assertThat(listener.completions).singleElement().satisfies(done -> {
+      assertThat(done.model().value()).isEqualTo("b");
+      assertThat(done.usage()).isEqualTo(new Usage(100, 50));
+      assertThat(done.cost()).isEqualTo(Money.ofNanos(400_000));
+      assertThat(done.attempts()).extracting(x -> x.model().value()).containsExactly("a", "b");
+    });
+  }
+
+  @Test
+  void a_stream_that_breaks_after_its_first_chunk_ends_with_one_error_and_no_failover() {
+    // given
+    world.p1.model("a").then(Outcome.stream("one ", "two ", "three").failingAfter(1, FailureKind.UNAVAILABLE));
+    Router router = world.router();
+    // when
+    router.stream(hello, RouteHints.DEFAULT, listener);
+    world.ticker.advance(Duration.ofMinutes(1));
+    // then
+    assertThat(listener.chunks).containsExactly("a:one ");
+    assertThat(listener.completions).isEmpty();
+    assertThat(listener.errors).singleElement().isInstanceOfSatisfying(StreamInterruptedException.class, e -> {
+      assertThat(e.model().value()).isEqualTo("a");
+      assertThat(e.kind()).isEqualTo(FailureKind.UNAVAILABLE);
+      assertThat(e.chunksDelivered()).isEqualTo(1);
+    });
+    assertThat(world.p1.callCount("b")).isZero();
+  }
+
+  @Test
+  void a_slow_stream_is_not_cut_by_the_attempt_timeout_once_it_has_started() {
+    // given: chunks 40 s apart against the 60 s attempt timeout; the provider itself does not time out
+    world.p1.ignoreTimeouts();
+    world.p1.model("a").then(Outcome.stream("one ", "two ", "three").every(Duration.ofSeconds(40)));
+    RouterSettings d = RouterSettings.defaults();
+    Router router = world.router(new RouterSettings(Duration.ofMinutes(5), d.attemptTimeout(), d.retry(), d.circuit(),
+        d.allOpenPolicy(), d.defaultRetryAfter()));
+    // when
+    router.stream(hello, RouteHints.builder().deadline(Duration.ofMinutes(5)).build(), listener);
+    world.ticker.advance(Duration.ofSeconds(120));
+    // then
+    assertThat(listener.errors).isEmpty();
+    assertThat(listener.chunks).containsExactly("a:one ", "a:two ", "a:three");
+    assertThat(listener.completions).hasSize(1);
+  }
+
+  @Test
+  void cancelling_a_routed_stream_cancels_the_upstream_call_and_silences_the_listener() {
+    // given
+    world.p1.model("a").then(Outcome.stream("one ", "two ").every(Duration.ofSeconds(1)));
+    Router router = world.router();
+    RoutedStream stream = router.stream(hello, RouteHints.DEFAULT, listener);
+    // when
+    stream.cancel();
+    world.ticker.advance(Duration.ofMinutes(2));
+    // then
+    assertThat(world.p1.calls()).singleElement().satisfies(c -> assertThat(c.wasCancelled()).isTrue());
+    assertThat(listener.chunks).containsExactly("a:one ");
+    assertThat(listener.completions).isEmpty();
+    assertThat(listener.errors).isEmpty();
+    assertThat(world.p1.callCount("b")).isZero();
+  }
+}
