@@ -91,6 +91,11 @@ public record HealthReport(long atEpochMillis, List<ModelReport> models, Money t
       return stats.lifetime().failureCount();
     }
 
+    /** Lifetime failures by kind (cancellations are not failures). */
+    public java.util.Map<FailureKind, Long> failuresByKind() {
+      return stats.lifetime().failures();
+    }
+
     public int inFlight() {
       return stats.inFlight();
     }

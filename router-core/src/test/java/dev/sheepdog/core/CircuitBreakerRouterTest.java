@@ -10,7 +10,6 @@ import dev.sheepdog.spi.RouterEvent;
 import dev.sheepdog.testkit.Outcome;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /** Circuits as the router uses them: plan a, b, c; a is the model that breaks. */
@@ -163,9 +162,6 @@ class CircuitBreakerRouterTest {
     assertThat(world.events(RouterEvent.CircuitTransition.class)).isEmpty();
   }
 
-  @Disabled("bug: CircuitBreaker.forceOpen on a circuit that is already OPEN, with a later end, replaces the state "
-      + "and reports a CircuitTransition OPEN->OPEN; a second 401 (from a half-open probe after the isolation) "
-      + "emits it for every other model of the provider")
   @Test
   void a_second_authentication_failure_reports_only_legal_transitions() {
     // given: p1 rejects its key, is isolated for 60 s, then its probe is rejected again

@@ -11,7 +11,6 @@ import dev.sheepdog.testkit.ScriptedProvider;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 class DeadlineTest {
@@ -47,9 +46,6 @@ class DeadlineTest {
     assertThat(callTo("a").options().timeout()).as("capped by the deadline").isEqualTo(Duration.ofSeconds(5));
   }
 
-  @Disabled("bug: RouteExecution.onDeadline first fails the in-flight attempt with TIMEOUT, which runs the normal "
-      + "failure path (endRound: 'no time left for another round'), so the caller gets AllModelsFailedException "
-      + "instead of DeadlineExceededException")
   @Test
   void a_request_that_reaches_its_deadline_fails_with_deadline_exceeded() {
     // given
@@ -64,10 +60,6 @@ class DeadlineTest {
         e -> assertThat(e.deadline()).isEqualTo(Duration.ofSeconds(5)));
   }
 
-  @Disabled("bug: when the deadline fires, RouteExecution.onDeadline fails the in-flight attempt with TIMEOUT "
-      + "before ending the request; onFailure fails over and calls the next model (timeout 1 ns) at the deadline, "
-      + "and if that model answers at once the request succeeds after its deadline instead of failing with "
-      + "DeadlineExceededException")
   @Test
   void no_model_is_called_once_the_deadline_has_passed() {
     // given
