@@ -1,0 +1,87 @@
+package dev.sheepdog.core.inject;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.Provides;
+import com.google.inject.Singleton;
+import com.google.inject.multibindings.MapBinder;
+import com.google.inject.multibindings.Multibinder;
+import com.google.inject.multibindings.OptionalBinder;
+import dev.sheepdog.core.RouteTableStrategy;
+import dev.sheepdog.core.Router;
+import dev.sheepdog.core.RouterSettings;
+import dev.sheepdog.spi.ChatProvider;
+import dev.sheepdog.spi.DeferredQueue;
+import dev.sheepdog.spi.ModelCatalog;
+import dev.sheepdog.spi.ProviderId;
+import dev.sheepdog.spi.RouterListener;
+import dev.sheepdog.spi.Scheduler;
+import dev.sheepdog.spi.SelectionStrategy;
+import dev.sheepdog.spi.Ticker;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Wires a {@link Router} from bindings: the {@link ModelCatalog} (yours to bind), providers from
+ * {@code MapBinder<ProviderId, ChatProvider>} (adapter modules add theirs), strategies from
+ * {@code MapBinder<String, SelectionStrategy>} (policy modules add theirs; {@code route-table} is
+ * the tutorial's table unless you set another), listeners from {@code Multibinder<RouterListener>},
+ * and overridable defaults through {@code OptionalBinder}: the strategy name ({@link
+ * StrategyName}, default {@code route-table}), {@link RouterSettings}, {@link Ticker}, {@link
+ * Scheduler}, and an optional {@link DeferredQueue}.
+ *
+ * <pre>{@code
+ * Injector injector = Guice.createInjector(
+ *     new RouterModule(), new HolySheepModule(), new CostPolicyModule(),
+ *     binder -> binder.bind(ModelCatalog.class).toInstance(HolySheep.catalog()));
+ * Router router = injector.getInstance(Router.class);
+ * }</pre>
+ */
+public final class RouterModule extends AbstractModule {
+  @Override
+  protected void configure() {
+    MapBinder.newMapBinder(binder(), ProviderId.class, ChatProvider.class);
+    MapBinder.newMapBinder(binder(), String.class, SelectionStrategy.class)
+        .addBinding(RouteTableStrategy.NAME).to(RouteTableStrategy.class);
+    OptionalBinder.newOptionalBinder(binder(), RouteTableStrategy.class)
+        .setDefault().toInstance(RouteTableStrategy.tutorialDefaults());
+    Multibinder.newSetBinder(binder(), RouterListener.class);
+    OptionalBinder.newOptionalBinder(binder(), com.google.inject.Key.get(String.class, StrategyName.class))
+        .setDefault().toInstance(RouteTableStrategy.NAME);
+    OptionalBinder.newOptionalBinder(binder(), RouterSettings.class).setDefault().toInstance(RouterSettings.defaults());
+    OptionalBinder.newOptionalBinder(binder(), Ticker.class).setDefault().toInstance(Ticker.system());
+    OptionalBinder.newOptionalBinder(binder(), Scheduler.class).setDefault().toInstance(Scheduler.system());
+    OptionalBinder.newOptionalBinder(binder(), DeferredQueue.class);
+  }
+
+  @Provides
+  @Singleton
+  Router router(ModelCatalog catalog, Map<ProviderId, ChatProvider> providers,
+      Map<String, SelectionStrategy> strategies, @StrategyName String strategyName, Set<RouterListener> listeners,
+      RouterSettings settings, Ticker ticker, Scheduler scheduler, Optional<DeferredQueue> deferredQueue) {
+    Router.RouterBuilder builder = Router.builder()
+        .catalog(catalog)
+        .providers(providers.values())
+        .strategy(resolve(strategyName, strategies))
+        .settings(settings)
+        .ticker(ticker)
+        .scheduler(scheduler);
+    listeners.forEach(builder::listener);
+    deferredQueue.ifPresent(builder::deferredQueue);
+    return builder.build();
+  }
+
+  /** Resolves {@code a+b+c} to {@code a.andThen(b).andThen(c)}, naming what is unknown. */
+  static SelectionStrategy resolve(String name, Map<String, SelectionStrategy> strategies) {
+    SelectionStrategy composed = null;
+    for (String part : name.split("\\+")) {
+      SelectionStrategy strategy = strategies.get(part.trim());
+      if (strategy == null) {
+        throw new IllegalArgumentException("unknown strategy '" + part.trim() + "' in '" + name + "'; known: "
+            + new java.util.TreeSet<>(strategies.keySet()));
+      }
+      composed = composed == null ? strategy : composed.andThen(strategy);
+    }
+    return composed;
+  }
+}
