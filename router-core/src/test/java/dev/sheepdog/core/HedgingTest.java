@@ -74,6 +74,26 @@ class HedgingTest {
     assertThat((double) hedged.extraCalls / requests).isLessThanOrEqualTo(0.06);
   }
 
+  @Test
+  void docs_sample_configures_hedging_per_route() {
+    ManualTicker ticker = new ManualTicker();
+    ScriptedProvider provider = ScriptedProvider.create("p", ticker);
+    ModelCatalog catalog = ModelCatalog.of(ModelSpec.builder("a", "p").build(), ModelSpec.builder("b", "p").build());
+    // --- sample: hedging ---
+    Router router = Router.builder()
+        .catalog(catalog)
+        .provider(provider)
+        .strategy(RouteTableStrategy.builder().route(TaskType.GENERAL, Priority.NORMAL, "a", "b").build())
+        // every route: race the next model once the first has not answered within its p95
+        .hedging(HedgingConfig.atP95())
+        // simple questions: race after 300 ms, whatever the model's p95
+        .hedging(TaskType.SIMPLE_QA, HedgingConfig.after(Duration.ofMillis(300)))
+        .clock(ticker)
+        .build();
+    // --- end sample ---
+    assertThat(router.route(hello, RouteHints.DEFAULT).join().model().value()).isEqualTo("a");
+  }
+
   private record Result(long p99Millis, long extraCalls) {}
 
   /** a: 95 % of calls 80–120 ms, 5 % ten times slower; b: 80–120 ms. Sequential traffic. */
