@@ -1,6 +1,7 @@
 package dev.sheepdog.policy.cost;
 
 import dev.sheepdog.spi.Candidate;
+import dev.sheepdog.spi.CandidateRanking;
 import dev.sheepdog.spi.CircuitState;
 import dev.sheepdog.spi.ModelHealthView;
 import dev.sheepdog.spi.ModelSpec;

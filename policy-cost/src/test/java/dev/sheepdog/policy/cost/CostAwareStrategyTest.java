@@ -1,5 +1,6 @@
 package dev.sheepdog.policy.cost;
 
+import dev.sheepdog.testkit.FixedHealth;
 import static dev.sheepdog.policy.cost.TutorialCatalog.CLAUDE_3_5_SONNET;
 import static dev.sheepdog.policy.cost.TutorialCatalog.CLAUDE_SONNET_4;
 import static dev.sheepdog.policy.cost.TutorialCatalog.DEEPSEEK_CHAT;

@@ -1,6 +1,7 @@
 package dev.sheepdog.policy.latency;
 
 import dev.sheepdog.spi.Candidate;
+import dev.sheepdog.spi.CandidateRanking;
 import dev.sheepdog.spi.CircuitState;
 import dev.sheepdog.spi.ModelHealthView;
 import dev.sheepdog.spi.PlanRequest;

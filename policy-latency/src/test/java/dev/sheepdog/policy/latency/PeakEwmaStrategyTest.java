@@ -1,5 +1,6 @@
 package dev.sheepdog.policy.latency;
 
+import dev.sheepdog.testkit.FixedHealth;
 import static dev.sheepdog.policy.latency.TutorialCatalog.CLAUDE_3_5_SONNET;
 import static dev.sheepdog.policy.latency.TutorialCatalog.DEEPSEEK_CHAT;
 import static dev.sheepdog.policy.latency.TutorialCatalog.GEMINI_2_5_FLASH;

@@ -1,5 +1,6 @@
 package dev.sheepdog.policy.latency;
 
+import dev.sheepdog.testkit.FixedHealth;
 import dev.sheepdog.spi.Candidate;
 import dev.sheepdog.spi.ChatRequest;
 import dev.sheepdog.spi.ModelHealthView;

@@ -1,11 +1,14 @@
-package dev.sheepdog.policy.latency;
+package dev.sheepdog.testkit;
 
 import dev.sheepdog.spi.CircuitState;
 import dev.sheepdog.spi.ModelHealthView;
 import java.time.Duration;
 
-/** A health view with fixed values, for plans whose inputs a test controls. */
-record FixedHealth(
+/**
+ * A {@link ModelHealthView} with fixed values, for testing a {@code SelectionStrategy} against
+ * health its test controls: {@code Candidate.of(spec, FixedHealth.HEALTHY.withEwma(ofMillis(800)))}.
+ */
+public record FixedHealth(
     CircuitState circuitState,
     boolean isAvailable,
     long ewmaLatencyNanos,
@@ -18,34 +21,39 @@ record FixedHealth(
     int consecutiveFailures)
     implements ModelHealthView {
 
-  static final FixedHealth HEALTHY = new FixedHealth(CircuitState.CLOSED, true, 0, 0, 0, 0, 0, 0, 0, 0);
+  public static final FixedHealth HEALTHY = new FixedHealth(CircuitState.CLOSED, true, 0, 0, 0, 0, 0, 0, 0, 0);
 
   /** A healthy model measured at {@code ewmaMillis} on average and {@code p95Millis} at p95. */
-  static FixedHealth measured(long ewmaMillis, long p95Millis) {
+  public static FixedHealth measured(long ewmaMillis, long p95Millis) {
     return HEALTHY.withEwma(Duration.ofMillis(ewmaMillis)).withP95(Duration.ofMillis(p95Millis));
   }
 
-  FixedHealth withCircuit(CircuitState state) {
+  public FixedHealth withCircuit(CircuitState state) {
     return new FixedHealth(state, state != CircuitState.OPEN, ewmaLatencyNanos, p50LatencyNanos, p95LatencyNanos,
         p99LatencyNanos, errorRate, windowCalls, inFlight, consecutiveFailures);
   }
 
-  FixedHealth unavailable() {
+  public FixedHealth unavailable() {
     return new FixedHealth(circuitState, false, ewmaLatencyNanos, p50LatencyNanos, p95LatencyNanos,
         p99LatencyNanos, errorRate, windowCalls, inFlight, consecutiveFailures);
   }
 
-  FixedHealth withEwma(Duration ewma) {
+  public FixedHealth withErrorRate(double rate) {
+    return new FixedHealth(circuitState, isAvailable, ewmaLatencyNanos, p50LatencyNanos, p95LatencyNanos,
+        p99LatencyNanos, rate, windowCalls, inFlight, consecutiveFailures);
+  }
+
+  public FixedHealth withEwma(Duration ewma) {
     return new FixedHealth(circuitState, isAvailable, ewma.toNanos(), p50LatencyNanos, p95LatencyNanos,
         p99LatencyNanos, errorRate, windowCalls, inFlight, consecutiveFailures);
   }
 
-  FixedHealth withP95(Duration p95) {
+  public FixedHealth withP95(Duration p95) {
     return new FixedHealth(circuitState, isAvailable, ewmaLatencyNanos, p50LatencyNanos, p95.toNanos(),
         p99LatencyNanos, errorRate, windowCalls, inFlight, consecutiveFailures);
   }
 
-  FixedHealth withInFlight(int calls) {
+  public FixedHealth withInFlight(int calls) {
     return new FixedHealth(circuitState, isAvailable, ewmaLatencyNanos, p50LatencyNanos, p95LatencyNanos,
         p99LatencyNanos, errorRate, windowCalls, calls, consecutiveFailures);
   }

@@ -1,12 +1,12 @@
-package dev.sheepdog.policy.latency;
+package dev.sheepdog.spi;
 
-import dev.sheepdog.spi.Candidate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
 /**
- * Scratch space for ordering candidates by keys computed once per candidate.
+ * Scratch space for ordering candidates by keys computed once per candidate: a tool for {@link
+ * SelectionStrategy} implementations that must allocate nothing but the plan they return.
  *
  * <p>A strategy runs on every request and should allocate nothing but the plan it returns, so each
  * thread reuses one instance: a plan fills it, sorts it and copies the order into a fresh list.
@@ -17,7 +17,7 @@ import java.util.List;
  * <p>The sort is an insertion sort: catalogs hold 6 to 20 models, where it beats anything clever,
  * and it is stable, so equal keys keep catalog order and plans are reproducible.
  */
-final class CandidateRanking {
+public final class CandidateRanking {
   private static final ThreadLocal<CandidateRanking> PER_THREAD = ThreadLocal.withInitial(CandidateRanking::new);
 
   private Candidate[] candidates = new Candidate[16];
@@ -29,7 +29,7 @@ final class CandidateRanking {
   private CandidateRanking() {}
 
   /** This thread's scratch, emptied. */
-  static CandidateRanking forCurrentThread() {
+  public static CandidateRanking forCurrentThread() {
     CandidateRanking ranking = PER_THREAD.get();
     ranking.clear();
     return ranking;
@@ -39,7 +39,7 @@ final class CandidateRanking {
    * Adds a candidate ranked by {@code primaryKey}, then {@code secondaryKey}, lower first; a candidate
    * {@code setAside} is left out of the plan unless the plan asks for all of them.
    */
-  void add(Candidate candidate, long primaryKey, long secondaryKey, boolean setAside) {
+  public void add(Candidate candidate, long primaryKey, long secondaryKey, boolean setAside) {
     if (size == candidates.length) {
       int grown = size * 2;
       candidates = Arrays.copyOf(candidates, grown);
@@ -54,15 +54,15 @@ final class CandidateRanking {
     size++;
   }
 
-  int size() {
+  public int size() {
     return size;
   }
 
-  Candidate get(int index) {
+  public Candidate get(int index) {
     return candidates[index];
   }
 
-  void sort() {
+  public void sort() {
     for (int i = 1; i < size; i++) {
       Candidate c = candidates[i];
       long p = primary[i];
@@ -84,7 +84,7 @@ final class CandidateRanking {
   }
 
   /** The candidates in their current order, leaving out those set aside unless {@code all}. */
-  List<Candidate> toPlan(boolean all) {
+  public List<Candidate> toPlan(boolean all) {
     List<Candidate> plan = new ArrayList<>(size);
     for (int i = 0; i < size; i++) {
       if (all || !setAside[i]) {
@@ -95,7 +95,7 @@ final class CandidateRanking {
   }
 
   /** Drops the references so a finished plan does not keep candidates reachable. */
-  void clear() {
+  public void clear() {
     Arrays.fill(candidates, 0, size, null);
     size = 0;
   }
