@@ -24,8 +24,13 @@ final class CompletionExecution extends RouteExecution<RoutedResponse> {
   void call(ModelHealth model, CallOptions options, AttemptRun attempt) {
     CompletableFuture<ChatResponse> call = router.provider(model).complete(model.spec(), request, options);
     attempt.cancelCall = () -> call.cancel(true);
+    if (attempt.isSettled()) {
+      call.cancel(true);
+    }
     call.whenComplete((response, error) -> {
-      if (error == null) {
+      if (error == null && response == null) {
+        attempt.failed(new ProviderException(FailureKind.MALFORMED_RESPONSE, 0, "the provider answered nothing"));
+      } else if (error == null) {
         attempt.succeeded(response, response.usage());
       } else {
         attempt.failed(classify(error));
@@ -65,7 +70,7 @@ final class CompletionExecution extends RouteExecution<RoutedResponse> {
       return new ProviderException(FailureKind.CANCELLED, 0, "the call was cancelled");
     }
     // A provider that breaks the contract by failing with something else: treat it as down.
-    return new ProviderException(FailureKind.UNAVAILABLE, 0, "provider failed with " + cause.getClass().getName(),
-        null, cause);
+    // The cause is not kept: a third-party client's exception may quote a URL or a header with a key.
+    return new ProviderException(FailureKind.UNAVAILABLE, 0, "provider failed with " + cause.getClass().getName());
   }
 }

@@ -97,8 +97,14 @@ abstract class RouteExecution<T> {
     router.retryBudget.recordRequest();
     result.whenComplete((value, error) -> finished(error));
     deadlineTimer = router.scheduler.schedule(this::onDeadline, deadline.toNanos(), TimeUnit.NANOSECONDS);
-    synchronized (this) {
-      plan = router.plan(request, hints, estimatedPromptTokens);
+    try {
+      synchronized (this) {
+        plan = router.plan(request, hints, estimatedPromptTokens);
+      }
+    } catch (RuntimeException e) {
+      fail(new AllModelsFailedException(requestId, "the selection strategy failed: " + e.getClass().getSimpleName()
+          + (e.getMessage() == null ? "" : " " + e.getMessage()), List.of(), null, false, null, null));
+      return;
     }
     if (plan.isEmpty()) {
       fail(new AllModelsFailedException(requestId, "no model is planned for " + hints.task() + ":"
@@ -188,9 +194,7 @@ abstract class RouteExecution<T> {
     AttemptRun run = attempt;
     chosen.callStarted();
     router.emit(() -> new RouterEvent.AttemptStarted(requestId, run.model.id(), run.number, run.round));
-    run.timer = router.scheduler.schedule(() -> run.failed(ProviderException.of(FailureKind.TIMEOUT,
-        "no answer within " + Duration.ofNanos(run.timeoutNanos).toMillis() + " ms")), run.timeoutNanos,
-        TimeUnit.NANOSECONDS);
+    run.timer = router.scheduler.schedule(() -> run.timedOut(), run.timeoutNanos, TimeUnit.NANOSECONDS);
     if (!hedge) {
       scheduleHedge(run);
     }
@@ -270,7 +274,8 @@ abstract class RouteExecution<T> {
     RoundFailed outcome;
     boolean probeAgain = false;
     synchronized (this) {
-      if (result.isDone()) {
+      if (result.isDone() || !active.isEmpty()) {
+        // a hedge still in flight decides the round when it ends
         return;
       }
       long now = router.ticker.nanoTime();
@@ -329,6 +334,8 @@ abstract class RouteExecution<T> {
     final long startedNanos;
     final long timeoutNanos;
     private final AtomicBoolean settled = new AtomicBoolean();
+    /** The attempt timer may still fire; a stream's first chunk disarms it. */
+    private final AtomicBoolean armed = new AtomicBoolean(true);
     volatile Scheduler.Cancellable timer = Scheduler.Cancellable.DONE;
     volatile Scheduler.Cancellable hedgeTimer = Scheduler.Cancellable.DONE;
     volatile Runnable cancelCall = () -> {};
@@ -348,9 +355,25 @@ abstract class RouteExecution<T> {
       return settled.get();
     }
 
-    /** Stops the attempt timer once the answer is on its way (a stream's first chunk). */
-    void stopTimer() {
+    /**
+     * Claims the attempt for a stream whose first chunk arrived: from now on only the request's
+     * deadline can cut it. Fails if the attempt timer (or anything else) got there first, in which
+     * case the chunk must be dropped.
+     */
+    boolean commitStream() {
+      if (!armed.compareAndSet(true, false)) {
+        return false;
+      }
       timer.cancel();
+      hedgeTimer.cancel();
+      return !settled.get();
+    }
+
+    private void timedOut() {
+      if (armed.compareAndSet(true, false)) {
+        failed(ProviderException.of(FailureKind.TIMEOUT,
+            "no answer within " + Duration.ofNanos(timeoutNanos).toMillis() + " ms"));
+      }
     }
 
     void succeeded(Object payload, dev.sheepdog.spi.Usage usage) {
@@ -379,6 +402,10 @@ abstract class RouteExecution<T> {
         losers = List.copyOf(active);
         target = roundResult;
       }
+      for (AttemptRun loser : losers) {
+        // marked before the answer completes the request, whose end cancels whatever still runs
+        loser.abandoned = true;
+      }
       if (!target.isDone()) {
         T value = succeed(model, payload, cost);
         if (value != null) {
@@ -386,7 +413,6 @@ abstract class RouteExecution<T> {
         }
       }
       for (AttemptRun loser : losers) {
-        loser.abandoned = true;
         loser.failed(new ProviderException(FailureKind.CANCELLED, 0, "another model answered first"));
       }
     }
@@ -435,8 +461,8 @@ abstract class RouteExecution<T> {
       switch (kind) {
         case RATE_LIMITED -> {
           Duration wait = failure.retryAfter().orElse(router.settings.defaultRetryAfter());
-          long capped = Math.min(wait.toNanos(), router.settings.retry().maxRetryAfter().toNanos());
-          model.coolDownUntil(now + capped);
+          Duration max = router.settings.retry().maxRetryAfter();
+          model.coolDownUntil(now + (wait.compareTo(max) > 0 ? max : wait).toNanos());
         }
         case UNAUTHORIZED -> router.isolateProvider(model.spec().provider(), now, failure);
         case BAD_REQUEST, CONTENT_FILTERED -> terminal = rejected(model, failure);
@@ -513,7 +539,8 @@ abstract class RouteExecution<T> {
       inFlight = List.copyOf(active);
     }
     for (AttemptRun run : inFlight) {
-      run.failed(ProviderException.of(FailureKind.TIMEOUT, "the request's deadline passed"));
+      // the caller's deadline, not the model's fault: the call is cancelled, not counted as a failure
+      run.failed(new ProviderException(FailureKind.CANCELLED, 0, "the request's deadline passed"));
     }
     fail(new DeadlineExceededException(requestId, deadline, snapshotTrail()));
   }
@@ -525,14 +552,14 @@ abstract class RouteExecution<T> {
     if (all != null && !all.isDone()) {
       all.cancel(false);
     }
-    if (error instanceof CancellationException) {
-      List<AttemptRun> inFlight;
-      synchronized (this) {
-        inFlight = List.copyOf(active);
-      }
-      for (AttemptRun run : inFlight) {
-        run.failed(new ProviderException(FailureKind.CANCELLED, 0, "cancelled by the caller"));
-      }
+    // Whatever ended the request, no call of it may run on: a hedge's other leg, a stream.
+    List<AttemptRun> inFlight;
+    synchronized (this) {
+      inFlight = List.copyOf(active);
+    }
+    String why = error instanceof CancellationException ? "cancelled by the caller" : "the request has ended";
+    for (AttemptRun run : inFlight) {
+      run.failed(new ProviderException(FailureKind.CANCELLED, 0, why));
     }
   }
 

@@ -338,7 +338,8 @@ public final class Router {
     try {
       accepted = deferredQueue.offer(deferred);
     } catch (RuntimeException e) {
-      return failure.withDeferral(null, "the deferred queue failed: " + e.getMessage());
+      // not the queue's message: a store's error may quote its connection string
+      return failure.withDeferral(null, "the deferred queue failed (" + e.getClass().getSimpleName() + ")");
     }
     if (!accepted) {
       return failure.withDeferral(null, "the deferred queue is full");

@@ -12,19 +12,30 @@ import dev.sheepdog.spi.StreamHandle;
 import dev.sheepdog.spi.StreamListener;
 import dev.sheepdog.spi.Usage;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A streamed request. Failover is allowed until the first chunk reaches the caller; from then on
  * the stream is committed to its model and a failure ends it with a {@link
  * StreamInterruptedException}.
+ *
+ * <h2>Concurrency</h2>
+ *
+ * Chunks come from a provider's I/O thread while timers, the deadline and the caller's cancel run
+ * elsewhere. Every call to the caller's listener goes through {@link #deliver}, under one lock
+ * and after a check that the stream has not ended, so the listener never hears two things at
+ * once, never a chunk after its end, and never two ends. The first chunk commits the stream only
+ * if it wins {@code commitStream()} against the attempt timer; a chunk that loses is dropped.
+ * Whatever the listener throws is contained: the stream is cancelled, the provider's thread is
+ * not disturbed.
  */
 final class StreamExecution extends RouteExecution<RoutedStreamResult> implements RoutedStream {
   private final RoutedStreamListener listener;
-  private volatile boolean committed;
+  private final Object listenerLock = new Object();
+  private boolean terminated;
+  private volatile AttemptRun committedTo;
   private volatile int delivered;
   private volatile long firstChunkNanos;
-  private volatile StreamHandle handle = StreamHandle.NOOP;
-  private final java.util.concurrent.atomic.AtomicBoolean terminated = new java.util.concurrent.atomic.AtomicBoolean();
 
   StreamExecution(Router router, ChatRequest request, RouteHints hints, String requestId,
       RoutedStreamListener listener) {
@@ -39,32 +50,36 @@ final class StreamExecution extends RouteExecution<RoutedStreamResult> implement
 
   @Override
   public void cancel() {
-    terminated.set(true);
+    synchronized (listenerLock) {
+      terminated = true;
+    }
+    // ending the request cancels the calls in flight
     result.cancel(false);
-    handle.cancel();
   }
 
   @Override
   void call(ModelHealth model, CallOptions options, AttemptRun attempt) {
+    AtomicReference<StreamHandle> handle = new AtomicReference<>();
     StreamListener upstream = new StreamListener() {
       private Usage usage;
 
       @Override
       public void onChunk(ChatChunk chunk) {
-        if (attempt.isSettled() || result.isDone()) {
-          return;
-        }
         if (chunk.usage() != null) {
           usage = chunk.usage();
         }
-        if (!committed) {
-          committed = true;
+        if (committedTo != attempt) {
+          if (committedTo != null || !attempt.commitStream()) {
+            return;
+          }
+          committedTo = attempt;
           firstChunkNanos = router.ticker.nanoTime();
-          attempt.stopTimer();
           model.recordFirstChunk(firstChunkNanos - attempt.startedNanos);
         }
+        if (!deliver(() -> listener.onChunk(model.id(), chunk))) {
+          return;
+        }
         delivered++;
-        listener.onChunk(model.id(), chunk);
       }
 
       @Override
@@ -77,8 +92,17 @@ final class StreamExecution extends RouteExecution<RoutedStreamResult> implement
         attempt.failed(failure);
       }
     };
-    attempt.cancelCall = () -> handle.cancel();
-    handle = router.provider(model).stream(model.spec(), request, options, upstream);
+    // The handle arrives after stream() returns; a cancel that comes first is applied on arrival.
+    attempt.cancelCall = () -> {
+      StreamHandle h = handle.getAndSet(StreamHandle.NOOP);
+      if (h != null) {
+        h.cancel();
+      }
+    };
+    StreamHandle started = router.provider(model).stream(model.spec(), request, options, upstream);
+    if (!handle.compareAndSet(null, started)) {
+      started.cancel();
+    }
   }
 
   @Override
@@ -88,7 +112,7 @@ final class StreamExecution extends RouteExecution<RoutedStreamResult> implement
 
   @Override
   void afterFailure(AttemptRun attempt, ProviderException failure) {
-    if (committed) {
+    if (committedTo == attempt) {
       fail(new StreamInterruptedException(requestId, attempt.model.id(), failure.kind(), delivered,
           failure.providerMessage(), snapshotTrail()));
     } else {
@@ -103,17 +127,44 @@ final class StreamExecution extends RouteExecution<RoutedStreamResult> implement
     RoutedStreamResult done = new RoutedStreamResult(requestId, model.id(), snapshotTrail(), elapsed(),
         first == 0 ? elapsed() : Duration.ofNanos(first - startNanos), usage, cost);
     router.emit(() -> new RouterEvent.RequestSucceeded(requestId, model.id(), attempts(), done.latency(), cost));
-    if (!result.isDone() && terminated.compareAndSet(false, true)) {
-      listener.onComplete(done);
-    }
+    deliverTerminal(() -> listener.onComplete(done));
     return done;
   }
 
   @Override
   void deliverFailure(RouterException failure) {
-    handle.cancel();
-    if (terminated.compareAndSet(false, true)) {
-      listener.onError(failure);
+    deliverTerminal(() -> listener.onError(failure));
+  }
+
+  /** Calls the listener unless the stream has ended; {@code false} if it had, or the listener threw. */
+  private boolean deliver(Runnable call) {
+    synchronized (listenerLock) {
+      if (terminated) {
+        return false;
+      }
+      try {
+        call.run();
+        return true;
+      } catch (RuntimeException e) {
+        terminated = true;
+      }
+    }
+    // a listener that throws has given up on the stream
+    result.cancel(false);
+    return false;
+  }
+
+  private void deliverTerminal(Runnable call) {
+    synchronized (listenerLock) {
+      if (terminated) {
+        return;
+      }
+      terminated = true;
+      try {
+        call.run();
+      } catch (RuntimeException e) {
+        // contained: the listener's own failure must not reach a provider's thread
+      }
     }
   }
 }

@@ -12,7 +12,7 @@ import java.util.Objects;
  * which models it routes to ({@link HolySheep#catalog()} is the usual start).
  *
  * <pre>{@code
- * Guice.createInjector(new HolySheepModule(), new RouterModule(...));              // HOLYSHEEP_API_KEY
+ * Guice.createInjector(new HolySheepModule(), new RouterModule());              // HOLYSHEEP_API_KEY
  * Guice.createInjector(new HolySheepModule(HolySheep.builder(key).readTimeout(ofSeconds(30))), ...);
  * }</pre>
  */

@@ -21,7 +21,7 @@ import java.util.Objects;
  * Guice.createInjector(
  *     new OpenAiModule(OpenAiProvider.builder().id("openai").baseUrl(...).apiKey(...).buildConfig()),
  *     new OpenAiModule(OpenAiProvider.builder().id("local").baseUrl("http://localhost:8000/v1").buildConfig()),
- *     new RouterModule(...));
+ *     new RouterModule());
  * }</pre>
  */
 public final class OpenAiModule extends AbstractModule {

@@ -71,6 +71,17 @@ public final class RouterModule extends AbstractModule {
     return builder.build();
   }
 
+  // Installed by several libraries, the module must count once, as Guice de-duplicates equal modules.
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof RouterModule;
+  }
+
+  @Override
+  public int hashCode() {
+    return RouterModule.class.hashCode();
+  }
+
   /** Resolves {@code a+b+c} to {@code a.andThen(b).andThen(c)}, naming what is unknown. */
   static SelectionStrategy resolve(String name, Map<String, SelectionStrategy> strategies) {
     SelectionStrategy composed = null;
