@@ -1,6 +1,5 @@
 package dev.sheepdog.core;
 
-import dev.failsafe.Failsafe;
 import dev.sheepdog.core.limit.Admission;
 import dev.sheepdog.spi.CallOptions;
 import dev.sheepdog.spi.Candidate;
@@ -112,8 +111,8 @@ abstract class RouteExecution<T> {
           null, false, null, null));
       return;
     }
-    CompletableFuture<T> all = Failsafe.with(router.roundPolicy).with(router.failsafeScheduler)
-        .getStageAsync(this::runRound);
+    @SuppressWarnings("unchecked")
+    CompletableFuture<T> all = (CompletableFuture<T>) router.rounds.getStageAsync(() -> runRound());
     rounds = all;
     all.whenComplete((value, error) -> {
       if (error == null) {

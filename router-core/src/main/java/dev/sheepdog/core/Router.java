@@ -1,5 +1,7 @@
 package dev.sheepdog.core;
 
+import dev.failsafe.Failsafe;
+import dev.failsafe.FailsafeExecutor;
 import dev.failsafe.RetryPolicy;
 import dev.sheepdog.core.alert.AlertMonitor;
 import dev.sheepdog.core.alert.AlertRules;
@@ -69,8 +71,8 @@ public final class Router {
   final RouterSettings settings;
   final TokenEstimator estimator;
   final RetryBudget retryBudget;
-  final RetryPolicy<Object> roundPolicy;
-  final FailsafeScheduler failsafeScheduler;
+  /** Runs a request's rounds; immutable and shared, so no executor is built per request. */
+  final FailsafeExecutor<Object> rounds;
   final BudgetGuard budget;
   final RetryBudget hedgeBudget;
   private final HedgingConfig hedging;
@@ -106,12 +108,12 @@ public final class Router {
     HedgingConfig budgetSource = b.hedging != null ? b.hedging : HedgingConfig.atP95();
     this.hedgeBudget = new RetryBudget(ticker, budgetSource.budgetRatio(), budgetSource.budgetMinimum(),
         budgetSource.budgetWindow());
-    this.failsafeScheduler = new FailsafeScheduler(scheduler);
-    this.roundPolicy = RetryPolicy.builder()
+    RetryPolicy<Object> roundPolicy = RetryPolicy.builder()
         .handleIf((result, failure) -> failure instanceof RouteExecution.RoundFailed round && round.retry)
         .withDelayFn(context -> Duration.ofNanos(((RouteExecution.RoundFailed) context.getLastException()).delayNanos))
         .withMaxRetries(-1)
         .build();
+    this.rounds = Failsafe.with(roundPolicy).with(new FailsafeScheduler(scheduler));
     Map<ModelId, ModelHealth> byId = new LinkedHashMap<>();
     for (ModelSpec spec : catalog.models()) {
       CircuitBreaker breaker = new CircuitBreaker(spec.id(), settings.circuit(), this::onCircuitTransition);
