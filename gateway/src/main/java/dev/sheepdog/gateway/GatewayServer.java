@@ -1,0 +1,99 @@
+package dev.sheepdog.gateway;
+
+import dev.sheepdog.core.Router;
+import java.net.URI;
+import java.util.Objects;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * The gateway's HTTP server: OpenAI's chat-completions API in front of a {@link Router}.
+ *
+ * <pre>{@code
+ * try (GatewayServer gateway = GatewayServer.start(router, GatewayConfig.builder().port(8080).build())) {
+ *   ...
+ * }
+ * }</pre>
+ */
+public final class GatewayServer implements AutoCloseable {
+  private final Server server;
+  private final ServerConnector connector;
+
+  private GatewayServer(Server server, ServerConnector connector) {
+    this.server = server;
+    this.connector = connector;
+  }
+
+  /** Binds and starts serving; fails when the port cannot be bound. */
+  public static GatewayServer start(Router router, GatewayConfig config) {
+    Objects.requireNonNull(router, "router");
+    Objects.requireNonNull(config, "config");
+    QueuedThreadPool threads = new QueuedThreadPool();
+    threads.setName("sheepdog-gateway");
+    Server server = new Server(threads);
+    ServerConnector connector = new ServerConnector(server);
+    connector.setHost(config.host());
+    connector.setPort(config.port());
+    connector.setIdleTimeout(config.idleTimeout().toMillis());
+    server.addConnector(connector);
+    server.setHandler(new GatewayHandler(router, config));
+    server.setErrorHandler(new JsonErrorHandler());
+    try {
+      server.start();
+    } catch (Exception e) {
+      try {
+        server.stop();
+      } catch (Exception suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw new IllegalStateException("the gateway could not start on " + config.host() + ":" + config.port(), e);
+    }
+    return new GatewayServer(server, connector);
+  }
+
+  /** The port bound, useful after asking for port 0. */
+  public int port() {
+    return connector.getLocalPort();
+  }
+
+  /** {@code http://host:port}, the base URL without {@code /v1}. */
+  public URI uri() {
+    String host = connector.getHost() == null ? "127.0.0.1" : connector.getHost();
+    return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port());
+  }
+
+  /** Stops accepting and closes the connections. */
+  @Override
+  public void close() {
+    try {
+      server.stop();
+    } catch (Exception e) {
+      throw new IllegalStateException("the gateway did not stop cleanly", e);
+    }
+  }
+
+  /** Jetty's own errors (a malformed request line, headers too large) in OpenAI's shape, without stacks. */
+  private static final class JsonErrorHandler extends ErrorHandler {
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+      int status = response.getStatus() >= 400 ? response.getStatus() : 500;
+      Object attribute = request.getAttribute(ERROR_STATUS);
+      if (attribute instanceof Integer code && code >= 400 && code <= 599) {
+        status = code;
+      }
+      ApiError error = status == 413 ? new ApiError(413, "the request is too large", "invalid_request_error",
+          "request_too_large", null, null, null)
+          : status < 500 ? ApiError.badRequest("the request could not be parsed as HTTP", "invalid_request", null)
+          : ApiError.internal();
+      response.setStatus(error.status() == 400 ? status : error.status());
+      response.getHeaders().put("Content-Type", "application/json");
+      org.eclipse.jetty.io.Content.Sink.write(response, true, error.toJson(), callback);
+      return true;
+    }
+  }
+}
