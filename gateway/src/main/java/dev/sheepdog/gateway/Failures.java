@@ -29,10 +29,14 @@ final class Failures {
     if (cause instanceof AllModelsFailedException all) {
       Duration retryAfter = all.retryAfter().orElse(DEFAULT_RETRY_AFTER);
       String deferredId = all.deferredId().orElse(null);
-      String message = (all.rateLimited() ? "every model is rate-limited" : "every model failed")
+      // the router flags only requests held back before any call; one whose every call got a 429 is as throttled
+      boolean rateLimited = all.rateLimited() || !all.attempts().isEmpty()
+          && all.failureKinds().size() == all.attempts().size()
+          && all.failureKinds().stream().allMatch(kind -> kind == FailureKind.RATE_LIMITED);
+      String message = (rateLimited ? "every model is rate-limited" : "every model failed")
           + " (" + all.attempts().size() + " attempts" + kinds(all) + ")"
           + (deferredId != null ? "; the request was deferred as " + deferredId : "");
-      return all.rateLimited()
+      return rateLimited
           ? new ApiError(429, message, "rate_limit_error", "rate_limit_exceeded", null, retryAfter, deferredId)
           : new ApiError(503, message, "server_error", "all_models_failed", null, retryAfter, deferredId);
     }
