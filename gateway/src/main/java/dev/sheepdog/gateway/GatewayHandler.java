@@ -36,6 +36,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
   private final RouteResolver resolver;
   private final ChatCompletions completions;
   private final List<byte[]> clientKeys;
+  private final byte[] adminKey;
 
   GatewayHandler(Router router, GatewayConfig config) {
     this.router = router;
@@ -43,6 +44,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
     this.resolver = new RouteResolver(router.catalog(), config);
     this.completions = new ChatCompletions(router);
     this.clientKeys = config.clientKeys().stream().map(k -> k.getBytes(StandardCharsets.UTF_8)).toList();
+    this.adminKey = config.adminKey() == null ? null : config.adminKey().getBytes(StandardCharsets.UTF_8);
   }
 
   @Override
@@ -82,6 +84,11 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
           if (clientTag != null) {
             chatCompletions(exchange, clientTag);
           }
+        }
+      }
+      case "/admin/health" -> {
+        if (allowed(exchange, method, "GET") && admin(exchange)) {
+          exchange.json(200, HealthJson.encode(router.healthReport()));
         }
       }
       default -> exchange.error(ApiError.notFound("no endpoint " + method + " " + path, "unknown_url", null));
@@ -196,6 +203,21 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
       return null;
     }
     return "client:" + sha256(key).substring(0, 12);
+  }
+
+  /** Whether the admin key was given; answers 404 when none is configured and 401 when it is wrong. */
+  private boolean admin(Exchange exchange) {
+    if (adminKey == null) {
+      exchange.error(ApiError.notFound("the admin endpoints are disabled: no admin key is configured", "unknown_url",
+          null));
+      return false;
+    }
+    String key = bearer(exchange.request());
+    if (key == null || !MessageDigest.isEqual(adminKey, key.getBytes(StandardCharsets.UTF_8))) {
+      exchange.error(ApiError.unauthorized("the admin endpoints need the admin key"));
+      return false;
+    }
+    return true;
   }
 
   static String bearer(Request request) {

@@ -129,6 +129,22 @@ class ErrorResponsesTest {
   }
 
   @Test
+  void a_request_that_may_be_deferred_is_a_503_with_its_deferred_id() {
+    // given
+    fixture = new GatewayFixture();
+    fixture.alpha.enqueue(Upstream.error(500, "boom"));
+    fixture.beta.enqueue(Upstream.error(500, "boom"));
+    // when
+    HttpResponse<String> response = fixture.send(fixture.post(GatewayFixture.chatBody("auto", false))
+        .header("X-Sheepdog-Allow-Defer", "true"));
+    // then
+    assertError(response, 503, "server_error", "all_models_failed");
+    String deferredId = response.headers().firstValue("X-Sheepdog-Deferred-Id").orElseThrow();
+    assertThat(error(response).get("deferred_id")).isEqualTo(deferredId);
+    assertThat(fixture.deferred.find(deferredId)).isPresent();
+  }
+
+  @Test
   void a_request_past_its_deadline_is_a_504() {
     // given
     fixture = new GatewayFixture(config -> config.deadline(Duration.ofMillis(300)));

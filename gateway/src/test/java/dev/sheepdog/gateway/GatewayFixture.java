@@ -5,6 +5,7 @@ import dev.sheepdog.core.RetryConfig;
 import dev.sheepdog.core.RouteTableStrategy;
 import dev.sheepdog.core.Router;
 import dev.sheepdog.core.RouterSettings;
+import dev.sheepdog.core.deferred.InMemoryDeferredQueue;
 import dev.sheepdog.spi.ModelCatalog;
 import dev.sheepdog.spi.ModelSpec;
 import dev.sheepdog.spi.Priority;
@@ -29,6 +30,7 @@ final class GatewayFixture implements AutoCloseable {
 
   final Upstream alpha = new Upstream();
   final Upstream beta = new Upstream();
+  final InMemoryDeferredQueue deferred = new InMemoryDeferredQueue();
   final Router router;
   final GatewayServer gateway;
   final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -46,6 +48,7 @@ final class GatewayFixture implements AutoCloseable {
         .catalog(ModelCatalog.of(
             ModelSpec.builder("model-a", "alpha").upstreamName("upstream-a").price("1.00", "2.00").build(),
             ModelSpec.builder("model-b", "beta").upstreamName("upstream-b").price("3.00", "4.00").build()))
+        .deferredQueue(deferred)
         .provider(providerA)
         .provider(providerB)
         .strategy(RouteTableStrategy.builder()
