@@ -20,6 +20,7 @@ final class Exchange {
   private final Request request;
   private final Response response;
   private final Callback callback;
+  private final GatewayMetrics metrics;
   private final String requestId;
   private final long startNanos = System.nanoTime();
   private final long createdEpochSeconds = System.currentTimeMillis() / 1000;
@@ -28,8 +29,9 @@ final class Exchange {
   private volatile int attempts;
   private volatile String costUsd = "-";
 
-  Exchange(Request request, Response response, Callback callback, String requestId) {
+  Exchange(Request request, Response response, Callback callback, String requestId, GatewayMetrics metrics) {
     this.request = request;
+    this.metrics = metrics;
     this.response = response;
     this.callback = callback;
     this.requestId = requestId;
@@ -92,6 +94,7 @@ final class Exchange {
   }
 
   void logAccess(int status) {
+    metrics.httpRequest(Request.getPathInContext(request), status);
     if (accessLog.isInfoEnabled()) {
       accessLog.info("{} {} {} route={} model={} attempts={} status={} latency_ms={} cost_usd={}", requestId,
           request.getMethod(), Request.getPathInContext(request), route, servedModel, attempts, status,

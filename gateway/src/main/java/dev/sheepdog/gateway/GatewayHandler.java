@@ -32,14 +32,16 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
   private static final Pattern SAFE_REQUEST_ID = Pattern.compile("[A-Za-z0-9._:\\-]{1,128}");
 
   private final Router router;
+  private final GatewayMetrics metrics;
   private final GatewayConfig config;
   private final RouteResolver resolver;
   private final ChatCompletions completions;
   private final List<byte[]> clientKeys;
   private final byte[] adminKey;
 
-  GatewayHandler(Router router, GatewayConfig config) {
+  GatewayHandler(Router router, GatewayConfig config, GatewayMetrics metrics) {
     this.router = router;
+    this.metrics = metrics;
     this.config = config;
     this.resolver = new RouteResolver(router.catalog(), config);
     this.completions = new ChatCompletions(router);
@@ -49,7 +51,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
 
   @Override
   public boolean handle(Request request, Response response, Callback callback) {
-    Exchange exchange = new Exchange(request, response, callback, requestId(request));
+    Exchange exchange = new Exchange(request, response, callback, requestId(request), metrics);
     try {
       dispatch(exchange, request.getMethod(), Request.getPathInContext(request));
     } catch (RuntimeException e) {
@@ -84,6 +86,11 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
           if (clientTag != null) {
             chatCompletions(exchange, clientTag);
           }
+        }
+      }
+      case "/metrics" -> {
+        if (allowed(exchange, method, "GET")) {
+          exchange.text(200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape());
         }
       }
       case "/admin/health" -> {

@@ -29,10 +29,21 @@ public final class GatewayServer implements AutoCloseable {
     this.connector = connector;
   }
 
-  /** Binds and starts serving; fails when the port cannot be bound. */
+  /**
+   * Binds and starts serving; fails when the port cannot be bound. {@code /metrics} shows HTTP
+   * traffic and model gauges only; use {@link #start(Router, GatewayConfig, GatewayMetrics)} for
+   * the router's events too.
+   */
   public static GatewayServer start(Router router, GatewayConfig config) {
+    return start(router, config, GatewayMetrics.create());
+  }
+
+  /** Binds and starts serving, exporting {@code metrics}, which should be a listener of {@code router}. */
+  public static GatewayServer start(Router router, GatewayConfig config, GatewayMetrics metrics) {
     Objects.requireNonNull(router, "router");
     Objects.requireNonNull(config, "config");
+    Objects.requireNonNull(metrics, "metrics");
+    metrics.bind(router);
     QueuedThreadPool threads = new QueuedThreadPool();
     threads.setName("sheepdog-gateway");
     Server server = new Server(threads);
@@ -41,7 +52,7 @@ public final class GatewayServer implements AutoCloseable {
     connector.setPort(config.port());
     connector.setIdleTimeout(config.idleTimeout().toMillis());
     server.addConnector(connector);
-    server.setHandler(new GatewayHandler(router, config));
+    server.setHandler(new GatewayHandler(router, config, metrics));
     server.setErrorHandler(new JsonErrorHandler());
     try {
       server.start();

@@ -31,6 +31,7 @@ final class GatewayFixture implements AutoCloseable {
   final Upstream alpha = new Upstream();
   final Upstream beta = new Upstream();
   final InMemoryDeferredQueue deferred = new InMemoryDeferredQueue();
+  final GatewayMetrics metrics = GatewayMetrics.create();
   final Router router;
   final GatewayServer gateway;
   final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -49,6 +50,7 @@ final class GatewayFixture implements AutoCloseable {
             ModelSpec.builder("model-a", "alpha").upstreamName("upstream-a").price("1.00", "2.00").build(),
             ModelSpec.builder("model-b", "beta").upstreamName("upstream-b").price("3.00", "4.00").build()))
         .deferredQueue(deferred)
+        .listener(metrics)
         .provider(providerA)
         .provider(providerB)
         .strategy(RouteTableStrategy.builder()
@@ -59,7 +61,7 @@ final class GatewayFixture implements AutoCloseable {
         .settings(new RouterSettings(defaults.deadline(), defaults.attemptTimeout(), RetryConfig.noRetries(),
             defaults.circuit(), defaults.allOpenPolicy(), defaults.defaultRetryAfter()))
         .build();
-    gateway = GatewayServer.start(router, config.apply(GatewayConfig.builder()).build());
+    gateway = GatewayServer.start(router, config.apply(GatewayConfig.builder()).build(), metrics);
   }
 
   HttpRequest.Builder post(String body) {
