@@ -14,9 +14,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.jetty.server.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** {@code POST /v1/chat/completions}: routes one decoded request and answers as JSON or as a stream. */
 final class ChatCompletions {
+  private static final Logger log = LoggerFactory.getLogger(ChatCompletions.class);
+
   private final Router router;
 
   ChatCompletions(Router router) {
@@ -32,12 +36,21 @@ final class ChatCompletions {
         exchange.error(Failures.toApiError(failure));
         return;
       }
+      String body;
+      try {
+        body = OpenAiWire.encodeResponse(answer, exchange.createdEpochSeconds());
+      } catch (RuntimeException e) {
+        // an exception here would vanish into the future and leave the client waiting
+        log.error("request {}: the answer of {} could not be encoded", exchange.requestId(), answer.model(), e);
+        exchange.error(ApiError.internal());
+        return;
+      }
       Response response = exchange.response();
       response.getHeaders().put(Headers.MODEL, answer.model().value());
       response.getHeaders().put(Headers.ATTEMPTS, Integer.toString(answer.attempts().size()));
       response.getHeaders().put(Headers.COST, answer.cost().toUsdString());
       exchange.served(answer.model().value(), answer.attempts().size(), answer.cost().toUsdString());
-      exchange.json(200, OpenAiWire.encodeResponse(answer, exchange.createdEpochSeconds()));
+      exchange.json(200, body);
     });
   }
 
@@ -83,8 +96,17 @@ final class ChatCompletions {
         response.getHeaders().put(Headers.MODEL, from.value());
         sse = new SseResponse(response, exchange.callback(), this::clientGone);
       }
-      sse.data(OpenAiWire.encodeChunk(from, chunk, "chatcmpl-" + exchange.requestId(),
-          exchange.createdEpochSeconds()), false);
+      String payload;
+      try {
+        payload = OpenAiWire.encodeChunk(from, chunk, "chatcmpl-" + exchange.requestId(),
+            exchange.createdEpochSeconds());
+      } catch (RuntimeException e) {
+        log.error("request {}: a chunk of {} could not be encoded", exchange.requestId(), from, e);
+        clientGone(e);
+        sse.data(ApiError.internal().toJson(), true);
+        return;
+      }
+      sse.data(payload, false);
     }
 
     @Override

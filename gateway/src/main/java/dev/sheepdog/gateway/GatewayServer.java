@@ -10,6 +10,8 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The gateway's HTTP server: OpenAI's chat-completions API in front of a {@link Router}.
@@ -21,6 +23,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * }</pre>
  */
 public final class GatewayServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
+
   private final Server server;
   private final ServerConnector connector;
 
@@ -64,6 +68,12 @@ public final class GatewayServer implements AutoCloseable {
       }
       throw new IllegalStateException("the gateway could not start on " + config.host() + ":" + config.port(), e);
     }
+    if (config.clientKeys().isEmpty()) {
+      log.warn("The gateway accepts every client: no client keys are configured (allowed on loopback {} only)",
+          config.host());
+    }
+    log.info("Sheepdog gateway serving {} models on {}:{}", router.catalog().size(), config.host(),
+        connector.getLocalPort());
     return new GatewayServer(server, connector);
   }
 
