@@ -71,8 +71,8 @@ final class ChatCompletions {
     private final Exchange exchange;
     private final AtomicReference<RoutedStream> stream = new AtomicReference<>();
     private final AtomicBoolean clientGone = new AtomicBoolean();
-    private SseResponse sse;
-    private ModelId model;
+    private volatile SseResponse sse;
+    private volatile ModelId model;
 
     StreamRelay(Exchange exchange) {
       this.exchange = exchange;

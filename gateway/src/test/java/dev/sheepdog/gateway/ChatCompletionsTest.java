@@ -126,6 +126,19 @@ class ChatCompletionsTest {
   }
 
   @Test
+  void a_route_alias_without_a_priority_uses_normal() {
+    // given
+    fixture = new GatewayFixture();
+    fixture.alpha.enqueue(Upstream.json(200, Upstream.answer("from a")));
+    // when
+    HttpResponse<String> response = fixture.chat("code_generation");
+    // then
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("X-Sheepdog-Model")).hasValue("model-a");
+    assertThat(fixture.beta.server.getRequestCount()).isZero();
+  }
+
+  @Test
   void hint_headers_override_the_alias() {
     // given
     fixture = new GatewayFixture();

@@ -3,7 +3,10 @@ package dev.sheepdog.gateway;
 import static dev.sheepdog.gateway.ChatCompletionsTest.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayInputStream;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -70,6 +73,30 @@ class ErrorResponsesTest {
   }
 
   @Test
+  void a_task_header_without_a_route_is_a_404() {
+    // given
+    fixture = new GatewayFixture();
+    // when
+    HttpResponse<String> response = fixture.send(fixture.post(GatewayFixture.chatBody("auto", false))
+        .header("X-Sheepdog-Task", "poetry"));
+    // then
+    assertThat(error(assertError(response, 404, "invalid_request_error", "route_not_found")).get("param"))
+        .isEqualTo("X-Sheepdog-Task");
+  }
+
+  @Test
+  void a_stream_past_its_deadline_is_a_504() {
+    // given
+    fixture = new GatewayFixture(config -> config.deadline(Duration.ofMillis(300)));
+    fixture.alpha.enqueue(new MockResponse.Builder(Upstream.sse(Upstream.wholeStream("late")))
+        .headersDelay(10, TimeUnit.SECONDS).build());
+    // when
+    HttpResponse<String> response = fixture.send(fixture.post(GatewayFixture.chatBody("auto", true)));
+    // then
+    assertError(response, 504, "timeout_error", "deadline_exceeded");
+  }
+
+  @Test
   void a_body_over_the_limit_is_a_413() {
     // given
     fixture = new GatewayFixture(config -> config.maxBodyBytes(1_000));
@@ -78,6 +105,20 @@ class ErrorResponsesTest {
     HttpResponse<String> response = fixture.send(fixture.post(big));
     // then
     assertError(response, 413, "invalid_request_error", "request_too_large");
+  }
+
+  @Test
+  void a_chunked_body_over_the_limit_is_a_413_once_it_passes_the_limit() {
+    // given
+    fixture = new GatewayFixture(config -> config.maxBodyBytes(1_000));
+    byte[] big = GatewayFixture.chatBody("auto", false).replace("Hi", "x".repeat(5_000))
+        .getBytes(StandardCharsets.UTF_8);
+    // when
+    HttpResponse<String> response = fixture.send(fixture.post("")
+        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(big))));
+    // then
+    assertError(response, 413, "invalid_request_error", "request_too_large");
+    assertThat(fixture.alpha.server.getRequestCount()).isZero();
   }
 
   @Test
