@@ -22,6 +22,7 @@ import java.util.Set;
  * @param routes the tasks a route alias ({@code task:priority}) may name
  * @param deadline how long one request may take, or {@code null} for the router's default
  * @param idleTimeout how long a connection may stay silent, streams included
+ * @param drainTimeout on close, how long requests in flight may take to finish
  */
 public record GatewayConfig(
     String host,
@@ -32,7 +33,8 @@ public record GatewayConfig(
     Map<ModelId, List<ModelId>> fallbacks,
     Set<TaskType> routes,
     Duration deadline,
-    Duration idleTimeout) {
+    Duration idleTimeout,
+    Duration drainTimeout) {
 
   public GatewayConfig {
     Objects.requireNonNull(host, "host");
@@ -67,6 +69,10 @@ public record GatewayConfig(
     if (idleTimeout.isNegative() || idleTimeout.isZero()) {
       throw new IllegalArgumentException("idleTimeout must be positive, was " + idleTimeout);
     }
+    Objects.requireNonNull(drainTimeout, "drainTimeout");
+    if (drainTimeout.isNegative()) {
+      throw new IllegalArgumentException("drainTimeout must not be negative, was " + drainTimeout);
+    }
   }
 
   static boolean isLoopback(String host) {
@@ -77,7 +83,10 @@ public record GatewayConfig(
     return new Builder();
   }
 
-  /** Starts from loopback, a free port, 1 MiB bodies, no keys, no fallbacks and the four built-in tasks. */
+  /**
+   * Starts from loopback, a free port, 1 MiB bodies, no keys, no fallbacks, the four built-in tasks,
+   * a 5 minute idle timeout and a 30 second drain.
+   */
   public static final class Builder {
     private String host = "127.0.0.1";
     private int port;
@@ -89,6 +98,7 @@ public record GatewayConfig(
         TaskType.COMPLEX_REASONING, TaskType.GENERAL));
     private Duration deadline;
     private Duration idleTimeout = Duration.ofMinutes(5);
+    private Duration drainTimeout = Duration.ofSeconds(30);
 
     private Builder() {}
 
@@ -145,9 +155,14 @@ public record GatewayConfig(
       return this;
     }
 
+    public Builder drainTimeout(Duration drainTimeout) {
+      this.drainTimeout = drainTimeout;
+      return this;
+    }
+
     public GatewayConfig build() {
       return new GatewayConfig(host, port, maxBodyBytes, clientKeys, adminKey, fallbacks, routes, deadline,
-          idleTimeout);
+          idleTimeout, drainTimeout);
     }
   }
 }

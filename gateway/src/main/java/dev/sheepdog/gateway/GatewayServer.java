@@ -8,6 +8,7 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
@@ -56,7 +57,9 @@ public final class GatewayServer implements AutoCloseable {
     connector.setPort(config.port());
     connector.setIdleTimeout(config.idleTimeout().toMillis());
     server.addConnector(connector);
-    server.setHandler(new GatewayHandler(router, config, metrics));
+    // on stop, new requests are refused while those in flight finish, up to the drain timeout
+    server.setHandler(new GracefulHandler(new GatewayHandler(router, config, metrics)));
+    server.setStopTimeout(config.drainTimeout().toMillis());
     server.setErrorHandler(new JsonErrorHandler());
     try {
       server.start();
@@ -88,7 +91,7 @@ public final class GatewayServer implements AutoCloseable {
     return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port());
   }
 
-  /** Stops accepting and closes the connections. */
+  /** Stops accepting, lets requests in flight finish up to the drain timeout, then closes the connections. */
   @Override
   public void close() {
     try {
@@ -109,6 +112,8 @@ public final class GatewayServer implements AutoCloseable {
       }
       ApiError error = status == 413 ? new ApiError(413, "the request is too large", "invalid_request_error",
           "request_too_large", null, null, null)
+          : status == 503 ? new ApiError(503, "the gateway is shutting down", "server_error", "shutting_down", null,
+              null, null)
           : status < 500 ? ApiError.badRequest("the request could not be parsed as HTTP", "invalid_request", null)
           : ApiError.internal();
       response.setStatus(error.status() == 400 ? status : error.status());
