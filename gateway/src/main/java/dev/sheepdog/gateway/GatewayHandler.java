@@ -2,6 +2,8 @@ package dev.sheepdog.gateway;
 
 import dev.sheepdog.core.Router;
 import dev.sheepdog.spi.CircuitState;
+import dev.sheepdog.spi.DeferredEntry;
+import dev.sheepdog.spi.DeferredQueue;
 import dev.sheepdog.spi.ModelSpec;
 import dev.sheepdog.spi.RouteHints;
 import dev.sheepdog.spi.TaskType;
@@ -29,18 +31,21 @@ import org.slf4j.LoggerFactory;
  */
 final class GatewayHandler extends Handler.Abstract.NonBlocking {
   private static final Logger log = LoggerFactory.getLogger(GatewayHandler.class);
+  private static final String DEFERRED_PREFIX = "/admin/deferred/";
   private static final Pattern SAFE_REQUEST_ID = Pattern.compile("[A-Za-z0-9._:\\-]{1,128}");
 
   private final Router router;
   private final GatewayMetrics metrics;
+  private final DeferredQueue deferred;
   private final GatewayConfig config;
   private final RouteResolver resolver;
   private final ChatCompletions completions;
   private final List<byte[]> clientKeys;
   private final byte[] adminKey;
 
-  GatewayHandler(Router router, GatewayConfig config, GatewayMetrics metrics) {
+  GatewayHandler(Router router, GatewayConfig config, GatewayMetrics metrics, DeferredQueue deferred) {
     this.router = router;
+    this.deferred = deferred;
     this.metrics = metrics;
     this.config = config;
     this.resolver = new RouteResolver(router.catalog(), config);
@@ -98,7 +103,30 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
           exchange.json(200, HealthJson.encode(router.healthReport()));
         }
       }
-      default -> exchange.error(ApiError.notFound("no endpoint " + method + " " + path, "unknown_url", null));
+      case "/admin/deferred" -> {
+        if (allowed(exchange, method, "GET") && admin(exchange)) {
+          List<Object> entries = new ArrayList<>();
+          if (deferred != null) {
+            deferred.entries().forEach(entry -> entries.add(DeferredJson.encode(entry)));
+          }
+          exchange.json(200, Json.write(Map.of("object", "list", "data", entries)));
+        }
+      }
+      default -> {
+        if (path.startsWith(DEFERRED_PREFIX)) {
+          if (allowed(exchange, method, "GET") && admin(exchange)) {
+            String id = path.substring(DEFERRED_PREFIX.length());
+            var entry = deferred == null ? java.util.Optional.<DeferredEntry>empty() : deferred.find(id);
+            if (entry.isPresent()) {
+              exchange.json(200, Json.write(DeferredJson.encode(entry.get())));
+            } else {
+              exchange.error(ApiError.notFound("no deferred request " + id, "deferred_not_found", "id"));
+            }
+          }
+        } else {
+          exchange.error(ApiError.notFound("no endpoint " + method + " " + path, "unknown_url", null));
+        }
+      }
     }
   }
 

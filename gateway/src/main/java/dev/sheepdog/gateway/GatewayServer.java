@@ -1,6 +1,7 @@
 package dev.sheepdog.gateway;
 
 import dev.sheepdog.core.Router;
+import dev.sheepdog.spi.DeferredQueue;
 import java.net.URI;
 import java.util.Objects;
 import org.eclipse.jetty.server.Request;
@@ -45,6 +46,15 @@ public final class GatewayServer implements AutoCloseable {
 
   /** Binds and starts serving, exporting {@code metrics}, which should be a listener of {@code router}. */
   public static GatewayServer start(Router router, GatewayConfig config, GatewayMetrics metrics) {
+    return start(router, config, metrics, null);
+  }
+
+  /**
+   * Binds and starts serving, and lists the entries of {@code deferred} (the router's deferred
+   * queue, or {@code null}) at {@code /admin/deferred}.
+   */
+  public static GatewayServer start(Router router, GatewayConfig config, GatewayMetrics metrics,
+      DeferredQueue deferred) {
     Objects.requireNonNull(router, "router");
     Objects.requireNonNull(config, "config");
     Objects.requireNonNull(metrics, "metrics");
@@ -58,7 +68,7 @@ public final class GatewayServer implements AutoCloseable {
     connector.setIdleTimeout(config.idleTimeout().toMillis());
     server.addConnector(connector);
     // on stop, new requests are refused while those in flight finish, up to the drain timeout
-    server.setHandler(new GracefulHandler(new GatewayHandler(router, config, metrics)));
+    server.setHandler(new GracefulHandler(new GatewayHandler(router, config, metrics, deferred)));
     server.setStopTimeout(config.drainTimeout().toMillis());
     server.setErrorHandler(new JsonErrorHandler());
     try {

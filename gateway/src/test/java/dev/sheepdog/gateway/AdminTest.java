@@ -60,6 +60,47 @@ class AdminTest {
   }
 
   @Test
+  void deferred_requests_are_listed_and_found_by_id_without_their_messages() {
+    // given
+    fixture = new GatewayFixture(config -> config.clientKey(CLIENT_KEY).adminKey(ADMIN_KEY));
+    fixture.alpha.enqueue(Upstream.error(500, "boom"));
+    fixture.beta.enqueue(Upstream.error(500, "boom"));
+    String body = GatewayFixture.chatBody("auto", false).replace("Hi", "confidential prompt");
+    String deferredId = fixture.send(fixture.post(body).header("Authorization", "Bearer " + CLIENT_KEY)
+        .header("X-Sheepdog-Allow-Defer", "true").header("X-Request-Id", "client-req-7"))
+        .headers().firstValue("X-Sheepdog-Deferred-Id").orElseThrow();
+    // when
+    HttpResponse<String> list = fixture.send(HttpRequest.newBuilder(fixture.uri("/admin/deferred")).GET()
+        .header("Authorization", "Bearer " + ADMIN_KEY));
+    HttpResponse<String> one = fixture.send(HttpRequest.newBuilder(fixture.uri("/admin/deferred/" + deferredId))
+        .GET().header("Authorization", "Bearer " + ADMIN_KEY));
+    HttpResponse<String> unknown = fixture.send(HttpRequest.newBuilder(fixture.uri("/admin/deferred/def-nope"))
+        .GET().header("Authorization", "Bearer " + ADMIN_KEY));
+    // then
+    assertThat(list.statusCode()).isEqualTo(200);
+    List<?> entries = (List<?>) json(list.body()).get("data");
+    assertThat(entries).hasSize(1);
+    assertThat(((Map<?, ?>) entries.get(0)).get("id")).isEqualTo(deferredId);
+    assertThat(one.statusCode()).isEqualTo(200);
+    Map<?, ?> entry = json(one.body());
+    assertThat(entry.get("state")).isEqualTo("queued");
+    assertThat(entry.get("request_id")).isEqualTo("client-req-7");
+    assertThat(list.body() + one.body()).doesNotContain("confidential prompt");
+    assertError(unknown, 404, "invalid_request_error", "deferred_not_found");
+  }
+
+  @Test
+  void the_deferred_list_needs_the_admin_key() {
+    // given
+    fixture = new GatewayFixture(config -> config.clientKey(CLIENT_KEY).adminKey(ADMIN_KEY));
+    // when
+    HttpResponse<String> response = fixture.send(HttpRequest.newBuilder(fixture.uri("/admin/deferred")).GET()
+        .header("Authorization", "Bearer " + CLIENT_KEY));
+    // then
+    assertError(response, 401, "invalid_request_error", "invalid_api_key");
+  }
+
+  @Test
   void without_an_admin_key_the_admin_endpoints_do_not_exist() {
     // given
     fixture = new GatewayFixture();

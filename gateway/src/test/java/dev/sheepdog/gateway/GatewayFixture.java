@@ -61,7 +61,7 @@ final class GatewayFixture implements AutoCloseable {
         .settings(new RouterSettings(defaults.deadline(), defaults.attemptTimeout(), RetryConfig.noRetries(),
             defaults.circuit(), defaults.allOpenPolicy(), defaults.defaultRetryAfter()))
         .build();
-    gateway = GatewayServer.start(router, config.apply(GatewayConfig.builder()).build(), metrics);
+    gateway = GatewayServer.start(router, config.apply(GatewayConfig.builder()).build(), metrics, deferred);
   }
 
   HttpRequest.Builder post(String body) {
