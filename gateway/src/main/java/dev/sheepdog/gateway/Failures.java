@@ -20,7 +20,9 @@ final class Failures {
   /** A retry hint when the router has none; long enough that clients do not hammer a failing gateway. */
   static final Duration DEFAULT_RETRY_AFTER = Duration.ofSeconds(1);
 
-  private static final Pattern KEY_SHAPED = Pattern.compile("(?i)(sk|key|token|bearer)[-_ ]?[A-Za-z0-9_\\-.]{8,}");
+  // a key-ish prefix followed by a long run holding a digit: keys have digits, words like tokens_per_minute do not
+  private static final Pattern KEY_SHAPED = Pattern.compile(
+      "(?i)\\b(sk|key|token|bearer)[-_ ]?(?=[A-Za-z0-9_\\-.]*\\d)[A-Za-z0-9_\\-.]{8,}");
 
   private Failures() {}
 
