@@ -1,0 +1,63 @@
+package dev.sheepdog.gateway;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * An error answer in OpenAI's shape, {@code {"error":{"message","type","code","param"}}}, with its
+ * HTTP status. Messages are written by the gateway, never copied from a stack trace.
+ *
+ * @param retryAfter sent as {@code Retry-After} when not {@code null}
+ * @param deferredId the id under which the request was parked for replay, or {@code null}
+ */
+record ApiError(int status, String message, String type, String code, String param, Duration retryAfter,
+    String deferredId) {
+  ApiError {
+    if (status < 400 || status > 599) {
+      throw new IllegalArgumentException("status must be an error status, was " + status);
+    }
+    Objects.requireNonNull(message, "message");
+    Objects.requireNonNull(type, "type");
+  }
+
+  static ApiError badRequest(String message, String code, String param) {
+    return new ApiError(400, message, "invalid_request_error", code, param, null, null);
+  }
+
+  static ApiError unauthorized(String message) {
+    return new ApiError(401, message, "invalid_request_error", "invalid_api_key", null, null, null);
+  }
+
+  static ApiError notFound(String message, String code, String param) {
+    return new ApiError(404, message, "invalid_request_error", code, param, null, null);
+  }
+
+  static ApiError tooLarge(long limit) {
+    return new ApiError(413, "the request body is larger than " + limit + " bytes", "invalid_request_error",
+        "request_too_large", null, null, null);
+  }
+
+  static ApiError internal() {
+    return new ApiError(500, "the gateway failed to handle the request", "server_error", "internal_error", null,
+        null, null);
+  }
+
+  /** Whole seconds, rounded up: {@code Retry-After} has no fractions and 0 would invite a hot loop. */
+  String retryAfterSeconds() {
+    return Long.toString(Math.max(1, (retryAfter.toMillis() + 999) / 1000));
+  }
+
+  String toJson() {
+    Map<String, Object> error = new LinkedHashMap<>();
+    error.put("message", message);
+    error.put("type", type);
+    error.put("code", code);
+    error.put("param", param);
+    if (deferredId != null) {
+      error.put("deferred_id", deferredId);
+    }
+    return Json.write(Map.of("error", error));
+  }
+}

@@ -1,0 +1,281 @@
+package dev.sheepdog.gateway;
+
+import dev.sheepdog.core.Router;
+import dev.sheepdog.spi.CircuitState;
+import dev.sheepdog.spi.DeferredEntry;
+import dev.sheepdog.spi.DeferredQueue;
+import dev.sheepdog.spi.ModelSpec;
+import dev.sheepdog.spi.RouteHints;
+import dev.sheepdog.spi.TaskType;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Dispatches the gateway's endpoints. Never blocks: bodies are read on demand and the router's
+ * futures and stream callbacks write the answers, so no thread waits for an upstream.
+ */
+final class GatewayHandler extends Handler.Abstract.NonBlocking {
+  private static final Logger log = LoggerFactory.getLogger(GatewayHandler.class);
+  private static final String DEFERRED_PREFIX = "/admin/deferred/";
+  private static final Pattern SAFE_REQUEST_ID = Pattern.compile("[A-Za-z0-9._:\\-]{1,128}");
+
+  private final Router router;
+  private final GatewayMetrics metrics;
+  private final DeferredQueue deferred;
+  private final GatewayConfig config;
+  private final RouteResolver resolver;
+  private final ChatCompletions completions;
+  private final List<byte[]> clientKeys;
+  private final byte[] adminKey;
+
+  GatewayHandler(Router router, GatewayConfig config, GatewayMetrics metrics, DeferredQueue deferred) {
+    this.router = router;
+    this.deferred = deferred;
+    this.metrics = metrics;
+    this.config = config;
+    this.resolver = new RouteResolver(router.catalog(), config);
+    this.completions = new ChatCompletions(router);
+    this.clientKeys = config.clientKeys().stream().map(k -> k.getBytes(StandardCharsets.UTF_8)).toList();
+    this.adminKey = config.adminKey() == null ? null : config.adminKey().getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public boolean handle(Request request, Response response, Callback callback) {
+    Exchange exchange = new Exchange(request, response, callback, requestId(request), metrics);
+    try {
+      dispatch(exchange, request.getMethod(), Request.getPathInContext(request));
+    } catch (RuntimeException e) {
+      log.error("request {} failed in the gateway", exchange.requestId(), e);
+      exchange.error(ApiError.internal());
+    }
+    return true;
+  }
+
+  private void dispatch(Exchange exchange, String method, String path) {
+    switch (path) {
+      case "/health" -> {
+        if (allowed(exchange, method, "GET")) {
+          exchange.json(200, "{\"status\":\"ok\"}");
+        }
+      }
+      case "/ready" -> {
+        if (allowed(exchange, method, "GET")) {
+          boolean ready = router.healthReport().models().stream()
+              .anyMatch(m -> m.state() != CircuitState.OPEN && m.coolDownUntilEpochMillis() == null);
+          exchange.json(ready ? 200 : 503, ready ? "{\"status\":\"ready\"}" : "{\"status\":\"no model is admissible\"}");
+        }
+      }
+      case "/v1/models" -> {
+        if (allowed(exchange, method, "GET") && authenticated(exchange) != null) {
+          exchange.json(200, models());
+        }
+      }
+      case "/v1/chat/completions" -> {
+        if (allowed(exchange, method, "POST")) {
+          String clientTag = authenticated(exchange);
+          if (clientTag != null) {
+            chatCompletions(exchange, clientTag);
+          }
+        }
+      }
+      case "/metrics" -> {
+        if (allowed(exchange, method, "GET")) {
+          exchange.text(200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape());
+        }
+      }
+      case "/admin/health" -> {
+        if (allowed(exchange, method, "GET") && admin(exchange)) {
+          exchange.json(200, HealthJson.encode(router.healthReport()));
+        }
+      }
+      case "/admin/deferred" -> {
+        if (allowed(exchange, method, "GET") && admin(exchange)) {
+          List<Object> entries = new ArrayList<>();
+          if (deferred != null) {
+            deferred.entries().forEach(entry -> entries.add(DeferredJson.encode(entry)));
+          }
+          exchange.json(200, Json.write(Map.of("object", "list", "data", entries)));
+        }
+      }
+      default -> {
+        if (path.startsWith(DEFERRED_PREFIX)) {
+          if (allowed(exchange, method, "GET") && admin(exchange)) {
+            String id = path.substring(DEFERRED_PREFIX.length());
+            var entry = deferred == null ? java.util.Optional.<DeferredEntry>empty() : deferred.find(id);
+            if (entry.isPresent()) {
+              exchange.json(200, Json.write(DeferredJson.encode(entry.get())));
+            } else {
+              exchange.error(ApiError.notFound("no deferred request " + id, "deferred_not_found", "id"));
+            }
+          }
+        } else {
+          exchange.error(ApiError.notFound("no endpoint " + method + " " + path, "unknown_url", null));
+        }
+      }
+    }
+  }
+
+  private void chatCompletions(Exchange exchange, String clientTag) {
+    Request request = exchange.request();
+    long length = request.getLength();
+    if (length > config.maxBodyBytes()) {
+      exchange.error(ApiError.tooLarge(config.maxBodyBytes()));
+      return;
+    }
+    BodyReader.read(request, config.maxBodyBytes()).whenComplete((body, failure) -> {
+      try {
+        if (failure instanceof BodyReader.TooLargeException) {
+          exchange.error(ApiError.tooLarge(config.maxBodyBytes()));
+        } else if (failure != null) {
+          exchange.error(ApiError.badRequest("the request body could not be read", "invalid_body", null));
+        } else {
+          route(exchange, body, clientTag);
+        }
+      } catch (RuntimeException e) {
+        log.error("request {} failed in the gateway", exchange.requestId(), e);
+        exchange.error(ApiError.internal());
+      }
+    });
+  }
+
+  private void route(Exchange exchange, byte[] body, String clientTag) {
+    OpenAiWire.IncomingRequest incoming;
+    RouteHints hints;
+    try {
+      incoming = OpenAiWire.decodeRequest(body);
+      exchange.route(incoming.model());
+      var headers = exchange.request().getHeaders();
+      hints = resolver.resolve(incoming.model(), new RouteResolver.HintHeaders(headers.get("X-Sheepdog-Task"),
+          headers.get("X-Sheepdog-Priority"), headers.get("X-Sheepdog-Max-Cost-Usd"),
+          headers.get("X-Sheepdog-Allow-Defer")), exchange.requestId(), clientTag);
+    } catch (OpenAiWire.InvalidRequestException e) {
+      exchange.error(e.toApiError());
+      return;
+    } catch (RouteResolver.RouteException e) {
+      exchange.error(e.error());
+      return;
+    } catch (IllegalArgumentException e) {
+      // a record's own validation (a blank role, …): its message names the field and holds no secret
+      exchange.error(ApiError.badRequest(e.getMessage(), "invalid_value", null));
+      return;
+    }
+    if (incoming.request().stream()) {
+      completions.stream(exchange, incoming, hints);
+    } else {
+      completions.complete(exchange, incoming, hints);
+    }
+  }
+
+  private String models() {
+    List<Object> data = new ArrayList<>();
+    for (ModelSpec spec : router.catalog().models()) {
+      data.add(model(spec.id().value(), spec.provider().value()));
+    }
+    data.add(model(RouteResolver.AUTO, "sheepdog"));
+    for (TaskType task : config.routes()) {
+      for (String priority : List.of("fast", "normal", "high")) {
+        data.add(model(task.name() + ":" + priority, "sheepdog"));
+      }
+    }
+    return Json.write(Map.of("object", "list", "data", data));
+  }
+
+  private static Map<String, Object> model(String id, String owner) {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("id", id);
+    json.put("object", "model");
+    json.put("created", 0);
+    json.put("owned_by", owner);
+    return json;
+  }
+
+  private static boolean allowed(Exchange exchange, String method, String expected) {
+    if (method.equals(expected)) {
+      return true;
+    }
+    exchange.response().getHeaders().put("Allow", expected);
+    exchange.error(new ApiError(405, "use " + expected + " on this endpoint", "invalid_request_error",
+        "method_not_allowed", null, null, null));
+    return false;
+  }
+
+  /**
+   * The tag spend is attributed to ({@code client:} and a hash of the key, never the key), or
+   * {@code null} after answering 401. Without configured keys every client is {@code client:open}.
+   */
+  private String authenticated(Exchange exchange) {
+    if (clientKeys.isEmpty()) {
+      return "client:open";
+    }
+    String key = bearer(exchange.request());
+    if (key == null) {
+      exchange.error(ApiError.unauthorized("missing Authorization: Bearer <key> header"));
+      return null;
+    }
+    byte[] given = key.getBytes(StandardCharsets.UTF_8);
+    boolean known = false;
+    for (byte[] candidate : clientKeys) {
+      // constant-time, so response timing does not leak how much of a key was right
+      known |= MessageDigest.isEqual(candidate, given);
+    }
+    if (!known) {
+      exchange.error(ApiError.unauthorized("the API key is not valid for this gateway"));
+      return null;
+    }
+    return "client:" + sha256(key).substring(0, 12);
+  }
+
+  /** Whether the admin key was given; answers 404 when none is configured and 401 when it is wrong. */
+  private boolean admin(Exchange exchange) {
+    if (adminKey == null) {
+      exchange.error(ApiError.notFound("the admin endpoints are disabled: no admin key is configured", "unknown_url",
+          null));
+      return false;
+    }
+    String key = bearer(exchange.request());
+    if (key == null || !MessageDigest.isEqual(adminKey, key.getBytes(StandardCharsets.UTF_8))) {
+      exchange.error(ApiError.unauthorized("the admin endpoints need the admin key"));
+      return false;
+    }
+    return true;
+  }
+
+  static String bearer(Request request) {
+    String header = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+    if (header == null || header.length() < 7 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return null;
+    }
+    String key = header.substring(7).strip();
+    return key.isEmpty() ? null : key;
+  }
+
+  private static String sha256(String text) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+          .digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from the JDK", e);
+    }
+  }
+
+  private static String requestId(Request request) {
+    String given = request.getHeaders().get(ChatCompletions.Headers.REQUEST_ID);
+    // an id that could break a header or a log line is replaced, not echoed
+    return given != null && SAFE_REQUEST_ID.matcher(given).matches() ? given : "req-" + UUID.randomUUID();
+  }
+}

@@ -1,0 +1,202 @@
+package dev.sheepdog.gateway;
+
+import dev.sheepdog.core.RoutedResponse;
+import dev.sheepdog.spi.ChatChunk;
+import dev.sheepdog.spi.ChatMessage;
+import dev.sheepdog.spi.ChatRequest;
+import dev.sheepdog.spi.ChatResponse;
+import dev.sheepdog.spi.Choice;
+import dev.sheepdog.spi.ModelId;
+import dev.sheepdog.spi.Usage;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** OpenAI's chat-completions shapes, to and from the router's records. */
+final class OpenAiWire {
+  private static final Set<String> INTERPRETED = Set.of("model", "messages", "temperature", "max_tokens", "stream");
+
+  private OpenAiWire() {}
+
+  /** What a client asked for: the {@code model} member as given, and the rest as a router request. */
+  record IncomingRequest(String model, ChatRequest request) {}
+
+  /** Decodes a request body; throws {@link InvalidRequestException} naming the member at fault. */
+  static IncomingRequest decodeRequest(byte[] body) {
+    Object parsed;
+    try {
+      parsed = Json.parse(body);
+    } catch (Json.MalformedJsonException e) {
+      throw new InvalidRequestException("the body is not valid JSON: " + e.getMessage(), "invalid_json", null);
+    }
+    if (!(parsed instanceof Map<?, ?> json)) {
+      throw new InvalidRequestException("the body must be a JSON object", "invalid_json", null);
+    }
+    Object model = json.get("model");
+    if (!(model instanceof String name) || name.isBlank()) {
+      throw missingOrWrong("model", "a non-empty string");
+    }
+    if (!(json.get("messages") instanceof List<?> wireMessages) || wireMessages.isEmpty()) {
+      throw missingOrWrong("messages", "a non-empty array");
+    }
+    List<ChatMessage> messages = new ArrayList<>(wireMessages.size());
+    for (int i = 0; i < wireMessages.size(); i++) {
+      messages.add(decodeMessage(wireMessages.get(i), "messages[" + i + "]"));
+    }
+    Double temperature = null;
+    Object t = json.get("temperature");
+    if (t != null) {
+      if (!(t instanceof Number n) || n.doubleValue() < 0 || n.doubleValue() > 2) {
+        throw new InvalidRequestException("temperature must be a number between 0 and 2", "invalid_value",
+            "temperature");
+      }
+      temperature = n.doubleValue();
+    }
+    Integer maxTokens = tokens(json, "max_tokens");
+    if (maxTokens == null) {
+      // only for cost estimates: the member itself is forwarded as it came
+      maxTokens = tokens(json, "max_completion_tokens");
+    }
+    Object stream = json.get("stream");
+    if (stream != null && !(stream instanceof Boolean)) {
+      throw missingOrWrong("stream", "a boolean");
+    }
+    Map<String, Object> extensions = new LinkedHashMap<>();
+    for (Map.Entry<?, ?> e : json.entrySet()) {
+      if (!INTERPRETED.contains((String) e.getKey())) {
+        extensions.put((String) e.getKey(), e.getValue());
+      }
+    }
+    ChatRequest request = new ChatRequest(messages, temperature, maxTokens, Boolean.TRUE.equals(stream), extensions);
+    return new IncomingRequest(name.strip(), request);
+  }
+
+  private static Integer tokens(Map<?, ?> json, String member) {
+    Object value = json.get(member);
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof Long n) || n < 1 || n > Integer.MAX_VALUE) {
+      throw new InvalidRequestException(member + " must be a positive integer", "invalid_value", member);
+    }
+    return n.intValue();
+  }
+
+  private static ChatMessage decodeMessage(Object wire, String path) {
+    if (!(wire instanceof Map<?, ?> json)) {
+      throw missingOrWrong(path, "an object");
+    }
+    if (!(json.get("role") instanceof String role) || role.isBlank()) {
+      throw missingOrWrong(path + ".role", "a non-empty string");
+    }
+    Object content = json.get("content");
+    Map<String, Object> fields = new LinkedHashMap<>();
+    for (Map.Entry<?, ?> e : json.entrySet()) {
+      if (!"role".equals(e.getKey()) && !"content".equals(e.getKey())) {
+        fields.put((String) e.getKey(), e.getValue());
+      }
+    }
+    if (content == null || content instanceof String) {
+      return new ChatMessage(role, (String) content, fields);
+    }
+    if (content instanceof List<?> parts) {
+      // the adapter sends the parts as they came; the text is only for token estimates
+      StringBuilder text = new StringBuilder();
+      for (Object part : parts) {
+        if (part instanceof Map<?, ?> p && p.get("text") instanceof String s) {
+          text.append(s);
+        }
+      }
+      fields.put("content", parts);
+      return new ChatMessage(role, text.toString(), fields);
+    }
+    throw missingOrWrong(path + ".content", "a string, an array of parts or null");
+  }
+
+  private static InvalidRequestException missingOrWrong(String param, String expected) {
+    return new InvalidRequestException(param + " is missing or is not " + expected, "invalid_value", param);
+  }
+
+  /** The answer in OpenAI's shape with the upstream's members kept; {@code model} is the model that answered. */
+  static String encodeResponse(RoutedResponse routed, long createdEpochSeconds) {
+    ChatResponse response = routed.response();
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("id", response.id() != null ? response.id() : "chatcmpl-" + routed.requestId());
+    json.put("object", "chat.completion");
+    json.put("created", createdEpochSeconds);
+    json.put("model", routed.model().value());
+    List<Object> choices = new ArrayList<>();
+    for (Choice choice : response.choices()) {
+      choices.add(encodeChoice(choice, "message"));
+    }
+    json.put("choices", choices);
+    Usage usage = response.usage() != null ? response.usage() : routed.usage();
+    json.put("usage", encodeUsage(usage));
+    response.extensions().forEach(json::putIfAbsent);
+    return Json.write(json);
+  }
+
+  static String encodeChunk(ModelId model, ChatChunk chunk, String fallbackId, long createdEpochSeconds) {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("id", chunk.id() != null ? chunk.id() : fallbackId);
+    json.put("object", "chat.completion.chunk");
+    json.put("created", createdEpochSeconds);
+    json.put("model", model.value());
+    List<Object> choices = new ArrayList<>();
+    for (Choice choice : chunk.choices()) {
+      choices.add(encodeChoice(choice, "delta"));
+    }
+    json.put("choices", choices);
+    if (chunk.usage() != null) {
+      json.put("usage", encodeUsage(chunk.usage()));
+    }
+    chunk.extensions().forEach(json::putIfAbsent);
+    return Json.write(json);
+  }
+
+  private static Map<String, Object> encodeChoice(Choice choice, String messageMember) {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("index", choice.index());
+    json.put(messageMember, encodeMessage(choice.message()));
+    json.put("finish_reason", choice.finishReason());
+    choice.extensions().forEach(json::putIfAbsent);
+    return json;
+  }
+
+  private static Map<String, Object> encodeMessage(ChatMessage message) {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("role", message.role());
+    json.put("content", message.fields().containsKey("content") ? message.fields().get("content")
+        : message.content());
+    message.fields().forEach(json::putIfAbsent);
+    return json;
+  }
+
+  private static Map<String, Object> encodeUsage(Usage usage) {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("prompt_tokens", usage.promptTokens());
+    json.put("completion_tokens", usage.completionTokens());
+    json.put("total_tokens", usage.totalTokens());
+    return json;
+  }
+
+  /** A request the gateway refuses before routing it; becomes a 400. */
+  static final class InvalidRequestException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    private final String code;
+    private final String param;
+
+    InvalidRequestException(String message, String code, String param) {
+      super(message);
+      this.code = code;
+      this.param = param;
+    }
+
+    ApiError toApiError() {
+      return ApiError.badRequest(getMessage(), code, param);
+    }
+  }
+}

@@ -1,0 +1,27 @@
+package dev.sheepdog.gateway;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.junit.AnalyzeClasses;
+import com.tngtech.archunit.junit.ArchTest;
+import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.library.GeneralCodingRules;
+
+/** The gateway composes modules through their public API only. */
+@AnalyzeClasses(packages = "dev.sheepdog.gateway", importOptions = ImportOption.DoNotIncludeTests.class)
+class ArchitectureTest {
+
+  @ArchTest
+  static final ArchRule no_internal_classes_of_other_modules = noClasses()
+      .should().dependOnClassesThat().resideInAPackage("dev.sheepdog..internal..")
+      .because("an adapter's internals may change in any release; the gateway keeps its own codec");
+
+  @ArchTest
+  static final ArchRule no_retrofit_or_okhttp = noClasses()
+      .should().dependOnClassesThat().resideInAnyPackage("retrofit2..", "okhttp3..")
+      .because("upstream HTTP is the adapters' business; the gateway only serves");
+
+  @ArchTest
+  static final ArchRule no_generic_exceptions = GeneralCodingRules.NO_CLASSES_SHOULD_THROW_GENERIC_EXCEPTIONS;
+}
