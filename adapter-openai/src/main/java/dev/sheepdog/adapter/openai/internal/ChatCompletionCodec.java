@@ -1,5 +1,6 @@
 package dev.sheepdog.adapter.openai.internal;
 
+import dev.sheepdog.adapter.openai.JsonValueAdapter;
 import com.squareup.moshi.JsonReader;
 import com.squareup.moshi.JsonWriter;
 import dev.sheepdog.spi.ChatChunk;

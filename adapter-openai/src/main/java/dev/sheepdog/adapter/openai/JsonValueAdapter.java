@@ -1,4 +1,4 @@
-package dev.sheepdog.adapter.openai.internal;
+package dev.sheepdog.adapter.openai;
 
 import com.squareup.moshi.JsonAdapter;
 import com.squareup.moshi.JsonReader;
