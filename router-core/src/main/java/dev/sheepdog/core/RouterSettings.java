@@ -36,4 +36,24 @@ public record RouterSettings(
     return new RouterSettings(Duration.ofSeconds(60), Duration.ofSeconds(60), RetryConfig.defaults(),
         CircuitBreakerConfig.defaults(), AllOpenPolicy.FAIL_FAST, Duration.ofSeconds(1));
   }
+
+  public RouterSettings withDeadline(Duration deadline) {
+    return new RouterSettings(deadline, attemptTimeout, retry, circuit, allOpenPolicy, defaultRetryAfter);
+  }
+
+  public RouterSettings withAttemptTimeout(Duration attemptTimeout) {
+    return new RouterSettings(deadline, attemptTimeout, retry, circuit, allOpenPolicy, defaultRetryAfter);
+  }
+
+  public RouterSettings withRetry(RetryConfig retry) {
+    return new RouterSettings(deadline, attemptTimeout, retry, circuit, allOpenPolicy, defaultRetryAfter);
+  }
+
+  public RouterSettings withCircuit(CircuitBreakerConfig circuit) {
+    return new RouterSettings(deadline, attemptTimeout, retry, circuit, allOpenPolicy, defaultRetryAfter);
+  }
+
+  public RouterSettings withAllOpenPolicy(AllOpenPolicy allOpenPolicy) {
+    return new RouterSettings(deadline, attemptTimeout, retry, circuit, allOpenPolicy, defaultRetryAfter);
+  }
 }

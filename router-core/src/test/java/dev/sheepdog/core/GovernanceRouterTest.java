@@ -99,9 +99,8 @@ class GovernanceRouterTest {
           : Outcome.ok().withUsage(random.nextInt(5_000), random.nextInt(2_000)));
     }
     world.p2.model("x").thenFrom(() -> Outcome.ok().withUsage(random.nextInt(5_000), random.nextInt(2_000)));
-    RouterSettings settings = new RouterSettings(Duration.ofSeconds(60), Duration.ofSeconds(60),
-        RetryConfig.noRetries(), CircuitBreakerConfig.defaults().withConsecutiveFailures(1_000_000)
-            .withFailureRate(1.0, 20, 20), AllOpenPolicy.FAIL_FAST, Duration.ofSeconds(1));
+    RouterSettings settings = noRetries(CircuitBreakerConfig.defaults().withConsecutiveFailures(1_000_000)
+        .withFailureRate(1.0, 20, 20));
     Router router = world.builder().settings(settings).build();
     Priority[] priorities = Priority.values();
     // when
@@ -172,9 +171,7 @@ class GovernanceRouterTest {
   void three_consecutive_failures_raise_one_alert_and_a_success_resolves_it() {
     // given
     world.p1.model("a").times(5, Outcome.fail(FailureKind.UNAVAILABLE)).thenAlways(Outcome.ok());
-    RouterSettings settings = new RouterSettings(Duration.ofSeconds(60), Duration.ofSeconds(60),
-        RetryConfig.noRetries(), CircuitBreakerConfig.defaults().withConsecutiveFailures(100),
-        AllOpenPolicy.FAIL_FAST, Duration.ofSeconds(1));
+    RouterSettings settings = noRetries(CircuitBreakerConfig.defaults().withConsecutiveFailures(100));
     Router router = world.router(settings);
     // when
     for (int i = 0; i < 6; i++) {
@@ -214,9 +211,8 @@ class GovernanceRouterTest {
     for (String model : List.of("a", "b", "c")) {
       world.p1.model(model).then(Outcome.fail(FailureKind.UNAVAILABLE));
     }
-    Router router = world.builder().deferredQueue(queue).settings(new RouterSettings(Duration.ofSeconds(60),
-        Duration.ofSeconds(60), RetryConfig.noRetries(), CircuitBreakerConfig.defaults().withConsecutiveFailures(10),
-        AllOpenPolicy.FAIL_FAST, Duration.ofSeconds(1))).build();
+    Router router = world.builder().deferredQueue(queue).settings(
+        noRetries(CircuitBreakerConfig.defaults().withConsecutiveFailures(10))).build();
     RouteHints deferrable = RouteHints.builder().allowDeferral(true).build();
     // when
     CompletableFuture<RoutedResponse> call = router.route(hello, deferrable);
@@ -248,9 +244,8 @@ class GovernanceRouterTest {
     for (String model : List.of("a", "b", "c")) {
       world.p1.model(model).thenAlways(Outcome.fail(FailureKind.UNAVAILABLE));
     }
-    Router router = world.builder().deferredQueue(queue).settings(new RouterSettings(Duration.ofSeconds(60),
-        Duration.ofSeconds(60), RetryConfig.noRetries(), CircuitBreakerConfig.defaults().withConsecutiveFailures(100),
-        AllOpenPolicy.FAIL_FAST, Duration.ofSeconds(1))).build();
+    Router router = world.builder().deferredQueue(queue).settings(
+        noRetries(CircuitBreakerConfig.defaults().withConsecutiveFailures(100))).build();
     RouteHints deferrable = RouteHints.builder().allowDeferral(true).build();
     // when
     Throwable first = router.route(hello, deferrable).handle((r, e) -> e).join();
@@ -260,5 +255,10 @@ class GovernanceRouterTest {
     assertThat(((AllModelsFailedException) second).deferredId()).isEmpty();
     assertThat(((AllModelsFailedException) second).deferralRefusal()).contains("the deferred queue is full");
     assertThat(second).hasMessageContaining("not deferred");
+  }
+
+  /** One pass over the plan, with the given circuit settings. */
+  private static RouterSettings noRetries(CircuitBreakerConfig circuit) {
+    return RouterSettings.defaults().withRetry(RetryConfig.noRetries()).withCircuit(circuit);
   }
 }

@@ -49,9 +49,8 @@ class GuiceDocSampleTest {
         OptionalBinder.newOptionalBinder(binder(), Key.get(String.class, StrategyName.class))
             .setBinding().toInstance("route-table");
         OptionalBinder.newOptionalBinder(binder(), RouterSettings.class).setBinding()
-            .toInstance(new RouterSettings(Duration.ofSeconds(30), Duration.ofSeconds(20),
-                RouterSettings.defaults().retry(), RouterSettings.defaults().circuit(),
-                RouterSettings.defaults().allOpenPolicy(), Duration.ofSeconds(1)));
+            .toInstance(RouterSettings.defaults()
+                .withDeadline(Duration.ofSeconds(30)).withAttemptTimeout(Duration.ofSeconds(20)));
         Multibinder.newSetBinder(binder(), RouterListener.class)
             .addBinding().toInstance(event -> { });
       }
