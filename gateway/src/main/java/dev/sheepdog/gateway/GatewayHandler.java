@@ -42,6 +42,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
   private final ChatCompletions completions;
   private final List<byte[]> clientKeys;
   private final byte[] adminKey;
+  private final Dashboard dashboard = Dashboard.load();
 
   GatewayHandler(Router router, GatewayConfig config, GatewayMetrics metrics, DeferredQueue deferred) {
     this.router = router;
@@ -100,7 +101,12 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
       }
       case "/admin/health" -> {
         if (allowed(exchange, method, "GET") && admin(exchange)) {
-          exchange.json(200, HealthJson.encode(router.healthReport()));
+          exchange.json(200, HealthJson.encode(router.healthReport(), router.ledger().snapshot()));
+        }
+      }
+      case Dashboard.PATH -> {
+        if (allowed(exchange, method, "GET")) {
+          dashboard.serve(exchange, adminKey != null);
         }
       }
       case "/admin/deferred" -> {

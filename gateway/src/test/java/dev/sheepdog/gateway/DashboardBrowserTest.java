@@ -1,0 +1,294 @@
+package dev.sheepdog.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sheepdog.adapter.holysheep.HolySheep;
+import dev.sheepdog.adapter.openai.OpenAiProvider;
+import dev.sheepdog.core.RetryConfig;
+import dev.sheepdog.core.RouteTableStrategy;
+import dev.sheepdog.core.Router;
+import dev.sheepdog.core.RouterSettings;
+import dev.sheepdog.core.deferred.InMemoryDeferredQueue;
+import dev.sheepdog.spi.CircuitState;
+import dev.sheepdog.spi.ModelCatalog;
+import dev.sheepdog.spi.ModelSpec;
+import dev.sheepdog.spi.Priority;
+import dev.sheepdog.spi.TaskType;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import mockwebserver3.Dispatcher;
+import mockwebserver3.MockResponse;
+import mockwebserver3.RecordedRequest;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The dashboard in a real headless Chromium: the operator types the admin key, sees every model
+ * with its circuit, and sees a model's circuit turn red when its upstream goes down.
+ */
+class DashboardBrowserTest {
+  private static final String ADMIN_KEY = "gw-admin-key-dashboard";
+  private static final String CLIENT_KEY = "gw-client-key-dashboard";
+  private static final String UPSTREAM_KEY = "sk-holysheep-UPSTREAM-SECRET-0003";
+  private static final String RED = "rgba(198, 40, 40, 1)";
+  private static final String GREEN = "rgba(26, 127, 55, 1)";
+
+  private static ChromeDriver browser;
+
+  private Gateway gateway;
+
+  @BeforeAll
+  static void startBrowser() {
+    browser = HeadlessChromium.start();
+  }
+
+  @AfterAll
+  static void stopBrowser() {
+    if (browser != null) {
+      browser.quit();
+    }
+  }
+
+  @AfterEach
+  void stopGateway() {
+    if (gateway != null) {
+      gateway.close();
+    }
+  }
+
+  @Test
+  void an_outage_turns_the_model_red_on_the_dashboard() throws IOException {
+    // given: a gateway on six HolySheep models, with traffic on the tutorial's routes
+    gateway = new Gateway(HolySheep.catalog("holysheep"), RouteTableStrategy.tutorialDefaults());
+    gateway.drive(8, "simple_qa", "fast");
+    gateway.drive(8, "general", "normal");
+    gateway.drive(6, "code_generation", "high");
+    gateway.drive(6, "complex_reasoning", "fast");
+    browser.get(gateway.server.uri().resolve(Dashboard.PATH).toString());
+
+    // when: a wrong key, then the right one
+    typeKey("not-the-admin-key");
+    // then
+    WebElement message = wait(ExpectedConditions.visibilityOfElementLocated(By.id("login-message")));
+    assertThat(message.getText()).contains("admin key was not accepted");
+    typeKey(ADMIN_KEY);
+    wait(driver -> rows().size() == 6);
+    for (ModelSpec spec : gateway.router.catalog().models()) {
+      WebElement row = row(spec.id().value());
+      assertThat(row.getAttribute("data-state")).isEqualTo("closed");
+      assertThat(badge(row).getText()).isEqualToIgnoringCase("closed");
+      assertThat(badge(row).getCssValue("color")).isEqualTo(GREEN);
+    }
+    wait(driver -> !row("deepseek-chat").findElement(By.className("calls")).getText().equals("0"));
+
+    // when: deepseek-chat's upstream goes down and traffic keeps coming
+    gateway.outage.add("deepseek-chat");
+    for (int i = 0; i < 10 && gateway.state("deepseek-chat") != CircuitState.OPEN; i++) {
+      gateway.drive(1, "simple_qa", "fast");
+    }
+    assertThat(gateway.state("deepseek-chat")).isEqualTo(CircuitState.OPEN);
+    gateway.drive(10, "simple_qa", "fast");
+    HttpResponse<String> deferred = gateway.send(gateway.chat("deepseek-chat", null, null)
+        .header("X-Sheepdog-Allow-Defer", "true"));
+
+    // then: its circuit shows open, in red, the others stay closed, and the alert and the deferred request are listed
+    assertThat(deferred.statusCode()).isEqualTo(503);
+    String deferredId = deferred.headers().firstValue("X-Sheepdog-Deferred-Id").orElseThrow();
+    wait(driver -> "open".equals(row("deepseek-chat").getAttribute("data-state")));
+    WebElement down = row("deepseek-chat");
+    assertThat(badge(down).getText()).isEqualToIgnoringCase("open");
+    assertThat(badge(down).getCssValue("color")).isEqualTo(RED);
+    assertThat(row("gemini-2.5-flash-preview-05-20").getAttribute("data-state")).isEqualTo("closed");
+    assertThat(badge(row("gpt-4.1-mini")).getCssValue("color")).isEqualTo(GREEN);
+    wait(driver -> !browser.findElements(By.cssSelector("#alerts li[data-type='circuit_open']")).isEmpty());
+    assertThat(browser.findElement(By.cssSelector("#alerts li[data-type='circuit_open']")).getText())
+        .contains("deepseek-chat");
+    wait(driver -> !browser.findElements(By.cssSelector("#deferred tr[data-deferred='" + deferredId + "']"))
+        .isEmpty());
+    wait(driver -> !row("gemini-2.5-flash-preview-05-20").findElement(By.className("traffic")).getText()
+        .startsWith("0.0"));
+    assertThat(browser.findElement(By.id("total-not-closed")).getText()).isEqualTo("1");
+    assertThat(browser.getPageSource()).doesNotContain(ADMIN_KEY, UPSTREAM_KEY);
+    Path screenshot = Path.of("target", "dashboard.png");
+    Files.createDirectories(screenshot.getParent());
+    Files.write(screenshot, browser.getScreenshotAs(OutputType.BYTES));
+  }
+
+  @Test
+  void markup_from_the_gateway_is_shown_as_text() {
+    // given: a model whose name is markup
+    String markup = "<img src=x id=injected onerror=\"document.title='injected'\">";
+    gateway = new Gateway(ModelCatalog.of(
+        ModelSpec.builder(markup, "holysheep").upstreamName("upstream-x").price("1.00", "1.00").build(),
+        ModelSpec.builder("deepseek-chat", "holysheep").price("0.42", "1.68").build()),
+        RouteTableStrategy.builder().route(TaskType.GENERAL, Priority.NORMAL, "deepseek-chat").build());
+    browser.get(gateway.server.uri().resolve(Dashboard.PATH).toString());
+    // when
+    typeKey(ADMIN_KEY);
+    wait(driver -> rows().size() == 2);
+    // then
+    assertThat(rows().get(0).findElement(By.className("model")).getText()).isEqualTo(markup);
+    assertThat(browser.findElements(By.id("injected"))).isEmpty();
+    assertThat(browser.getTitle()).isEqualTo("Sheepdog dashboard");
+  }
+
+  private static void typeKey(String key) {
+    WebElement input = wait(ExpectedConditions.visibilityOfElementLocated(By.id("admin-key")));
+    input.clear();
+    input.sendKeys(key);
+    browser.findElement(By.id("connect")).click();
+  }
+
+  private static List<WebElement> rows() {
+    return browser.findElements(By.cssSelector("#models tbody tr"));
+  }
+
+  private static WebElement row(String model) {
+    for (WebElement row : rows()) {
+      if (model.equals(row.getAttribute("data-model"))) {
+        return row;
+      }
+    }
+    throw new AssertionError("no row for " + model + " on the dashboard");
+  }
+
+  private static WebElement badge(WebElement row) {
+    return row.findElement(By.cssSelector(".badge"));
+  }
+
+  private static <T> T wait(java.util.function.Function<org.openqa.selenium.WebDriver, T> condition) {
+    return new WebDriverWait(browser, Duration.ofSeconds(10), Duration.ofMillis(100))
+        .ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+        .until(condition);
+  }
+
+  /**
+   * A gateway in front of one OpenAI-compatible upstream serving every model of {@code catalog}, routed by {@code routes},
+   * each answering after a short latency of its own, and failing with 503 while it is in {@link
+   * #outage}. No retry rounds, so failures are quick; the circuit opens after 3 failures in a row.
+   */
+  private static final class Gateway implements AutoCloseable {
+    private static final Pattern MODEL = Pattern.compile("\"model\"\\s*:\\s*\"([^\"]+)\"");
+    private static final Map<String, Integer> LATENCY_MS = Map.of("deepseek-chat", 21,
+        "gemini-2.5-flash-preview-05-20", 24, "gpt-4.1-mini", 28, "claude-3-5-sonnet-latest", 33,
+        "claude-sonnet-4-20250514", 38, "gpt-4.1", 45);
+
+    final Set<String> outage = ConcurrentHashMap.newKeySet();
+    final Upstream upstream = new Upstream();
+    final OpenAiProvider provider = upstream.provider("holysheep", UPSTREAM_KEY);
+    final Router router;
+    final GatewayServer server;
+    private final Random random = new Random(7);
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(5)).build();
+    private final ExecutorService clients = Executors.newFixedThreadPool(4);
+
+    Gateway(ModelCatalog catalog, RouteTableStrategy routes) {
+      upstream.server.setDispatcher(new Dispatcher() {
+        @Override
+        public MockResponse dispatch(RecordedRequest request) {
+          Matcher model = MODEL.matcher(request.getBody() == null ? "" : request.getBody().utf8());
+          String name = model.find() ? model.group(1) : "";
+          if (outage.contains(name)) {
+            return Upstream.error(503, "the upstream is down");
+          }
+          int base = LATENCY_MS.getOrDefault(name, 30);
+          long latency;
+          synchronized (random) {
+            latency = base / 2 + random.nextInt(base + 1);
+          }
+          return new MockResponse.Builder().code(200).setHeader("Content-Type", "application/json")
+              .body(Upstream.answer("ok")).headersDelay(latency, TimeUnit.MILLISECONDS).build();
+        }
+      });
+      InMemoryDeferredQueue deferred = new InMemoryDeferredQueue();
+      GatewayMetrics metrics = GatewayMetrics.create();
+      router = Router.builder()
+          .catalog(catalog)
+          .provider(provider)
+          .strategy(routes)
+          .deferredQueue(deferred)
+          .listener(metrics)
+          .settings(RouterSettings.defaults().withRetry(RetryConfig.noRetries()))
+          .build();
+      server = GatewayServer.start(router, GatewayConfig.builder().clientKey(CLIENT_KEY).adminKey(ADMIN_KEY).build(),
+          metrics, deferred);
+    }
+
+    CircuitState state(String model) {
+      return router.healthReport().model(model).orElseThrow().state();
+    }
+
+    /** Sends {@code n} requests for {@code task:priority}, four at a time, and waits for their answers. */
+    void drive(int n, String task, String priority) {
+      List<Future<HttpResponse<String>>> answers = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        answers.add(clients.submit(() -> send(chat("auto", task, priority))));
+      }
+      for (Future<HttpResponse<String>> answer : answers) {
+        try {
+          assertThat(answer.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        } catch (Exception e) {
+          throw new AssertionError("a request for " + task + ":" + priority + " did not answer", e);
+        }
+      }
+    }
+
+    HttpRequest.Builder chat(String model, String task, String priority) {
+      HttpRequest.Builder request = HttpRequest.newBuilder(server.uri().resolve("/v1/chat/completions"))
+          .timeout(Duration.ofSeconds(20))
+          .header("Content-Type", "application/json")
+          .header("Authorization", "Bearer " + CLIENT_KEY)
+          .POST(HttpRequest.BodyPublishers.ofString(GatewayFixture.chatBody(model, false)));
+      if (task != null) {
+        request.header("X-Sheepdog-Task", task).header("X-Sheepdog-Priority", priority);
+      }
+      return request;
+    }
+
+    HttpResponse<String> send(HttpRequest.Builder request) {
+      try {
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+
+    @Override
+    public void close() {
+      clients.shutdownNow();
+      server.close();
+      provider.close();
+      upstream.close();
+    }
+  }
+}
