@@ -2,8 +2,9 @@ package dev.sheepdog.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sheepdog.adapter.holysheep.HolySheep;
-import dev.sheepdog.adapter.openai.OpenAiProvider;
+import dev.sheepdog.gateway.sandbox.SandboxProfile;
+import dev.sheepdog.gateway.sandbox.SandboxProfiles;
+import dev.sheepdog.gateway.sandbox.SandboxProvider;
 import dev.sheepdog.core.RetryConfig;
 import dev.sheepdog.core.RouteTableStrategy;
 import dev.sheepdog.core.Router;
@@ -13,6 +14,7 @@ import dev.sheepdog.spi.CircuitState;
 import dev.sheepdog.spi.ModelCatalog;
 import dev.sheepdog.spi.ModelSpec;
 import dev.sheepdog.spi.Priority;
+import dev.sheepdog.spi.ProviderId;
 import dev.sheepdog.spi.TaskType;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -24,19 +26,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Random;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import mockwebserver3.Dispatcher;
-import mockwebserver3.MockResponse;
-import mockwebserver3.RecordedRequest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -55,7 +48,6 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 class DashboardBrowserTest {
   private static final String ADMIN_KEY = "gw-admin-key-dashboard";
   private static final String CLIENT_KEY = "gw-client-key-dashboard";
-  private static final String UPSTREAM_KEY = "sk-holysheep-UPSTREAM-SECRET-0003";
   private static final String RED = "rgba(198, 40, 40, 1)";
   private static final String GREEN = "rgba(26, 127, 55, 1)";
 
@@ -84,8 +76,9 @@ class DashboardBrowserTest {
 
   @Test
   void an_outage_turns_the_model_red_on_the_dashboard() throws IOException {
-    // given: a gateway on six HolySheep models, with traffic on the tutorial's routes
-    gateway = new Gateway(HolySheep.catalog("holysheep"), RouteTableStrategy.tutorialDefaults());
+    // given: a gateway on the six sandbox models, with traffic on the tutorial's routes
+    gateway = new Gateway(SandboxProfiles.catalog(ProviderId.of(SandboxProvider.DEFAULT_ID)),
+        RouteTableStrategy.tutorialDefaults(), SandboxProvider.builder().seed(7).timeScale(0.03).build());
     gateway.drive(8, "simple_qa", "fast");
     gateway.drive(8, "general", "normal");
     gateway.drive(6, "code_generation", "high");
@@ -107,8 +100,8 @@ class DashboardBrowserTest {
     }
     wait(driver -> !row("deepseek-chat").findElement(By.className("calls")).getText().equals("0"));
 
-    // when: deepseek-chat's upstream goes down and traffic keeps coming
-    gateway.outage.add("deepseek-chat");
+    // when: deepseek-chat goes down, through the sandbox control, and traffic keeps coming
+    gateway.fault("deepseek-chat", "outage");
     for (int i = 0; i < 10 && gateway.state("deepseek-chat") != CircuitState.OPEN; i++) {
       gateway.drive(1, "simple_qa", "fast");
     }
@@ -134,7 +127,7 @@ class DashboardBrowserTest {
     wait(driver -> !row("gemini-2.5-flash-preview-05-20").findElement(By.className("traffic")).getText()
         .startsWith("0.0"));
     assertThat(browser.findElement(By.id("total-not-closed")).getText()).isEqualTo("1");
-    assertThat(browser.getPageSource()).doesNotContain(ADMIN_KEY, UPSTREAM_KEY);
+    assertThat(browser.getPageSource()).doesNotContain(ADMIN_KEY, CLIENT_KEY);
     Path screenshot = Path.of("target", "dashboard.png");
     Files.createDirectories(screenshot.getParent());
     Files.write(screenshot, browser.getScreenshotAs(OutputType.BYTES));
@@ -145,9 +138,10 @@ class DashboardBrowserTest {
     // given: a model whose name is markup
     String markup = "<img src=x id=injected onerror=\"document.title='injected'\">";
     gateway = new Gateway(ModelCatalog.of(
-        ModelSpec.builder(markup, "holysheep").upstreamName("upstream-x").price("1.00", "1.00").build(),
-        ModelSpec.builder("deepseek-chat", "holysheep").price("0.42", "1.68").build()),
-        RouteTableStrategy.builder().route(TaskType.GENERAL, Priority.NORMAL, "deepseek-chat").build());
+        ModelSpec.builder(markup, SandboxProvider.DEFAULT_ID).price("1.00", "1.00").build(),
+        ModelSpec.builder("deepseek-chat", SandboxProvider.DEFAULT_ID).price("0.42", "1.68").build()),
+        RouteTableStrategy.builder().route(TaskType.GENERAL, Priority.NORMAL, "deepseek-chat").build(),
+        SandboxProvider.builder().profile(markup, SandboxProfile.ofMillis(10, 20, 100)).build());
     browser.get(gateway.server.uri().resolve(Dashboard.PATH).toString());
     // when
     typeKey(ADMIN_KEY);
@@ -189,60 +183,46 @@ class DashboardBrowserTest {
   }
 
   /**
-   * A gateway in front of one OpenAI-compatible upstream serving every model of {@code catalog}, routed by {@code routes},
-   * each answering after a short latency of its own, and failing with 503 while it is in {@link
-   * #outage}. No retry rounds, so failures are quick; the circuit opens after 3 failures in a row.
+   * A gateway on a {@link SandboxProvider} that simulates every model of {@code catalog} with the
+   * tutorial's latency profiles, time-scaled to a few tens of milliseconds, routed by {@code routes}.
+   * No retry rounds, so failures are quick; a circuit opens after 3 failures in a row.
    */
   private static final class Gateway implements AutoCloseable {
-    private static final Pattern MODEL = Pattern.compile("\"model\"\\s*:\\s*\"([^\"]+)\"");
-    private static final Map<String, Integer> LATENCY_MS = Map.of("deepseek-chat", 21,
-        "gemini-2.5-flash-preview-05-20", 24, "gpt-4.1-mini", 28, "claude-3-5-sonnet-latest", 33,
-        "claude-sonnet-4-20250514", 38, "gpt-4.1", 45);
-
-    final Set<String> outage = ConcurrentHashMap.newKeySet();
-    final Upstream upstream = new Upstream();
-    final OpenAiProvider provider = upstream.provider("holysheep", UPSTREAM_KEY);
+    final SandboxProvider sandbox;
     final Router router;
     final GatewayServer server;
-    private final Random random = new Random(7);
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(Duration.ofSeconds(5)).build();
     private final ExecutorService clients = Executors.newFixedThreadPool(4);
 
-    Gateway(ModelCatalog catalog, RouteTableStrategy routes) {
-      upstream.server.setDispatcher(new Dispatcher() {
-        @Override
-        public MockResponse dispatch(RecordedRequest request) {
-          Matcher model = MODEL.matcher(request.getBody() == null ? "" : request.getBody().utf8());
-          String name = model.find() ? model.group(1) : "";
-          if (outage.contains(name)) {
-            return Upstream.error(503, "the upstream is down");
-          }
-          int base = LATENCY_MS.getOrDefault(name, 30);
-          long latency;
-          synchronized (random) {
-            latency = base / 2 + random.nextInt(base + 1);
-          }
-          return new MockResponse.Builder().code(200).setHeader("Content-Type", "application/json")
-              .body(Upstream.answer("ok")).headersDelay(latency, TimeUnit.MILLISECONDS).build();
-        }
-      });
+    Gateway(ModelCatalog catalog, RouteTableStrategy routes, SandboxProvider sandbox) {
+      this.sandbox = sandbox;
       InMemoryDeferredQueue deferred = new InMemoryDeferredQueue();
       GatewayMetrics metrics = GatewayMetrics.create();
       router = Router.builder()
           .catalog(catalog)
-          .provider(provider)
+          .provider(sandbox)
           .strategy(routes)
           .deferredQueue(deferred)
           .listener(metrics)
           .settings(RouterSettings.defaults().withRetry(RetryConfig.noRetries()))
           .build();
       server = GatewayServer.start(router, GatewayConfig.builder().clientKey(CLIENT_KEY).adminKey(ADMIN_KEY).build(),
-          metrics, deferred);
+          metrics, deferred, List.of(sandbox));
     }
 
     CircuitState state(String model) {
       return router.healthReport().model(model).orElseThrow().state();
+    }
+
+    /** Switches a fault through the gateway's sandbox control, as an operator would. */
+    void fault(String model, String fault) {
+      HttpResponse<String> answer = send(HttpRequest.newBuilder(server.uri().resolve("/admin/sandbox/faults"))
+          .timeout(Duration.ofSeconds(10))
+          .header("Authorization", "Bearer " + ADMIN_KEY)
+          .header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + model + "\",\"fault\":\"" + fault + "\"}")));
+      assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
     }
 
     /** Sends {@code n} requests for {@code task:priority}, four at a time, and waits for their answers. */
@@ -287,8 +267,6 @@ class DashboardBrowserTest {
     public void close() {
       clients.shutdownNow();
       server.close();
-      provider.close();
-      upstream.close();
     }
   }
 }
