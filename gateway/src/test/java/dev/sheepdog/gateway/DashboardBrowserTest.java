@@ -90,8 +90,14 @@ class DashboardBrowserTest {
     // then
     WebElement message = wait(ExpectedConditions.visibilityOfElementLocated(By.id("login-message")));
     assertThat(message.getText()).contains("admin key was not accepted");
+    assertThat(storedKey()).isNull();
     typeKey(ADMIN_KEY);
     wait(driver -> rows().size() == 6);
+    // the key is typed once: it stays in the tab's session storage, across a reload
+    assertThat(storedKey()).isEqualTo(ADMIN_KEY);
+    browser.navigate().refresh();
+    wait(driver -> rows().size() == 6);
+    assertThat(browser.findElement(By.id("login")).isDisplayed()).isFalse();
     for (ModelSpec spec : gateway.router.catalog().models()) {
       WebElement row = row(spec.id().value());
       assertThat(row.getAttribute("data-state")).isEqualTo("closed");
@@ -119,9 +125,9 @@ class DashboardBrowserTest {
     assertThat(badge(down).getCssValue("color")).isEqualTo(RED);
     assertThat(row("gemini-2.5-flash-preview-05-20").getAttribute("data-state")).isEqualTo("closed");
     assertThat(badge(row("gpt-4.1-mini")).getCssValue("color")).isEqualTo(GREEN);
-    wait(driver -> !browser.findElements(By.cssSelector("#alerts li[data-type='circuit_open']")).isEmpty());
-    assertThat(browser.findElement(By.cssSelector("#alerts li[data-type='circuit_open']")).getText())
-        .contains("deepseek-chat");
+    // the alert and deferred lists are redrawn on every poll, so they are read inside the waits
+    wait(driver -> browser.findElements(By.cssSelector("#alerts li[data-type='circuit_open']")).stream()
+        .anyMatch(alert -> alert.getText().contains("deepseek-chat")));
     wait(driver -> !browser.findElements(By.cssSelector("#deferred tr[data-deferred='" + deferredId + "']"))
         .isEmpty());
     wait(driver -> !row("gemini-2.5-flash-preview-05-20").findElement(By.className("traffic")).getText()
@@ -157,6 +163,10 @@ class DashboardBrowserTest {
     input.clear();
     input.sendKeys(key);
     browser.findElement(By.id("connect")).click();
+  }
+
+  private static Object storedKey() {
+    return browser.executeScript("return sessionStorage.getItem('sheepdog.adminKey');");
   }
 
   private static List<WebElement> rows() {
