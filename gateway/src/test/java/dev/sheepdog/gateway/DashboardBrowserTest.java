@@ -32,7 +32,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
@@ -55,15 +55,19 @@ class DashboardBrowserTest {
 
   private Gateway gateway;
 
-  @BeforeAll
-  static void startBrowser() {
-    browser = HeadlessChromium.start();
+  @BeforeEach
+  void startBrowser() {
+    // one browser for the class, started by the first test; each test is skipped where there is none
+    if (browser == null) {
+      browser = HeadlessChromium.start();
+    }
   }
 
   @AfterAll
   static void stopBrowser() {
     if (browser != null) {
       browser.quit();
+      browser = null;
     }
   }
 

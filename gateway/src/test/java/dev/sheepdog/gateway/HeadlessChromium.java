@@ -30,7 +30,8 @@ final class HeadlessChromium {
     if (browser == null || driver == null) {
       String missing = (browser == null ? "chromium" : "") + (browser == null && driver == null ? " and " : "")
           + (driver == null ? "chromedriver" : "");
-      String message = missing + " not found on the PATH: install Debian's chromium and chromium-driver";
+      String message = missing + " not found (on the PATH, or at SHEEPDOG_CHROMIUM / SHEEPDOG_CHROMEDRIVER): "
+          + "install Debian's chromium and chromium-driver";
       if ("1".equals(System.getenv(REQUIRE))) {
         Assertions.fail(message + " (" + REQUIRE + "=1 requires the browser tests)");
       }
