@@ -397,6 +397,9 @@ class SandboxProviderTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("p95_latency");
     assertThatThrownBy(() -> SandboxProfile.ofMillis(1_000, 1_500, 101))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("availability");
+    assertThat(SandboxFault.Kind.ofWireName("Rate_Limit")).isEqualTo(SandboxFault.Kind.RATE_LIMIT);
+    assertThatThrownBy(() -> SandboxFault.Kind.ofWireName("meltdown"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("fault").hasMessageContaining("outage");
     assertThatThrownBy(() -> SandboxFault.slowdown(0.5))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("factor");
   }
