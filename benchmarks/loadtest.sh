@@ -13,7 +13,7 @@
 #
 # Settings (environment, or the flags in usage()):
 #   DURATION=8s         each measured wrk run             WARMUP=10s  per target and mode, before measuring
-#   GATEWAY_WARMUP=20s  once more for the gateway's JIT after it starts (half JSON, half streaming)
+#   GATEWAY_WARMUP=30s  once more for the gateway's JIT after it starts (half JSON, half streaming)
 #   CONCURRENCY="1 16 64"  connections of the runs        MODES="json stream"
 #   WRK_THREADS=1       wrk threads                       WRK_CPUS    CPUs wrk is pinned to (default: the last)
 #   SERVER_CPUS=        CPUs stub, nginx and gateway are pinned to (default: not pinned)
@@ -33,7 +33,7 @@ jar=$here/target/benchmarks.jar
 
 DURATION=${DURATION:-8s}
 WARMUP=${WARMUP:-10s}
-GATEWAY_WARMUP=${GATEWAY_WARMUP:-20s}
+GATEWAY_WARMUP=${GATEWAY_WARMUP:-30s}
 CONCURRENCY=${CONCURRENCY:-"1 16 64"}
 MODES=${MODES:-"json stream"}
 WRK_THREADS=${WRK_THREADS:-1}
