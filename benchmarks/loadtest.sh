@@ -46,8 +46,8 @@ NGINX_PORT=${NGINX_PORT:-18402}
 GATEWAY_PORT=${GATEWAY_PORT:-18403}
 FAIL_RATIO=${FAIL_RATIO:-0.3}
 SEED=${SEED:-42}
-GATEWAY_JAVA_OPTS=${GATEWAY_JAVA_OPTS:-"-Xms64m -Xmx160m -XX:+UseG1GC"}
-STUB_JAVA_OPTS=${STUB_JAVA_OPTS:-"-Xms64m -Xmx256m -XX:+UseG1GC"}
+GATEWAY_JAVA_OPTS=${GATEWAY_JAVA_OPTS:-"-Xms64m -Xmx160m -XX:+UseParallelGC"}
+STUB_JAVA_OPTS=${STUB_JAVA_OPTS:-"-Xms64m -Xmx256m -XX:+UseParallelGC"}
 STRICT=${STRICT:-0}
 GATEWAY_CDS=${GATEWAY_CDS:-0}
 BUILD=1
@@ -328,6 +328,9 @@ report() {
     -v modes="$MODES" -v strict="$STRICT" '
     function ms(us) { return sprintf("%.3f", us / 1000) }
     function verdict(ok) { if (!ok) missed++; return ok ? "PASS" : "MISS" }
+    # a negative difference means the direct run was slower than the gateway at that percentile:
+    # the machine, not the gateway, set the number, and the run says nothing about the target
+    function added(us, limit) { if (us < 0) { noisy++; return "NOISY" } return verdict(us <= limit) }
     {
       k = $1 SUBSEP $2 SUBSEP $3
       rps[k] = $4 / ($5 / 1e6); p50[k] = $8; p99[k] = $9; bad[k] = $6 + $7; req[k] = $4
@@ -367,25 +370,26 @@ report() {
       for (m = 1; m <= nm; m++) {
         d = "direct" SUBSEP ms_[m] SUBSEP 1; g = "gateway" SUBSEP ms_[m] SUBSEP 1
         if ((g in p50) && (d in p50)) {
-          printf "  %s  %-6s added p50 at concurrency 1 <= 0.3 ms   (%s ms)\n", verdict(p50[g] - p50[d] <= 300),
+          printf "  %-5s %-6s added p50 at concurrency 1 <= 0.3 ms   (%s ms)\n", added(p50[g] - p50[d], 300),
             ms_[m], ms(p50[g] - p50[d])
-          printf "  %s  %-6s added p99 at concurrency 1 <= 1 ms     (%s ms)\n", verdict(p99[g] - p99[d] <= 1000),
+          printf "  %-5s %-6s added p99 at concurrency 1 <= 1 ms     (%s ms)\n", added(p99[g] - p99[d], 1000),
             ms_[m], ms(p99[g] - p99[d])
         }
         g = "gateway" SUBSEP ms_[m] SUBSEP 64; n = "nginx" SUBSEP ms_[m] SUBSEP 64
         if ((g in rps) && (n in rps))
-          printf "  %s  %-6s throughput at concurrency 64 >= 40 %% of nginx   (%.0f %%)\n",
+          printf "  %-5s %-6s throughput at concurrency 64 >= 40 %% of nginx   (%.0f %%)\n",
             verdict(rps[g] >= 0.4 * rps[n]), ms_[m], 100 * rps[g] / rps[n]
       }
-      printf "  %s  peak RSS <= 300 MB   (%.1f MB)\n", verdict(rss_kb <= 300 * 1024), rss_kb / 1024
-      printf "  %s  first request served <= 2 s after start   (%d ms)\n", verdict(startup_ms <= 2000), startup_ms
+      printf "  %-5s peak RSS <= 300 MB   (%.1f MB)\n", verdict(rss_kb <= 300 * 1024), rss_kb / 1024
+      printf "  %-5s first request served <= 2 s after start   (%d ms)\n", verdict(startup_ms <= 2000), startup_ms
       failed = 0; runs = 0
       for (k in bad) { split(k, parts, SUBSEP); if (parts[1] == "gateway-failover") { failed += bad[k]; runs++ } }
-      if (runs > 0) printf "  %s  failover: every request answered 2xx while the stub failed %.0f %% of the flaky model   (%d non-2xx)\n",
+      if (runs > 0) printf "  %-5s failover: every request answered 2xx while the stub failed %.0f %% of the flaky model   (%d non-2xx)\n",
         verdict(failed == 0 && flaky_failed > 0), 100 * flaky_failed / (flaky_requests > 0 ? flaky_requests : 1), failed
       other = 0
       for (k in bad) { split(k, parts, SUBSEP); if (parts[1] != "gateway-failover") other += bad[k] }
-      printf "  %s  no errors on the healthy runs   (%d non-2xx or socket errors)\n", verdict(other == 0), other
+      printf "  %-5s no errors on the healthy runs   (%d non-2xx or socket errors)\n", verdict(other == 0), other
+      if (noisy > 0) printf "  (NOISY: the direct run was slower than the gateway run at that percentile; re-run on a quieter machine or with a longer DURATION)\n"
       exit (strict && missed > 0) ? 3 : 0
     }' "$results"
 }
