@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Load test of the Sheepdog gateway, in one command:
 #
-#   bash benchmarks/loadtest.sh                 # builds, then about 5 minutes of load
+#   bash benchmarks/loadtest.sh                 # builds, then about 6 minutes of load
 #   bash benchmarks/loadtest.sh --no-build      # uses the benchmarks/target/benchmarks.jar already built
 #   DURATION=30s WARMUP=15s bash benchmarks/loadtest.sh
 #
