@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
@@ -296,6 +297,18 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
   private static String requestId(Request request) {
     String given = request.getHeaders().get(ChatCompletions.Headers.REQUEST_ID);
     // an id that could break a header or a log line is replaced, not echoed
-    return given != null && SAFE_REQUEST_ID.matcher(given).matches() ? given : "req-" + UUID.randomUUID();
+    return given != null && SAFE_REQUEST_ID.matcher(given).matches() ? given : "req-" + randomUuid();
+  }
+
+  /**
+   * A version 4 UUID drawn from {@link ThreadLocalRandom}. A request id has to be unique, not
+   * unguessable; {@code UUID.randomUUID()} takes SecureRandom's lock and reads {@code /dev/urandom}
+   * on every request, which the load test showed as lock contention between request threads.
+   */
+  static UUID randomUuid() {
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    long high = (random.nextLong() & ~0xF000L) | 0x4000L;
+    long low = (random.nextLong() & ~0xC000_0000_0000_0000L) | 0x8000_0000_0000_0000L;
+    return new UUID(high, low);
   }
 }
