@@ -60,10 +60,6 @@ final class Dashboard {
     exchange.text(200, "text/html; charset=utf-8", html);
   }
 
-  String contentSecurityPolicy() {
-    return contentSecurityPolicy;
-  }
-
   /** The CSP source of the page's one inline {@code <tag>} element: {@code 'sha256-…'} of its text. */
   private static String inlineHash(String html, String tag) {
     String open = "<" + tag + ">";

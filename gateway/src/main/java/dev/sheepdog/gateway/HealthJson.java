@@ -27,11 +27,7 @@ import java.util.Map;
 final class HealthJson {
   private HealthJson() {}
 
-  static String encode(HealthReport report) {
-    return encode(report, null);
-  }
-
-  /** The report, with spend per route and today's (UTC) spend from {@code spend} when given. */
+  /** The report, with spend per route and today's (UTC) spend from the ledger's {@code spend}. */
   static String encode(HealthReport report, SpendSnapshot spend) {
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("at", report.atEpochMillis());
@@ -90,13 +86,11 @@ final class HealthJson {
       alerts.add(a);
     }
     json.put("recent_alerts", alerts);
-    if (spend != null) {
-      Map<String, Object> byRoute = new LinkedHashMap<>();
-      spend.byRoute().entrySet().stream()
-          .sorted(Map.Entry.comparingByKey(Comparator.comparing(Route::toString)))
-          .forEach(e -> byRoute.put(e.getKey().toString(), e.getValue().toUsdString()));
-      json.put("spend_by_route", byRoute);
-    }
+    Map<String, Object> byRoute = new LinkedHashMap<>();
+    spend.byRoute().entrySet().stream()
+        .sorted(Map.Entry.comparingByKey(Comparator.comparing(Route::toString)))
+        .forEach(e -> byRoute.put(e.getKey().toString(), e.getValue().toUsdString()));
+    json.put("spend_by_route", byRoute);
     return Json.write(json);
   }
 
@@ -130,11 +124,9 @@ final class HealthJson {
     json.put("window_error_rate", share(windowModelFailures, windowCalls));
     json.put("in_flight", inFlight);
     json.put("spend_usd", report.totalSpend().toUsdString());
-    if (spend != null) {
-      LocalDate today = Instant.ofEpochMilli(report.atEpochMillis()).atZone(ZoneOffset.UTC).toLocalDate();
-      json.put("spend_today_usd", spend.days().stream().filter(d -> d.day().equals(today)).findFirst()
-          .map(d -> d.total().toUsdString()).orElse(Money.ZERO.toUsdString()));
-    }
+    LocalDate today = Instant.ofEpochMilli(report.atEpochMillis()).atZone(ZoneOffset.UTC).toLocalDate();
+    json.put("spend_today_usd", spend.days().stream().filter(d -> d.day().equals(today)).findFirst()
+        .map(d -> d.total().toUsdString()).orElse(Money.ZERO.toUsdString()));
     return json;
   }
 
