@@ -38,6 +38,7 @@ final class ChatCompletions {
     exchange.request().addFailureListener(failure -> routed.cancel(true));
     routed.whenComplete((answer, failure) -> {
       if (failure != null) {
+        exchange.served("-", attemptsOf(Failures.unwrap(failure)), null);
         exchange.error(Failures.toApiError(failure));
         return;
       }
@@ -120,6 +121,8 @@ final class ChatCompletions {
           response.getHeaders().put(Headers.ATTEMPTS, Integer.toString(attempts));
         }
         metrics.firstToken(from, Duration.ofNanos(System.nanoTime() - startNanos));
+        // what the access line says should the client hang up before the end
+        exchange.served(from.value(), attempts, null);
         sse = new SseResponse(response, exchange.callback(), this::clientGone);
       }
       String payload;
@@ -155,11 +158,12 @@ final class ChatCompletions {
       metrics.untrack(exchange.requestId());
       ApiError apiError = Failures.toApiError(error);
       if (sse == null) {
+        exchange.served("-", attemptsOf(error), null);
         exchange.error(apiError);
         return;
       }
       sse.data(apiError.toJson(), true);
-      exchange.served(model.value(), error instanceof RoutingException routing ? routing.attempts().size() : 0, null);
+      exchange.served(model.value(), attemptsOf(error), null);
       exchange.logAccess(apiError.status());
     }
 
@@ -173,6 +177,10 @@ final class ChatCompletions {
         routed.cancel();
       }
     }
+  }
+
+  private static int attemptsOf(Throwable failure) {
+    return failure instanceof RoutingException routing ? routing.attempts().size() : 0;
   }
 
   /** The response headers the gateway adds. */
