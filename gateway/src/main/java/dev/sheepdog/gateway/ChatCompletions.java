@@ -11,6 +11,7 @@ import dev.sheepdog.spi.ModelId;
 import dev.sheepdog.spi.RouteHints;
 import dev.sheepdog.spi.RouterException;
 import java.time.Duration;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -38,6 +39,10 @@ final class ChatCompletions {
     exchange.request().addFailureListener(failure -> routed.cancel(true));
     routed.whenComplete((answer, failure) -> {
       if (failure != null) {
+        if (Failures.unwrap(failure) instanceof CancellationException) {
+          // cancelled because the client hung up: the answer below has no one to reach
+          exchange.logAccess(CLIENT_CLOSED_REQUEST);
+        }
         exchange.served("-", attemptsOf(Failures.unwrap(failure)), null);
         exchange.error(Failures.toApiError(failure));
         return;
@@ -71,7 +76,7 @@ final class ChatCompletions {
       throw e;
     }
     relay.attach(stream);
-    exchange.request().addFailureListener(failure -> stream.cancel());
+    exchange.request().addFailureListener(relay::clientGone);
   }
 
   /**
