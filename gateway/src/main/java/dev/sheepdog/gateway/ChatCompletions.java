@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
 /** {@code POST /v1/chat/completions}: routes one decoded request and answers as JSON or as a stream. */
 final class ChatCompletions {
   private static final Logger log = LoggerFactory.getLogger(ChatCompletions.class);
-  /** The status logged for a client that hung up mid-stream (nginx's convention; never sent). */
+  /** The status logged for a client that hung up before its answer ended (nginx's convention; never sent). */
   static final int CLIENT_CLOSED_REQUEST = 499;
 
   private final Router router;

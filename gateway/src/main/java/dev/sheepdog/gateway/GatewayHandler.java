@@ -123,7 +123,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
               log.error("request {}: the replay pass failed in the gateway", exchange.requestId(), failure);
               exchange.error(ApiError.internal());
             } else {
-              pass.put("queued", deferred == null ? 0 : deferred.queued());
+              pass.put("queued", router.deferredQueue().map(DeferredQueue::queued).orElse(0));
               exchange.json(200, Json.write(pass));
             }
           });
