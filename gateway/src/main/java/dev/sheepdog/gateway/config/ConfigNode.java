@@ -170,7 +170,7 @@ public final class ConfigNode {
 
   /** Text items of the list under {@code key}, each with its node for errors. */
   public List<ConfigNode> textItems(String key) {
-    List<ConfigNode> items = list(key);
+    List<ConfigNode> items = new ArrayList<>(list(key));
     items.removeIf(item -> {
       if (item.node instanceof ScalarNode) {
         return false;
