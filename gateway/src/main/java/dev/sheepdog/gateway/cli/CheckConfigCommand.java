@@ -24,10 +24,12 @@ import picocli.CommandLine.Model.CommandSpec;
     name = "check-config",
     mixinStandardHelpOptions = true,
     description = {
-        "Checks a configuration file without starting anything: YAML syntax, every key and value,",
-        "environment variables, and that models, providers, routes and fallbacks refer to each other.",
-        "Prints a summary and exits with 0 when the file is valid; prints every problem found",
-        "(file:line: field: message) and exits with 1 when it is not."})
+        "Checks a configuration file without starting anything.",
+        "",
+        "Checks the YAML syntax, every key and value, the environment variables it names, and that models, "
+            + "providers, routes and fallbacks refer to each other. Prints a summary and exits with 0 when the "
+            + "file is valid; prints every problem found (file:line: field: message) and exits with 1 when it "
+            + "is not."})
 final class CheckConfigCommand implements Callable<Integer> {
   @ParentCommand
   SheepdogCli root;
@@ -61,10 +63,15 @@ final class CheckConfigCommand implements Callable<Integer> {
     err.flush();
   }
 
+  private static String usd(java.math.BigDecimal amount) {
+    java.math.BigDecimal plain = amount.stripTrailingZeros();
+    return plain.setScale(Math.max(2, plain.scale())).toPlainString();
+  }
+
   static void printSummary(PrintWriter out, SheepdogConfig config) {
     SheepdogConfig.Server server = config.server();
-    out.printf("  server     %s:%d, body up to %d bytes, drain %ss%n", server.host(), server.port(),
-        server.maxBodyBytes(), server.drainTimeout().toMillis() / 1000.0);
+    out.printf("  server     %s:%d, bodies up to %d bytes, drain timeout %d ms%n", server.host(), server.port(),
+        server.maxBodyBytes(), server.drainTimeout().toMillis());
     out.printf("  auth       %s; admin endpoints %s%n",
         config.auth().clientKeys().isEmpty() ? "no client keys (any client, loopback only)"
             : config.auth().clientKeys().size() + " client key(s) from " + config.auth().clientKeys().stream()
@@ -76,7 +83,7 @@ final class CheckConfigCommand implements Callable<Integer> {
     out.printf("  models     %d%n", config.catalog().size());
     for (ModelSpec model : config.catalog().models()) {
       out.printf("    %-32s %s, $%s / $%s per 1M tokens, %s rpm, %s tpm, %s%n", model.id(), model.provider(),
-          model.price().inputUsdPerMillion().toPlainString(), model.price().outputUsdPerMillion().toPlainString(),
+          usd(model.price().inputUsdPerMillion()), usd(model.price().outputUsdPerMillion()),
           model.limits().requestsPerMinute() == 0 ? "unlimited" : model.limits().requestsPerMinute(),
           model.limits().tokensPerMinute() == 0 ? "unlimited" : model.limits().tokensPerMinute(),
           model.tier().name().toLowerCase(java.util.Locale.ROOT));

@@ -25,9 +25,9 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
         "Starts the gateway from a YAML configuration file and serves until stopped.",
-        "Clients use it as an OpenAI base URL: http://HOST:PORT/v1.",
-        "On SIGTERM or Ctrl-C, new requests are refused while those in flight finish",
-        "(up to server.drain_timeout), then the process exits."})
+        "",
+        "Clients use it as an OpenAI base URL: http://HOST:PORT/v1. On SIGTERM or Ctrl-C, new requests are "
+            + "refused while those in flight finish (up to server.drain_timeout), then the process exits."})
 final class ServeCommand implements Callable<Integer> {
   @ParentCommand
   SheepdogCli root;

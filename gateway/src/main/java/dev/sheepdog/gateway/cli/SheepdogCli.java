@@ -22,8 +22,8 @@ import picocli.CommandLine.Spec;
     versionProvider = SheepdogCli.Version.class,
     header = "Sheepdog: one OpenAI-compatible endpoint in front of many LLMs, with automatic failover.",
     description = {
-        "Routes chat completions across models and providers (HolySheep, OpenAI, any OpenAI-compatible server),",
-        "with circuit breakers, retries, rate limits, cost accounting and alerts.",
+        "Routes chat completions across models and providers (HolySheep, OpenAI, any OpenAI-compatible "
+            + "server) with circuit breakers, retries, rate limits, cost accounting and alerts.",
         "",
         "Start with: sheepdog check-config gateway.yaml, then sheepdog serve --config gateway.yaml"},
     synopsisSubcommandLabel = "COMMAND",

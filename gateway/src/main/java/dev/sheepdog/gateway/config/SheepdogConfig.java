@@ -49,7 +49,7 @@ public record SheepdogConfig(
     Objects.requireNonNull(file, "file");
     Objects.requireNonNull(server, "server");
     Objects.requireNonNull(auth, "auth");
-    providers = Map.copyOf(providers);
+    providers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(providers));
     Objects.requireNonNull(catalog, "catalog");
     Objects.requireNonNull(routes, "routes");
     Objects.requireNonNull(settings, "settings");
@@ -145,7 +145,7 @@ public record SheepdogConfig(
     public Routes {
       Objects.requireNonNull(strategy, "strategy");
       Objects.requireNonNull(table, "table");
-      fallbacks = Map.copyOf(fallbacks);
+      fallbacks = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(fallbacks));
       aliases = Set.copyOf(aliases);
     }
   }
