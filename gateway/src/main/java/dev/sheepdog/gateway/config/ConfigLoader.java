@@ -128,8 +128,14 @@ public final class ConfigLoader {
     }
 
     SheepdogConfig read() {
-      SheepdogConfig.Server server = server(root.section("server"));
+      ConfigNode serverSection = root.section("server");
+      SheepdogConfig.Server server = server(serverSection);
       SheepdogConfig.Auth auth = auth(root.section("auth"));
+      if (auth.clientKeys().isEmpty() && !isLoopback(server.host())) {
+        // an open gateway spends the operator's upstream credit for anyone who can reach it
+        serverSection.error("host", "binding " + server.host() + " needs client keys: without "
+            + "auth.client_keys_env, only a loopback address (127.0.0.1, localhost, ::1) is allowed");
+      }
       Map<String, SheepdogConfig.Provider> providers = providers();
       ModelCatalog catalog = models();
       Set<ModelId> known = new LinkedHashSet<>();
@@ -488,6 +494,10 @@ public final class ConfigLoader {
           10_000_000);
       section.rejectUnknownKeys();
       return new SheepdogConfig.Deferred(enabled, capacity, retention);
+    }
+
+    private static boolean isLoopback(String host) {
+      return host.equals("localhost") || host.startsWith("127.") || host.equals("::1") || host.equals("[::1]");
     }
 
     /** Runs a constructor that validates, reporting its complaint at {@code section}. */

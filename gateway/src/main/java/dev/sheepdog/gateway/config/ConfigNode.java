@@ -268,11 +268,7 @@ public final class ConfigNode {
 
   /** Like {@link #duration(String, Duration)}, but {@code 0s} is allowed. */
   public Duration durationOrZero(String key, Duration defaultValue) {
-    Optional<ConfigNode> child = get(key);
-    if (child.isPresent() && child.get().text().map(t -> t.strip().equals("0")).orElse(false)) {
-      return Duration.ZERO;
-    }
-    return child.flatMap(c -> c.parseDuration(true)).orElse(defaultValue);
+    return get(key).flatMap(c -> c.parseDuration(true)).orElse(defaultValue);
   }
 
   /** This scalar as a positive duration. */
@@ -286,6 +282,9 @@ public final class ConfigNode {
       return Optional.empty();
     }
     String value = text.get().strip().toLowerCase(Locale.ROOT).replace(" ", "");
+    if (zeroAllowed && value.equals("0")) {
+      return Optional.of(Duration.ZERO);
+    }
     Matcher part = DURATION_PART.matcher(value);
     Duration total = Duration.ZERO;
     int end = 0;

@@ -365,6 +365,19 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void serving_beyond_loopback_needs_client_keys() {
+    String yaml = MINIMAL + "server:\n  host: 0.0.0.0\n";
+    assertThat(message(yaml)).isEqualTo("gateway.yaml:13: server.host: binding 0.0.0.0 needs client keys: without "
+        + "auth.client_keys_env, only a loopback address (127.0.0.1, localhost, ::1) is allowed");
+  }
+
+  @Test
+  void a_zero_drain_timeout_is_allowed_but_a_zero_idle_timeout_is_not() {
+    String yaml = MINIMAL + "server:\n  drain_timeout: 0\n  idle_timeout: 0s\n";
+    assertThat(message(yaml)).isEqualTo("gateway.yaml:14: server.idle_timeout: must be longer than zero, was \"0s\"");
+  }
+
+  @Test
   void a_key_given_twice_is_an_error() {
     String yaml = MINIMAL + "server:\n  port: 1\n  port: 2\n";
     assertThat(message(yaml)).contains("gateway.yaml:14: server.port: is given twice (also on line 13)");
