@@ -31,10 +31,14 @@ public final class GatewayServer implements AutoCloseable {
 
   private final Server server;
   private final ServerConnector connector;
+  private final GracefulHandler graceful;
+  private final long drainMillis;
 
-  private GatewayServer(Server server, ServerConnector connector) {
+  private GatewayServer(Server server, ServerConnector connector, GracefulHandler graceful, long drainMillis) {
     this.server = server;
     this.connector = connector;
+    this.graceful = graceful;
+    this.drainMillis = drainMillis;
   }
 
   /**
@@ -84,8 +88,9 @@ public final class GatewayServer implements AutoCloseable {
     connector.setIdleTimeout(config.idleTimeout().toMillis());
     server.addConnector(connector);
     // on stop, new requests are refused while those in flight finish, up to the drain timeout
-    server.setHandler(new GracefulHandler(new GatewayHandler(router, config, metrics, deferred)
-        .sandbox(SandboxFaultsEndpoint.of(sandboxes))));
+    GracefulHandler graceful = new GracefulHandler(new GatewayHandler(router, config, metrics, deferred)
+        .sandbox(SandboxFaultsEndpoint.of(sandboxes)));
+    server.setHandler(graceful);
     server.setStopTimeout(config.drainTimeout().toMillis());
     server.setErrorHandler(new JsonErrorHandler());
     try {
@@ -104,7 +109,7 @@ public final class GatewayServer implements AutoCloseable {
     }
     log.info("Sheepdog gateway serving {} models on {}:{}", router.catalog().size(), config.host(),
         connector.getLocalPort());
-    return new GatewayServer(server, connector);
+    return new GatewayServer(server, connector, graceful, config.drainTimeout().toMillis());
   }
 
   /** The port bound, useful after asking for port 0. */
@@ -121,6 +126,17 @@ public final class GatewayServer implements AutoCloseable {
   /** Stops accepting, lets requests in flight finish up to the drain timeout, then closes the connections. */
   @Override
   public void close() {
+    // Drain before Jetty's own graceful stop: that one also shuts the connector down, which closes
+    // connections that look idle, and a request waiting on an upstream looks idle (no I/O).
+    try {
+      graceful.shutdown().get(drainMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      log.warn("Requests were still in flight after the drain timeout of {} ms; they are cut off", drainMillis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException e) {
+      log.warn("Draining the requests in flight failed: {}", e.getCause().toString());
+    }
     try {
       server.stop();
     } catch (Exception e) {

@@ -1,0 +1,103 @@
+package dev.sheepdog.gateway.cli;
+
+import dev.sheepdog.gateway.config.ConfigException;
+import dev.sheepdog.gateway.config.ConfigLoader;
+import dev.sheepdog.gateway.config.ConfigProblem;
+import dev.sheepdog.gateway.config.SheepdogConfig;
+import dev.sheepdog.spi.ModelSpec;
+import dev.sheepdog.spi.Priority;
+import dev.sheepdog.spi.TaskType;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code sheepdog check-config FILE}: loads and checks a configuration, starts nothing. */
+@Command(
+    name = "check-config",
+    mixinStandardHelpOptions = true,
+    description = {
+        "Checks a configuration file without starting anything.",
+        "",
+        "Checks the YAML syntax, every key and value, the environment variables it names, and that models, "
+            + "providers, routes and fallbacks refer to each other. Prints a summary and exits with 0 when the "
+            + "file is valid; prints every problem found (file:line: field: message) and exits with 1 when it "
+            + "is not."})
+final class CheckConfigCommand implements Callable<Integer> {
+  @ParentCommand
+  SheepdogCli root;
+
+  @Spec
+  CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "FILE", description = "The YAML configuration file, such as gateway.yaml.")
+  Path file;
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    SheepdogConfig config;
+    try {
+      config = ConfigLoader.create().withEnvironment(root.environment()).load(file);
+    } catch (ConfigException e) {
+      printProblems(err, e.problems());
+      return SheepdogCli.EXIT_FAILED;
+    }
+    out.println(file + " is valid.");
+    printSummary(out, config);
+    out.flush();
+    return 0;
+  }
+
+  static void printProblems(PrintWriter err, List<ConfigProblem> problems) {
+    problems.forEach(err::println);
+    err.println(problems.size() == 1 ? "1 problem found." : problems.size() + " problems found.");
+    err.flush();
+  }
+
+  private static String usd(java.math.BigDecimal amount) {
+    java.math.BigDecimal plain = amount.stripTrailingZeros();
+    return plain.setScale(Math.max(2, plain.scale())).toPlainString();
+  }
+
+  static void printSummary(PrintWriter out, SheepdogConfig config) {
+    SheepdogConfig.Server server = config.server();
+    out.printf("  server     %s:%d, bodies up to %d bytes, drain timeout %d ms%n", server.host(), server.port(),
+        server.maxBodyBytes(), server.drainTimeout().toMillis());
+    out.printf("  auth       %s; admin endpoints %s%n",
+        config.auth().clientKeys().isEmpty() ? "no client keys (any client, loopback only)"
+            : config.auth().clientKeys().size() + " client key(s) from " + config.auth().clientKeys().stream()
+                .map(key -> key.variable()).collect(Collectors.joining(", ")),
+        config.auth().adminKey().map(key -> "on (key from " + key.variable() + ")").orElse("off"));
+    out.printf("  providers  %d%n", config.providers().size());
+    config.providers().values().stream().sorted((a, b) -> a.name().compareTo(b.name()))
+        .forEach(p -> out.printf("    %-22s %s, %s%n", p.name(), p.type(), p.prepared().describe()));
+    out.printf("  models     %d%n", config.catalog().size());
+    for (ModelSpec model : config.catalog().models()) {
+      out.printf("    %-32s %s, $%s / $%s per 1M tokens, %s rpm, %s tpm, %s%n", model.id(), model.provider(),
+          usd(model.price().inputUsdPerMillion()), usd(model.price().outputUsdPerMillion()),
+          model.limits().requestsPerMinute() == 0 ? "unlimited" : model.limits().requestsPerMinute(),
+          model.limits().tokensPerMinute() == 0 ? "unlimited" : model.limits().tokensPerMinute(),
+          model.tier().name().toLowerCase(java.util.Locale.ROOT));
+    }
+    out.printf("  routes     strategy %s%n", config.routes().strategy());
+    for (TaskType task : config.routes().table().tasks()) {
+      for (Priority priority : Priority.values()) {
+        out.printf("    %-28s %s%n", task + ":" + priority.wireName(), config.routes().table().row(task, priority)
+            .stream().map(Object::toString).collect(Collectors.joining(" → ")));
+      }
+    }
+    for (Map.Entry<?, ? extends List<?>> fallback : config.routes().fallbacks().entrySet()) {
+      out.printf("    %-28s %s%n", "model=" + fallback.getKey(), fallback.getKey() + " → " + fallback.getValue().stream()
+          .map(Object::toString).collect(Collectors.joining(" → ")));
+    }
+  }
+}

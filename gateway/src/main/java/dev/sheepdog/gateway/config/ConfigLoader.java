@@ -1,0 +1,523 @@
+package dev.sheepdog.gateway.config;
+
+import dev.sheepdog.core.AllOpenPolicy;
+import dev.sheepdog.core.CircuitBreakerConfig;
+import dev.sheepdog.core.HedgingConfig;
+import dev.sheepdog.core.RetryConfig;
+import dev.sheepdog.core.RouteTableStrategy;
+import dev.sheepdog.core.RouterSettings;
+import dev.sheepdog.core.alert.AlertRules;
+import dev.sheepdog.core.cost.BudgetCap;
+import dev.sheepdog.core.deferred.InMemoryDeferredQueue;
+import dev.sheepdog.spi.Money;
+import dev.sheepdog.spi.ModelCatalog;
+import dev.sheepdog.spi.ModelId;
+import dev.sheepdog.spi.ModelSpec;
+import dev.sheepdog.spi.Price;
+import dev.sheepdog.spi.Priority;
+import dev.sheepdog.spi.QualityTier;
+import dev.sheepdog.spi.TaskType;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.api.lowlevel.Compose;
+import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
+import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
+import org.snakeyaml.engine.v2.nodes.MappingNode;
+import org.snakeyaml.engine.v2.nodes.Node;
+
+/**
+ * Reads a gateway's YAML file into a {@link SheepdogConfig}, checking everything at once: types,
+ * required and unknown keys, environment variables, and that every name refers to something that
+ * exists. Reports all problems in one {@link ConfigException}, each naming the file, the line and
+ * the field.
+ *
+ * <pre>{@code
+ * SheepdogConfig config = ConfigLoader.create().load(Path.of("gateway.yaml"));
+ * }</pre>
+ *
+ * Immutable; the withers return a changed copy.
+ */
+public final class ConfigLoader {
+  private final UnaryOperator<String> environment;
+  private final ProviderTypes types;
+
+  private ConfigLoader(UnaryOperator<String> environment, ProviderTypes types) {
+    this.environment = environment;
+    this.types = types;
+  }
+
+  /** Reads variables from the process environment and knows the built-in provider types. */
+  public static ConfigLoader create() {
+    return new ConfigLoader(System::getenv, ProviderTypes.builtIn());
+  }
+
+  /** Reads environment variables from {@code environment} instead (tests, embedding). */
+  public ConfigLoader withEnvironment(UnaryOperator<String> environment) {
+    return new ConfigLoader(Objects.requireNonNull(environment, "environment"), types);
+  }
+
+  /** Knows these provider types instead of the built-in ones. */
+  public ConfigLoader withProviderTypes(ProviderTypes types) {
+    return new ConfigLoader(environment, Objects.requireNonNull(types, "types"));
+  }
+
+  /** Loads {@code file}, named in messages as given. */
+  public SheepdogConfig load(Path file) {
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new ConfigException(List.of(new ConfigProblem(file.toString(), 0, "",
+          "cannot read the file (" + e.getClass().getSimpleName() + (e.getMessage() == null ? ""
+              : ": " + e.getMessage()) + ")")));
+    }
+    return parse(text, file.toString());
+  }
+
+  /** Loads YAML text, naming it {@code fileName} in messages. */
+  public SheepdogConfig parse(String yaml, String fileName) {
+    Node root;
+    try {
+      LoadSettings settings = LoadSettings.builder().setLabel(fileName).setAllowDuplicateKeys(false).build();
+      root = new Compose(settings).composeString(yaml).orElse(null);
+    } catch (MarkedYamlEngineException e) {
+      int line = e.getProblemMark().map(mark -> mark.getLine() + 1).orElse(0);
+      throw new ConfigException(List.of(new ConfigProblem(fileName, line, "", "not valid YAML: " + e.getProblem())));
+    } catch (YamlEngineException e) {
+      throw new ConfigException(List.of(new ConfigProblem(fileName, 0, "", "not valid YAML: " + e.getMessage())));
+    }
+    ConfigNode node = ConfigNode.root(root, fileName, environment);
+    if (root != null && !(root instanceof MappingNode)) {
+      node.error("expected a mapping of sections (server, providers, models, routes, …)");
+      throw new ConfigException(node.problems());
+    }
+    SheepdogConfig config = new Reading(node, types).read();
+    if (node.hasProblems()) {
+      throw new ConfigException(node.problems());
+    }
+    return config;
+  }
+
+  /** One pass over one file. */
+  private static final class Reading {
+    private final ConfigNode root;
+    private final ProviderTypes types;
+    // every provider name in the file, even those whose section has problems, so models naming them
+    // are not reported a second time
+    private final Set<String> providerNames = new TreeSet<>();
+
+    Reading(ConfigNode root, ProviderTypes types) {
+      this.root = root;
+      this.types = types;
+    }
+
+    SheepdogConfig read() {
+      ConfigNode serverSection = root.section("server");
+      SheepdogConfig.Server server = server(serverSection);
+      SheepdogConfig.Auth auth = auth(root.section("auth"));
+      if (auth.clientKeys().isEmpty() && !isLoopback(server.host())) {
+        // an open gateway spends the operator's upstream credit for anyone who can reach it
+        serverSection.error("host", "binding " + server.host() + " needs client keys: without "
+            + "auth.client_keys_env, only a loopback address (127.0.0.1, localhost, ::1) is allowed");
+      }
+      Map<String, SheepdogConfig.Provider> providers = providers();
+      ModelCatalog catalog = models();
+      Set<ModelId> known = new LinkedHashSet<>();
+      if (catalog != null) {
+        catalog.models().forEach(model -> known.add(model.id()));
+      }
+      SheepdogConfig.Routes routes = routes(root.section("routes"), known);
+      RouterSettings settings = settings();
+      Optional<HedgingConfig> hedging = hedging(root.section("hedging"));
+      SheepdogConfig.Alerts alerts = alerts(root.section("alerts"));
+      List<BudgetCap> budgets = budgets(root.section("budget"));
+      SheepdogConfig.Deferred deferred = deferred(root.section("deferred"));
+      root.rejectUnknownKeys();
+      if (root.hasProblems()) {
+        return null;
+      }
+      return new SheepdogConfig(root.file(), server, auth, providers, catalog, routes, settings, hedging, alerts,
+          budgets, deferred);
+    }
+
+    private SheepdogConfig.Server server(ConfigNode section) {
+      String host = section.string("host", SheepdogConfig.Server.DEFAULT_HOST);
+      int port = section.integer("port", SheepdogConfig.Server.DEFAULT_PORT, 0, 65_535);
+      long body = section.byteSize("max_body_size", SheepdogConfig.Server.DEFAULT_MAX_BODY_BYTES);
+      Duration idle = section.duration("idle_timeout", SheepdogConfig.Server.DEFAULT_IDLE_TIMEOUT);
+      Duration drain = section.durationOrZero("drain_timeout", SheepdogConfig.Server.DEFAULT_DRAIN_TIMEOUT);
+      section.rejectUnknownKeys();
+      return new SheepdogConfig.Server(host, port, body, idle, drain);
+    }
+
+    private SheepdogConfig.Auth auth(ConfigNode section) {
+      section.rejectSecretInClear("client_keys", "client_keys_env");
+      section.rejectSecretInClear("client_key", "client_keys_env");
+      section.rejectSecretInClear("admin_key", "admin_key_env");
+      List<ConfigNode.Secret> clientKeys = new ArrayList<>();
+      for (ConfigNode item : section.textItems("client_keys_env")) {
+        item.secretValue().ifPresent(clientKeys::add);
+      }
+      Optional<ConfigNode.Secret> admin = section.secretFromEnvironment("admin_key_env");
+      section.rejectUnknownKeys();
+      return new SheepdogConfig.Auth(clientKeys, admin);
+    }
+
+    private Map<String, SheepdogConfig.Provider> providers() {
+      if (!root.has("providers")) {
+        root.missing("providers");
+      }
+      Map<String, SheepdogConfig.Provider> providers = new LinkedHashMap<>();
+      for (Map.Entry<String, ConfigNode> entry : root.namedSections("providers").entrySet()) {
+        String name = entry.getKey();
+        ConfigNode section = entry.getValue();
+        providerNames.add(name);
+        if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
+          section.error("a provider name is letters, digits, '.', '_' and '-', was " + ConfigNode.quote(name));
+        }
+        Optional<String> type = section.requiredString("type");
+        if (type.isEmpty()) {
+          continue;
+        }
+        Optional<ProviderFactory> factory = types.find(type.get());
+        if (factory.isEmpty()) {
+          String suggestion = ConfigNode.closest(type.get(), types.names());
+          section.error("type", "unknown provider type " + ConfigNode.quote(type.get())
+              + (suggestion == null ? "" : "; did you mean " + suggestion + "?")
+              + " (known: " + String.join(", ", new TreeSet<>(types.names())) + ")");
+          continue;
+        }
+        PreparedProvider prepared = factory.get().prepare(section, name);
+        section.rejectUnknownKeys();
+        if (prepared != null) {
+          providers.put(name, new SheepdogConfig.Provider(name, type.get(), prepared));
+        }
+      }
+      return providers;
+    }
+
+    private ModelCatalog models() {
+      if (!root.has("models")) {
+        root.missing("models");
+      }
+      List<ModelSpec> models = new ArrayList<>();
+      Map<String, Integer> seen = new LinkedHashMap<>();
+      for (ConfigNode item : root.list("models")) {
+        Optional<String> id = item.requiredString("id");
+        Optional<String> provider = item.requiredString("provider");
+        String upstream = item.string("upstream_name", id.orElse("unnamed"));
+        ConfigNode priceSection = item.section("price");
+        Optional<BigDecimal> input = priceSection.decimal("input");
+        Optional<BigDecimal> output = priceSection.decimal("output");
+        priceSection.rejectUnknownKeys();
+        int context = item.integer("context_window", 128_000, 1, Integer.MAX_VALUE);
+        long rpm = item.longValue("rpm", 0, 0, Long.MAX_VALUE);
+        long tpm = item.longValue("tpm", 0, 0, Long.MAX_VALUE);
+        QualityTier tier = item.choice("tier", QualityTier.class, QualityTier.STANDARD);
+        item.rejectUnknownKeys();
+        if (id.isPresent() && seen.putIfAbsent(id.get(), item.line()) != null) {
+          item.error("id", "model " + ConfigNode.quote(id.get()) + " is listed twice (also on line "
+              + seen.get(id.get()) + ")");
+          continue;
+        }
+        if (provider.isPresent() && !providerNames.contains(provider.get())) {
+          String suggestion = ConfigNode.closest(provider.get(), providerNames);
+          item.error("provider", "unknown provider " + ConfigNode.quote(provider.get())
+              + (suggestion == null ? "" : "; did you mean " + suggestion + "?")
+              + " (known: " + String.join(", ", providerNames) + ")");
+          continue;
+        }
+        if (id.isEmpty() || provider.isEmpty()) {
+          continue;
+        }
+        attempt(item, () -> models.add(ModelSpec.builder(id.get(), provider.get())
+            .upstreamName(upstream)
+            .price(Price.perMillion(input.orElse(BigDecimal.ZERO), output.orElse(BigDecimal.ZERO)))
+            .contextWindow(context)
+            .limits(rpm, tpm)
+            .tier(tier)
+            .build()));
+      }
+      if (models.isEmpty()) {
+        if (root.has("models") && !root.hasProblems()) {
+          root.error("models", "lists no model; a gateway needs at least one");
+        }
+        return null;
+      }
+      return ModelCatalog.of(models);
+    }
+
+    private SheepdogConfig.Routes routes(ConfigNode section, Set<ModelId> models) {
+      String strategy = section.string("strategy", RouteTableStrategy.NAME);
+      List<String> parts = Strategies.parts(strategy);
+      for (String part : parts) {
+        if (!Strategies.NAMES.contains(part)) {
+          String suggestion = ConfigNode.closest(part, Strategies.NAMES);
+          section.error("strategy", "unknown strategy " + ConfigNode.quote(part)
+              + (suggestion == null ? "" : "; did you mean " + suggestion + "?")
+              + " (known: " + String.join(", ", new TreeSet<>(Strategies.NAMES))
+              + "; compose them with +, such as latency-tier+cost)");
+        }
+      }
+      RouteTableStrategy table = table(section, models);
+      Map<ModelId, List<ModelId>> fallbacks = new LinkedHashMap<>();
+      ConfigNode fallbackSection = section.section("fallbacks");
+      for (String model : fallbackSection.keys()) {
+        List<ConfigNode> next = fallbackSection.textItems(model);
+        if (!models.contains(ModelId.of(model))) {
+          fallbackSection.error(model, "fallbacks for unknown model " + ConfigNode.quote(model)
+              + suggest(model, models));
+        }
+        List<ModelId> ids = new ArrayList<>();
+        for (ConfigNode item : next) {
+          modelReference(item, models).ifPresent(ids::add);
+        }
+        fallbacks.put(ModelId.of(model), ids);
+      }
+      Set<TaskType> aliases = new LinkedHashSet<>();
+      for (ConfigNode item : section.textItems("aliases")) {
+        item.text().ifPresent(task -> attempt(item, () -> aliases.add(TaskType.of(task))));
+      }
+      section.rejectUnknownKeys();
+      if (table != null) {
+        aliases.addAll(table.tasks());
+      }
+      return table == null ? null : new SheepdogConfig.Routes(strategy, table, fallbacks, aliases);
+    }
+
+    private RouteTableStrategy table(ConfigNode section, Set<ModelId> models) {
+      if (!section.has("table")) {
+        section.get("table");
+        RouteTableStrategy tutorial = RouteTableStrategy.tutorialDefaults();
+        Set<ModelId> missing = new TreeSet<>(tutorial.models());
+        missing.removeAll(models);
+        if (missing.isEmpty() || models.isEmpty()) {
+          return tutorial;
+        }
+        if (section.string("strategy", RouteTableStrategy.NAME).contains(RouteTableStrategy.NAME)) {
+          section.error("table is missing: without one, the tutorial's table applies, which needs models "
+              + missing + "; write a table over your models");
+          return null;
+        }
+        // the table is not consulted; any valid one will do
+        return RouteTableStrategy.builder().route(TaskType.GENERAL, Priority.NORMAL,
+            List.copyOf(new TreeSet<>(models))).build();
+      }
+      RouteTableStrategy.Builder builder = RouteTableStrategy.builder();
+      ConfigNode tableSection = section.section("table");
+      boolean complete = true;
+      for (Map.Entry<String, ConfigNode> task : namedRows(tableSection).entrySet()) {
+        ConfigNode rows = task.getValue();
+        for (String priorityName : rows.keys()) {
+          Optional<Priority> priority = Priority.parse(priorityName);
+          if (priority.isEmpty()) {
+            continue; // reported as an unknown key below
+          }
+          List<ModelId> row = new ArrayList<>();
+          for (ConfigNode item : rows.textItems(priorityName)) {
+            Optional<ModelId> model = modelReference(item, models);
+            model.ifPresent(row::add);
+            complete &= model.isPresent();
+          }
+          boolean added = attempt(rows, () -> builder.route(TaskType.of(task.getKey()), priority.get(), row));
+          complete &= added;
+        }
+        rows.rejectUnknownKeys(Set.of("fast", "normal", "high"));
+      }
+      if (!complete) {
+        return null;
+      }
+      RouteTableStrategy[] built = new RouteTableStrategy[1];
+      return attempt(tableSection, () -> built[0] = builder.build()) ? built[0] : null;
+    }
+
+    private static Map<String, ConfigNode> namedRows(ConfigNode table) {
+      Map<String, ConfigNode> rows = new LinkedHashMap<>();
+      for (String task : table.keys()) {
+        rows.put(task, table.section(task));
+      }
+      return rows;
+    }
+
+    private Optional<ModelId> modelReference(ConfigNode item, Set<ModelId> models) {
+      Optional<String> name = item.text().map(String::strip);
+      if (name.isEmpty()) {
+        return Optional.empty();
+      }
+      if (!models.contains(ModelId.of(name.get()))) {
+        item.error("unknown model " + ConfigNode.quote(name.get()) + suggest(name.get(), models));
+        return Optional.empty();
+      }
+      return Optional.of(ModelId.of(name.get()));
+    }
+
+    private static String suggest(String name, Set<ModelId> models) {
+      Set<String> names = new TreeSet<>();
+      models.forEach(model -> names.add(model.value()));
+      String suggestion = ConfigNode.closest(name, names);
+      return (suggestion == null ? "" : "; did you mean " + suggestion + "?") + " (models: "
+          + String.join(", ", names) + ")";
+    }
+
+    private RouterSettings settings() {
+      RouterSettings defaults = RouterSettings.defaults();
+      ConfigNode timeouts = root.section("timeouts");
+      Duration deadline = timeouts.duration("deadline", defaults.deadline());
+      Duration attempt = timeouts.duration("attempt", defaults.attemptTimeout());
+      timeouts.rejectUnknownKeys();
+
+      ConfigNode retrySection = root.section("retry");
+      RetryConfig retryDefaults = RetryConfig.defaults();
+      int rounds = retrySection.integer("rounds", retryDefaults.rounds(), 1, 100);
+      Duration initial = retrySection.duration("initial_backoff", retryDefaults.initialBackoff());
+      Duration max = retrySection.duration("max_backoff", retryDefaults.maxBackoff());
+      double jitter = retrySection.decimal("jitter", retryDefaults.jitter(), 0, 1);
+      double budgetRatio = retrySection.decimal("budget_ratio", retryDefaults.budgetRatio(), 0, 1_000);
+      int budgetMinimum = retrySection.integer("budget_minimum", retryDefaults.budgetMinimum(), 0, 1_000_000);
+      Duration budgetWindow = retrySection.duration("budget_window", retryDefaults.budgetWindow());
+      Duration maxRetryAfter = retrySection.duration("max_retry_after", retryDefaults.maxRetryAfter());
+      Duration defaultRetryAfter = retrySection.duration("default_retry_after", defaults.defaultRetryAfter());
+      retrySection.rejectUnknownKeys();
+      RetryConfig retry = build(retrySection, () -> new RetryConfig(rounds, initial, max, jitter, budgetRatio,
+          budgetMinimum, budgetWindow, maxRetryAfter), retryDefaults);
+
+      ConfigNode circuitSection = root.section("circuit");
+      CircuitBreakerConfig circuitDefaults = CircuitBreakerConfig.defaults();
+      int consecutive = circuitSection.integer("consecutive_failures", circuitDefaults.consecutiveFailures(), 1,
+          1_000);
+      double rate = circuitSection.decimal("failure_rate_threshold", circuitDefaults.failureRateThreshold(), 0, 1);
+      int window = circuitSection.integer("sliding_window_size", circuitDefaults.slidingWindowSize(), 1,
+          CircuitBreakerConfig.MAX_WINDOW);
+      int minimumCalls = circuitSection.integer("minimum_calls", circuitDefaults.minimumCalls(), 1,
+          CircuitBreakerConfig.MAX_WINDOW);
+      Duration recovery = circuitSection.duration("recovery_time", circuitDefaults.recoveryTime());
+      double multiplier = circuitSection.decimal("recovery_multiplier", circuitDefaults.recoveryMultiplier(), 1,
+          1_000);
+      Duration maxRecovery = circuitSection.duration("max_recovery_time", circuitDefaults.maxRecoveryTime());
+      int probes = circuitSection.integer("half_open_probes", circuitDefaults.halfOpenProbes(), 1, 1_000);
+      AllOpenPolicy allOpen = circuitSection.choice("when_all_open", AllOpenPolicy.class, defaults.allOpenPolicy());
+      circuitSection.rejectUnknownKeys();
+      CircuitBreakerConfig circuit = build(circuitSection, () -> new CircuitBreakerConfig(consecutive, rate, window,
+          minimumCalls, recovery, multiplier, maxRecovery, probes), circuitDefaults);
+      return new RouterSettings(deadline, attempt, retry, circuit, allOpen, defaultRetryAfter);
+    }
+
+    private Optional<HedgingConfig> hedging(ConfigNode section) {
+      boolean enabled = section.bool("enabled", false);
+      HedgingConfig defaults = HedgingConfig.atP95();
+      Optional<ConfigNode> delayNode = section.get("delay");
+      boolean atP95 = delayNode.isEmpty() || delayNode.get().text().map(t -> t.strip().equalsIgnoreCase("p95"))
+          .orElse(true);
+      Duration delay = atP95 ? null : delayNode.get().durationValue().orElse(null);
+      double ratio = section.decimal("budget_ratio", defaults.budgetRatio(), 0, 1);
+      int minimum = section.integer("budget_minimum", defaults.budgetMinimum(), 0, 1_000_000);
+      Duration window = section.duration("budget_window", defaults.budgetWindow());
+      section.rejectUnknownKeys();
+      if (!enabled) {
+        return Optional.empty();
+      }
+      return Optional.ofNullable(build(section, () -> new HedgingConfig(delay, ratio, minimum, window), null));
+    }
+
+    private SheepdogConfig.Alerts alerts(ConfigNode section) {
+      AlertRules defaults = AlertRules.defaults();
+      Duration latency = section.duration("p95_latency", defaults.p95LatencyThreshold());
+      double errorRate = section.decimal("error_rate", defaults.errorRateThreshold(), 0, 0.999_999);
+      long minimumCalls = section.longValue("error_rate_min_calls", defaults.errorRateMinimumCalls(), 1,
+          Long.MAX_VALUE);
+      int consecutive = section.integer("consecutive_failures", defaults.consecutiveFailuresThreshold(), 1, 1_000);
+      double resolve = section.decimal("resolve_fraction", defaults.resolveFraction(), 0.01, 1);
+      boolean log = section.bool("log", true);
+      section.rejectUnknownKeys();
+      AlertRules rules = build(section, () -> new AlertRules(latency, errorRate, minimumCalls, consecutive, resolve),
+          defaults);
+      return new SheepdogConfig.Alerts(rules, log);
+    }
+
+    private List<BudgetCap> budgets(ConfigNode section) {
+      List<BudgetCap> caps = new ArrayList<>();
+      Set<String> names = new LinkedHashSet<>();
+      for (ConfigNode item : section.list("caps")) {
+        Optional<String> name = item.requiredString("name");
+        Optional<String> tag = item.string("tag");
+        Optional<BigDecimal> limit = item.decimal("daily_limit_usd");
+        if (limit.isEmpty() && !item.has("daily_limit_usd")) {
+          item.missing("daily_limit_usd");
+        }
+        BudgetCap.Action action = item.choice("action", BudgetCap.Action.class, BudgetCap.Action.REJECT);
+        Optional<BigDecimal> ceiling = item.decimal("max_output_price");
+        item.rejectUnknownKeys();
+        if (action == BudgetCap.Action.RESTRICT && ceiling.isEmpty()) {
+          item.error("action", "restrict needs max_output_price, the highest output price (USD per 1M tokens) "
+              + "a model may have to still be tried");
+        }
+        if (name.isPresent() && !names.add(name.get())) {
+          item.error("name", "budget cap " + ConfigNode.quote(name.get()) + " is given twice");
+        }
+        if (name.isEmpty() || limit.isEmpty()) {
+          continue;
+        }
+        BudgetCap cap = build(item, () -> {
+          BudgetCap base = new BudgetCap(name.get(), tag.orElse(null), Money.ofUsd(limit.get()),
+              BudgetCap.Action.REJECT, 0);
+          return action == BudgetCap.Action.RESTRICT && ceiling.isPresent()
+              ? base.restrictingToOutputPriceAtMost(ceiling.get().toPlainString()) : base;
+        }, null);
+        if (cap != null) {
+          caps.add(cap);
+        }
+      }
+      section.rejectUnknownKeys();
+      return caps;
+    }
+
+    private SheepdogConfig.Deferred deferred(ConfigNode section) {
+      boolean enabled = section.bool("enabled", true);
+      int capacity = section.integer("capacity", InMemoryDeferredQueue.DEFAULT_CAPACITY, 1, 10_000_000);
+      int retention = section.integer("retention", InMemoryDeferredQueue.DEFAULT_TERMINAL_RETENTION, 0,
+          10_000_000);
+      section.rejectUnknownKeys();
+      return new SheepdogConfig.Deferred(enabled, capacity, retention);
+    }
+
+    private static boolean isLoopback(String host) {
+      return host.equals("localhost") || host.startsWith("127.") || host.equals("::1") || host.equals("[::1]");
+    }
+
+    /** Runs a constructor that validates, reporting its complaint at {@code section}. */
+    private static <T> T build(ConfigNode section, Supplier<T> constructor, T fallback) {
+      try {
+        return constructor.get();
+      } catch (IllegalArgumentException | IllegalStateException | NullPointerException e) {
+        section.error(String.valueOf(e.getMessage()));
+        return fallback;
+      }
+    }
+
+    private static boolean attempt(ConfigNode at, Runnable action) {
+      try {
+        action.run();
+        return true;
+      } catch (IllegalArgumentException | IllegalStateException e) {
+        at.error(e.getMessage());
+        return false;
+      }
+    }
+  }
+}

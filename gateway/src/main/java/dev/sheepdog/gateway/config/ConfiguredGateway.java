@@ -1,0 +1,204 @@
+package dev.sheepdog.gateway.config;
+
+import dev.sheepdog.core.Router;
+import dev.sheepdog.core.alert.LoggingAlertListener;
+import dev.sheepdog.core.deferred.InMemoryDeferredQueue;
+import dev.sheepdog.gateway.GatewayConfig;
+import dev.sheepdog.gateway.GatewayMetrics;
+import dev.sheepdog.gateway.GatewayServer;
+import dev.sheepdog.spi.ChatProvider;
+import dev.sheepdog.spi.ModelSpec;
+import dev.sheepdog.spi.ProviderId;
+import dev.sheepdog.spi.Scheduler;
+import dev.sheepdog.spi.Ticker;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A gateway running from a {@link SheepdogConfig}: its providers, a {@link Router} (with {@link
+ * GatewayMetrics} listening, the deferred queue, logged alerts, budgets and hedging) and the
+ * {@link GatewayServer} in front of it.
+ *
+ * <pre>{@code
+ * SheepdogConfig config = ConfigLoader.create().load(Path.of("gateway.yaml"));
+ * try (ConfiguredGateway gateway = ConfiguredGateway.start(config)) {
+ *   System.out.println("serving on " + gateway.uri());
+ * }
+ * }</pre>
+ *
+ * {@link #close()} stops accepting, lets requests in flight finish up to {@code
+ * server.drain_timeout}, then closes the providers.
+ */
+public final class ConfiguredGateway implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ConfiguredGateway.class);
+
+  private final Router router;
+  private final GatewayServer server;
+  private final GatewayMetrics metrics;
+  private final InMemoryDeferredQueue deferred;
+  private final List<ChatProvider> providers;
+
+  private ConfiguredGateway(Router router, GatewayServer server, GatewayMetrics metrics,
+      InMemoryDeferredQueue deferred, List<ChatProvider> providers) {
+    this.router = router;
+    this.server = server;
+    this.metrics = metrics;
+    this.deferred = deferred;
+    this.providers = providers;
+  }
+
+  /** Starts on the system clock. */
+  public static ConfiguredGateway start(SheepdogConfig config) {
+    return start(config, Ticker.system(), Scheduler.system());
+  }
+
+  /** Starts with the given clock, which the router and the providers share. */
+  public static ConfiguredGateway start(SheepdogConfig config, Ticker ticker, Scheduler scheduler) {
+    Objects.requireNonNull(config, "config");
+    List<ChatProvider> providers = createProviders(config, ticker, scheduler);
+    try {
+      GatewayMetrics metrics = GatewayMetrics.create();
+      InMemoryDeferredQueue deferred = config.deferred().enabled()
+          ? new InMemoryDeferredQueue(config.deferred().capacity(), config.deferred().retention()) : null;
+      Router router = router(config, providers, metrics, deferred, ticker, scheduler);
+      GatewayServer server = GatewayServer.start(router, gatewayConfig(config), metrics, deferred);
+      return new ConfiguredGateway(router, server, metrics, deferred, providers);
+    } catch (RuntimeException e) {
+      closeAll(providers, e);
+      throw e;
+    }
+  }
+
+  /** Builds each provider of {@code config}, in file order. */
+  public static List<ChatProvider> createProviders(SheepdogConfig config, Ticker ticker, Scheduler scheduler) {
+    List<ChatProvider> created = new ArrayList<>();
+    try {
+      for (SheepdogConfig.Provider provider : config.providers().values()) {
+        ProviderId id = ProviderId.of(provider.name());
+        List<ModelSpec> models = config.catalog().models().stream().filter(m -> m.provider().equals(id)).toList();
+        if (models.isEmpty()) {
+          log.warn("Provider {} serves no model of the models section; it is not started", provider.name());
+          continue;
+        }
+        ChatProvider chat = provider.prepared().create(new ProviderContext(id, models, ticker, scheduler));
+        if (!chat.id().equals(id)) {
+          throw new IllegalStateException("provider type " + provider.type() + " built a provider with id "
+              + chat.id() + " for " + id);
+        }
+        created.add(chat);
+        log.info("Provider {} ({}): {}; models {}", provider.name(), provider.type(), provider.prepared().describe(),
+            models.stream().map(m -> m.id().value()).toList());
+      }
+      return created;
+    } catch (RuntimeException e) {
+      closeAll(created, e);
+      throw e;
+    }
+  }
+
+  /** The router of {@code config} over {@code providers}. */
+  public static Router router(SheepdogConfig config, List<ChatProvider> providers, GatewayMetrics metrics,
+      InMemoryDeferredQueue deferred, Ticker ticker, Scheduler scheduler) {
+    Router.RouterBuilder builder = Router.builder()
+        .catalog(config.catalog())
+        .providers(providers)
+        .strategy(Strategies.build(config.routes().strategy(), config.routes().table()))
+        .settings(config.settings())
+        .ticker(ticker)
+        .scheduler(scheduler)
+        .alerts(config.alerts().rules())
+        .listener(metrics);
+    if (config.alerts().log()) {
+      builder.listener(new LoggingAlertListener());
+    }
+    config.budgets().forEach(builder::budget);
+    config.hedging().ifPresent(builder::hedging);
+    if (deferred != null) {
+      builder.deferredQueue(deferred);
+    }
+    return builder.build();
+  }
+
+  /** The HTTP side of {@code config}. */
+  public static GatewayConfig gatewayConfig(SheepdogConfig config) {
+    SheepdogConfig.Server server = config.server();
+    GatewayConfig.Builder builder = GatewayConfig.builder()
+        .host(server.host())
+        .port(server.port())
+        .maxBodyBytes(server.maxBodyBytes())
+        .idleTimeout(server.idleTimeout())
+        .drainTimeout(server.drainTimeout())
+        .deadline(config.settings().deadline());
+    config.auth().clientKeys().forEach(key -> builder.clientKey(key.value()));
+    config.auth().adminKey().ifPresent(key -> builder.adminKey(key.value()));
+    for (Map.Entry<dev.sheepdog.spi.ModelId, List<dev.sheepdog.spi.ModelId>> entry
+        : config.routes().fallbacks().entrySet()) {
+      builder.fallbacks(entry.getKey().value(), entry.getValue().stream().map(m -> m.value()).toArray(String[]::new));
+    }
+    config.routes().aliases().forEach(task -> builder.route(task.name()));
+    return builder.build();
+  }
+
+  public Router router() {
+    return router;
+  }
+
+  public GatewayServer server() {
+    return server;
+  }
+
+  public GatewayMetrics metrics() {
+    return metrics;
+  }
+
+  /** The deferred queue, unless {@code deferred.enabled} is false. */
+  public Optional<InMemoryDeferredQueue> deferredQueue() {
+    return Optional.ofNullable(deferred);
+  }
+
+  /** {@code http://host:port}, the base URL without {@code /v1}. */
+  public URI uri() {
+    return server.uri();
+  }
+
+  public int port() {
+    return server.port();
+  }
+
+  /** Stops accepting, drains requests in flight up to the drain timeout, then closes the providers. */
+  @Override
+  public void close() {
+    RuntimeException failure = null;
+    try {
+      server.close();
+    } catch (RuntimeException e) {
+      failure = e;
+    }
+    closeAll(providers, failure);
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  private static void closeAll(List<ChatProvider> providers, RuntimeException failure) {
+    for (ChatProvider provider : providers) {
+      if (provider instanceof AutoCloseable closeable) {
+        try {
+          closeable.close();
+        } catch (Exception e) {
+          if (failure != null) {
+            failure.addSuppressed(e);
+          } else {
+            log.warn("Provider {} did not close cleanly: {}", provider.id(), e.toString());
+          }
+        }
+      }
+    }
+  }
+}

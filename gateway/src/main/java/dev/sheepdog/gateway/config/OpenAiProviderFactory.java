@@ -1,0 +1,98 @@
+package dev.sheepdog.gateway.config;
+
+import dev.sheepdog.adapter.openai.OpenAiConfig;
+import dev.sheepdog.adapter.openai.OpenAiProvider;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * {@code type: openai}: any OpenAI-compatible server (OpenAI, vLLM, Ollama, LiteLLM, …). {@code
+ * base_url} is required; {@code api_key_env} is optional, for local servers that need no key.
+ */
+final class OpenAiProviderFactory implements ProviderFactory {
+  static final String TYPE = "openai";
+
+  @Override
+  public PreparedProvider prepare(ConfigNode section, String name) {
+    return read(section, null, null);
+  }
+
+  /**
+   * Reads the keys every OpenAI-compatible type shares.
+   *
+   * @param defaultBaseUrl the base URL when none is given, or {@code null} to require one
+   * @param defaultKeyEnv the key's variable when none is named, or {@code null} for no key
+   */
+  static PreparedProvider read(ConfigNode section, String defaultBaseUrl, String defaultKeyEnv) {
+    Optional<String> givenUrl = defaultBaseUrl == null ? section.requiredString("base_url")
+        : section.string("base_url");
+    String baseUrl = givenUrl.orElse(defaultBaseUrl);
+    if (givenUrl.isPresent() && !isHttpUrl(givenUrl.get())) {
+      section.error("base_url", "expected an http or https URL such as https://api.openai.com/v1, was "
+          + ConfigNode.quote(givenUrl.get()));
+    }
+    section.rejectSecretInClear("api_key", "api_key_env");
+    Optional<ConfigNode.Secret> key = section.has("api_key_env") ? section.secretFromEnvironment("api_key_env")
+        : defaultKeyEnv == null ? Optional.empty() : defaultKeySecret(section, defaultKeyEnv);
+    Duration connect = section.duration("connect_timeout", OpenAiConfig.DEFAULT_CONNECT_TIMEOUT);
+    Duration read = section.duration("read_timeout", OpenAiConfig.DEFAULT_READ_TIMEOUT);
+    Duration write = section.duration("write_timeout", OpenAiConfig.DEFAULT_WRITE_TIMEOUT);
+    int maxRequests = section.integer("max_requests", OpenAiConfig.DEFAULT_MAX_REQUESTS, 1, 100_000);
+    int perHost = section.integer("max_requests_per_host", OpenAiConfig.DEFAULT_MAX_REQUESTS, 1, 100_000);
+    Optional<String> organization = section.string("organization");
+    Optional<String> project = section.string("project");
+    Map<String, String> headers = new LinkedHashMap<>();
+    ConfigNode headerSection = section.section("headers");
+    for (String header : headerSection.keys()) {
+      if (header.equalsIgnoreCase("authorization")) {
+        headerSection.error(header, "the Authorization header comes from api_key_env; do not set it here");
+        headerSection.get(header);
+        continue;
+      }
+      headerSection.string(header).ifPresent(value -> headers.put(header, value));
+    }
+    String description = baseUrl + (key.map(k -> ", key from " + k.variable()).orElse(", no key"));
+    return PreparedProvider.of(description, context -> {
+      OpenAiProvider.Builder builder = OpenAiProvider.builder()
+          .id(context.id().value())
+          .baseUrl(baseUrl)
+          .connectTimeout(connect)
+          .readTimeout(read)
+          .writeTimeout(write)
+          .maxRequests(maxRequests)
+          .maxRequestsPerHost(perHost);
+      key.ifPresent(secret -> builder.apiKey(secret.value()));
+      organization.ifPresent(builder::organization);
+      project.ifPresent(builder::project);
+      headers.forEach(builder::header);
+      return builder.build();
+    });
+  }
+
+  private static Optional<ConfigNode.Secret> defaultKeySecret(ConfigNode section, String variable) {
+    Optional<ConfigNode.Secret> secret = Optional.empty();
+    // resolved as though written, so that an unset variable is reported at the provider's line
+    String value = section.environment(variable);
+    if (value == null || value.isBlank()) {
+      section.error("environment variable " + variable + " is not set (the default api_key_env of this type); "
+          + "export it, or name another variable with api_key_env");
+      return secret;
+    }
+    return Optional.of(new ConfigNode.Secret(variable, value.strip()));
+  }
+
+  static boolean isHttpUrl(String url) {
+    try {
+      URI uri = new URI(url.strip());
+      String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+      return (scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null;
+    } catch (URISyntaxException e) {
+      return false;
+    }
+  }
+}

@@ -1,0 +1,173 @@
+package dev.sheepdog.gateway.config;
+
+import dev.sheepdog.core.HedgingConfig;
+import dev.sheepdog.core.RouteTableStrategy;
+import dev.sheepdog.core.RouterSettings;
+import dev.sheepdog.core.alert.AlertRules;
+import dev.sheepdog.core.cost.BudgetCap;
+import dev.sheepdog.spi.ModelCatalog;
+import dev.sheepdog.spi.ModelId;
+import dev.sheepdog.spi.TaskType;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A gateway's configuration as loaded from its YAML file by {@link ConfigLoader}: checked as a
+ * whole, so that every reference resolves. {@link ConfiguredGateway} turns it into a running
+ * gateway. See {@code docs/configuration.md} for every key and its default.
+ *
+ * @param file the file it was loaded from, as named
+ * @param server {@code server}: where and how the gateway listens
+ * @param auth {@code auth}: client and admin keys, read from the environment
+ * @param providers {@code providers}: by name, in file order
+ * @param catalog {@code models}
+ * @param routes {@code routes}
+ * @param settings {@code timeouts}, {@code retry} and {@code circuit}
+ * @param hedging {@code hedging}, empty when it is off
+ * @param alerts {@code alerts}
+ * @param budgets {@code budget.caps}
+ * @param deferred {@code deferred}
+ */
+public record SheepdogConfig(
+    String file,
+    Server server,
+    Auth auth,
+    Map<String, Provider> providers,
+    ModelCatalog catalog,
+    Routes routes,
+    RouterSettings settings,
+    Optional<HedgingConfig> hedging,
+    Alerts alerts,
+    List<BudgetCap> budgets,
+    Deferred deferred) {
+
+  public SheepdogConfig {
+    Objects.requireNonNull(file, "file");
+    Objects.requireNonNull(server, "server");
+    Objects.requireNonNull(auth, "auth");
+    providers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(providers));
+    Objects.requireNonNull(catalog, "catalog");
+    Objects.requireNonNull(routes, "routes");
+    Objects.requireNonNull(settings, "settings");
+    Objects.requireNonNull(hedging, "hedging");
+    Objects.requireNonNull(alerts, "alerts");
+    budgets = List.copyOf(budgets);
+    Objects.requireNonNull(deferred, "deferred");
+  }
+
+  /** This configuration with another {@code server} section, for command-line overrides. */
+  public SheepdogConfig withServer(Server server) {
+    return new SheepdogConfig(file, server, auth, providers, catalog, routes, settings, hedging, alerts, budgets,
+        deferred);
+  }
+
+  /**
+   * {@code server}.
+   *
+   * @param host the address to bind
+   * @param port the port, 0 for any free one
+   * @param maxBodyBytes the largest request body ({@code max_body_size})
+   * @param idleTimeout how long a connection may stay silent
+   * @param drainTimeout on shutdown, how long requests in flight may take to finish
+   */
+  public record Server(String host, int port, long maxBodyBytes, Duration idleTimeout, Duration drainTimeout) {
+    public static final String DEFAULT_HOST = "127.0.0.1";
+    public static final int DEFAULT_PORT = 8080;
+    public static final long DEFAULT_MAX_BODY_BYTES = 1L << 20;
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(5);
+    public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
+
+    public Server {
+      Objects.requireNonNull(host, "host");
+      if (port < 0 || port > 65_535) {
+        throw new IllegalArgumentException("server.port must be between 0 and 65535, was " + port);
+      }
+    }
+
+    public Server withHost(String host) {
+      return new Server(host, port, maxBodyBytes, idleTimeout, drainTimeout);
+    }
+
+    public Server withPort(int port) {
+      return new Server(host, port, maxBodyBytes, idleTimeout, drainTimeout);
+    }
+  }
+
+  /**
+   * {@code auth}: the keys themselves, read from the variables the file names. {@link
+   * #toString()} shows the variables' names only.
+   *
+   * @param clientKeys from {@code client_keys_env}; empty to accept any client (loopback only)
+   * @param adminKey from {@code admin_key_env}; empty to disable the admin endpoints
+   */
+  public record Auth(List<ConfigNode.Secret> clientKeys, Optional<ConfigNode.Secret> adminKey) {
+    public Auth {
+      clientKeys = List.copyOf(clientKeys);
+      Objects.requireNonNull(adminKey, "adminKey");
+    }
+  }
+
+  /**
+   * One entry of {@code providers}.
+   *
+   * @param name its name, which models name and which becomes its {@code ProviderId}
+   * @param type its {@code type}
+   * @param prepared builds it when the gateway starts
+   */
+  public record Provider(String name, String type, PreparedProvider prepared) {
+    public Provider {
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(type, "type");
+      Objects.requireNonNull(prepared, "prepared");
+    }
+
+    @Override
+    public String toString() {
+      return name + " (" + type + ", " + prepared.describe() + ")";
+    }
+  }
+
+  /**
+   * {@code routes}.
+   *
+   * @param strategy the strategy's name: {@code route-table}, {@code cost}, {@code latency},
+   *     {@code latency-tier}, or several joined with {@code +}
+   * @param table the route table ({@code routes.table}, or the tutorial's when absent)
+   * @param fallbacks for a model a client names, the models tried after it
+   * @param aliases tasks a route alias may name besides those of the table
+   */
+  public record Routes(String strategy, RouteTableStrategy table, Map<ModelId, List<ModelId>> fallbacks,
+      Set<TaskType> aliases) {
+    public Routes {
+      Objects.requireNonNull(strategy, "strategy");
+      Objects.requireNonNull(table, "table");
+      fallbacks = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(fallbacks));
+      aliases = Set.copyOf(aliases);
+    }
+  }
+
+  /**
+   * {@code alerts}.
+   *
+   * @param rules the thresholds
+   * @param log whether alerts are written to the log ({@code dev.sheepdog.alerts})
+   */
+  public record Alerts(AlertRules rules, boolean log) {
+    public Alerts {
+      Objects.requireNonNull(rules, "rules");
+    }
+  }
+
+  /**
+   * {@code deferred}.
+   *
+   * @param enabled whether requests that failed everywhere may be parked (when their hints allow)
+   * @param capacity how many may wait at once
+   * @param retention how many delivered or dead-lettered entries stay findable
+   */
+  public record Deferred(boolean enabled, int capacity, int retention) {}
+}

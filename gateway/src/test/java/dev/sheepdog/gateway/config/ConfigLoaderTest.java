@@ -1,0 +1,385 @@
+package dev.sheepdog.gateway.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sheepdog.core.AllOpenPolicy;
+import dev.sheepdog.spi.ModelId;
+import dev.sheepdog.spi.Priority;
+import dev.sheepdog.spi.QualityTier;
+import dev.sheepdog.spi.TaskType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Loading and checking the YAML file: values, defaults, and problems that name file, line and field. */
+class ConfigLoaderTest {
+  static final String MINIMAL = """
+      providers:
+        local:
+          type: openai
+          base_url: http://127.0.0.1:9/v1
+      models:
+        - id: model-a
+          provider: local
+      routes:
+        table:
+          general:
+            normal: [model-a]
+      """;
+
+  private final Map<String, String> env = Map.of("UPSTREAM_KEY", "sk-upstream-SECRET-123", "CLIENT_KEY",
+      "sk-client-1", "ADMIN_KEY", "sk-admin-1");
+
+  private SheepdogConfig load(String yaml) {
+    return ConfigLoader.create().withEnvironment(env::get).parse(yaml, "gateway.yaml");
+  }
+
+  private List<ConfigProblem> problems(String yaml) {
+    try {
+      load(yaml);
+    } catch (ConfigException e) {
+      return e.problems();
+    }
+    throw new AssertionError("the configuration was accepted");
+  }
+
+  private String message(String yaml) {
+    return String.join("\n", problems(yaml).stream().map(ConfigProblem::toString).toList());
+  }
+
+  @Test
+  void a_minimal_file_takes_the_documented_defaults() {
+    // when
+    SheepdogConfig config = load(MINIMAL);
+    // then
+    assertThat(config.server()).isEqualTo(new SheepdogConfig.Server("127.0.0.1", 8080, 1 << 20,
+        Duration.ofMinutes(5), Duration.ofSeconds(30)));
+    assertThat(config.auth().clientKeys()).isEmpty();
+    assertThat(config.auth().adminKey()).isEmpty();
+    assertThat(config.routes().strategy()).isEqualTo("route-table");
+    assertThat(config.settings().deadline()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(config.settings().retry().rounds()).isEqualTo(3);
+    assertThat(config.settings().circuit().consecutiveFailures()).isEqualTo(3);
+    assertThat(config.settings().circuit().recoveryTime()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(config.hedging()).isEmpty();
+    assertThat(config.alerts().rules().p95LatencyThreshold()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(config.alerts().log()).isTrue();
+    assertThat(config.deferred()).isEqualTo(new SheepdogConfig.Deferred(true, 1000, 1000));
+    assertThat(config.catalog().require(ModelId.of("model-a")).upstreamName()).isEqualTo("model-a");
+    assertThat(config.catalog().require(ModelId.of("model-a")).tier()).isEqualTo(QualityTier.STANDARD);
+  }
+
+  @Test
+  void reads_every_section() {
+    // given
+    String yaml = """
+        server:
+          host: 0.0.0.0
+          port: 9090
+          max_body_size: 512KiB
+          idle_timeout: 1m30s
+          drain_timeout: 250ms
+        auth:
+          client_keys_env: [CLIENT_KEY]
+          admin_key_env: ADMIN_KEY
+        providers:
+          up:
+            type: openai
+            base_url: http://127.0.0.1:9/v1
+            api_key_env: UPSTREAM_KEY
+        models:
+          - id: model-a
+            provider: up
+            upstream_name: a-upstream
+            price: {input: 1.50, output: 6}
+            context_window: 32000
+            rpm: 60
+            tpm: 10000
+            tier: premium
+          - {id: model-b, provider: up}
+        routes:
+          strategy: latency-tier + cost
+          table:
+            general:
+              normal: [model-a, model-b]
+            summarize:
+              normal: [model-b]
+          fallbacks:
+            model-a: [model-b]
+          aliases: [translate]
+        timeouts: {deadline: 20s, attempt: 5s}
+        retry: {rounds: 2, initial_backoff: 100ms, max_backoff: 1s}
+        circuit: {consecutive_failures: 5, recovery_time: 10s, when_all_open: probe_earliest}
+        hedging: {enabled: true, delay: 750ms}
+        alerts: {p95_latency: 2s, error_rate: 10%, log: false}
+        budget:
+          caps:
+            - {name: daily, daily_limit_usd: 12.50}
+            - {name: team-a, tag: team-a, daily_limit_usd: 5, action: restrict, max_output_price: 2.00}
+        deferred: {capacity: 10}
+        """;
+    // when
+    SheepdogConfig config = load(yaml);
+    // then
+    assertThat(config.server()).isEqualTo(new SheepdogConfig.Server("0.0.0.0", 9090, 512 * 1024,
+        Duration.ofSeconds(90), Duration.ofMillis(250)));
+    assertThat(config.auth().clientKeys()).extracting(ConfigNode.Secret::value).containsExactly("sk-client-1");
+    assertThat(config.auth().adminKey()).map(ConfigNode.Secret::value).contains("sk-admin-1");
+    assertThat(config.auth().toString()).doesNotContain("sk-client-1", "sk-admin-1");
+    assertThat(config.providers().get("up").prepared().describe())
+        .isEqualTo("http://127.0.0.1:9/v1, key from UPSTREAM_KEY");
+    var a = config.catalog().require(ModelId.of("model-a"));
+    assertThat(a.upstreamName()).isEqualTo("a-upstream");
+    assertThat(a.price().inputUsdPerMillion()).isEqualByComparingTo("1.50");
+    assertThat(a.price().outputUsdPerMillion()).isEqualByComparingTo("6");
+    assertThat(a.contextWindow()).isEqualTo(32000);
+    assertThat(a.limits().requestsPerMinute()).isEqualTo(60);
+    assertThat(a.limits().tokensPerMinute()).isEqualTo(10000);
+    assertThat(a.tier()).isEqualTo(QualityTier.PREMIUM);
+    assertThat(config.routes().strategy()).isEqualTo("latency-tier + cost");
+    assertThat(config.routes().table().row(TaskType.of("summarize"), Priority.HIGH))
+        .containsExactly(ModelId.of("model-b"));
+    assertThat(config.routes().fallbacks()).containsEntry(ModelId.of("model-a"), List.of(ModelId.of("model-b")));
+    assertThat(config.routes().aliases()).contains(TaskType.of("translate"), TaskType.of("summarize"),
+        TaskType.GENERAL);
+    assertThat(config.settings().deadline()).isEqualTo(Duration.ofSeconds(20));
+    assertThat(config.settings().attemptTimeout()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(config.settings().retry().rounds()).isEqualTo(2);
+    assertThat(config.settings().retry().initialBackoff()).isEqualTo(Duration.ofMillis(100));
+    assertThat(config.settings().circuit().consecutiveFailures()).isEqualTo(5);
+    assertThat(config.settings().allOpenPolicy()).isEqualTo(AllOpenPolicy.PROBE_EARLIEST);
+    assertThat(config.hedging()).hasValueSatisfying(h -> assertThat(h.delay()).isEqualTo(Duration.ofMillis(750)));
+    assertThat(config.alerts().rules().errorRateThreshold()).isEqualTo(0.10);
+    assertThat(config.alerts().log()).isFalse();
+    assertThat(config.budgets()).hasSize(2);
+    assertThat(config.budgets().get(1).tag()).isEqualTo("team-a");
+    assertThat(config.deferred().capacity()).isEqualTo(10);
+  }
+
+  @Test
+  void an_unknown_key_is_an_error_that_suggests_the_closest_known_key() {
+    String yaml = MINIMAL + """
+        server:
+          prot: 8080
+        """;
+    assertThat(message(yaml)).contains("gateway.yaml:13: server.prot: unknown key; did you mean port?");
+  }
+
+  @Test
+  void a_value_of_the_wrong_type_names_its_line_and_field() {
+    String yaml = MINIMAL + """
+        server:
+          host: 127.0.0.1
+          port: eighty
+        """;
+    assertThat(message(yaml)).isEqualTo("gateway.yaml:14: server.port: expected a whole number, was \"eighty\"");
+  }
+
+  @Test
+  void a_missing_required_field_is_named() {
+    String yaml = MINIMAL.replace("    provider: local\n", "    tier: premium\n");
+    assertThat(message(yaml)).contains("gateway.yaml:6: models[0].provider: is required but missing");
+  }
+
+  @Test
+  void a_model_of_an_unknown_provider_names_the_known_ones() {
+    String yaml = """
+        providers:
+          holysheep: {type: openai, base_url: "http://127.0.0.1:9/v1"}
+          local: {type: openai, base_url: "http://127.0.0.1:8/v1"}
+        models:
+          - id: model-a
+            provider: holysheep
+          - id: model-b
+            provider: local
+          - id: model-c
+            provider: holysheeep
+        routes:
+          table:
+            general:
+              normal: [model-a]
+        """;
+    assertThat(message(yaml)).isEqualTo("gateway.yaml:10: models[2].provider: unknown provider \"holysheeep\"; "
+        + "did you mean holysheep? (known: holysheep, local)");
+  }
+
+  @Test
+  void a_missing_environment_variable_is_named() {
+    String yaml = MINIMAL.replace("base_url: http://127.0.0.1:9/v1",
+        "base_url: http://127.0.0.1:9/v1\n    api_key_env: LOCAL_LLM_KEY");
+    assertThat(message(yaml)).startsWith("gateway.yaml:5: providers.local.api_key_env: environment variable "
+        + "LOCAL_LLM_KEY is not set");
+  }
+
+  @Test
+  void a_key_written_in_clear_is_refused_without_repeating_it() {
+    String yaml = MINIMAL.replace("base_url: http://127.0.0.1:9/v1",
+        "base_url: http://127.0.0.1:9/v1\n    api_key: sk-live-abcdef0123456789") + """
+        auth:
+          admin_key: hunter2-admin-9
+        """;
+    String message = message(yaml);
+    assertThat(message).contains("gateway.yaml:5: providers.local.api_key: keys must not be written in the "
+        + "config file: put the key in an environment variable and name it with api_key_env:");
+    assertThat(message).contains("gateway.yaml:14: auth.admin_key: keys must not be written in the config file")
+        .contains("admin_key_env: SHEEPDOG_ADMIN_KEY");
+    assertThat(message).doesNotContain("sk-live-abcdef0123456789", "hunter2");
+  }
+
+  @Test
+  void a_key_pasted_where_a_variable_name_belongs_is_refused_without_repeating_it() {
+    String yaml = MINIMAL + """
+        auth:
+          client_keys_env: [sk-holysheep-abc123def456]
+        """;
+    String message = message(yaml);
+    assertThat(message).startsWith("gateway.yaml:13: auth.client_keys_env[0]: expected the name of an environment "
+        + "variable");
+    assertThat(message).doesNotContain("abc123def456");
+  }
+
+  @Test
+  void a_bad_duration_names_its_line_and_field() {
+    String yaml = MINIMAL + """
+        circuit:
+          recovery_time: 60 seconds
+        """;
+    assertThat(message(yaml)).isEqualTo("gateway.yaml:13: circuit.recovery_time: expected a duration such as "
+        + "250ms, 60s, 5m or 1h, was \"60 seconds\"");
+  }
+
+  @Test
+  void every_problem_is_reported_in_file_order() {
+    String yaml = """
+        server:
+          port: 99999
+          idle_timeout: soon
+        providers:
+          local: {type: openia, base_url: "http://127.0.0.1:9/v1"}
+        models:
+          - id: model-a
+            provider: local
+            colour: blue
+        routes:
+          strategy: cheapest
+          table:
+            general:
+              normal: [model-a, model-z]
+              urgent: [model-a]
+        """;
+    // when
+    List<ConfigProblem> problems = problems(yaml);
+    // then
+    assertThat(problems).extracting(ConfigProblem::line).containsExactly(2, 3, 5, 9, 11, 14, 15);
+    assertThat(problems).extracting(ConfigProblem::path).containsExactly("server.port", "server.idle_timeout",
+        "providers.local.type", "models[0].colour", "routes.strategy", "routes.table.general.normal[1]",
+        "routes.table.general.urgent");
+    assertThat(problems.get(2).message()).contains("unknown provider type \"openia\"; did you mean openai?");
+    assertThat(problems.get(4).message()).contains("unknown strategy \"cheapest\"")
+        .contains("known: cost, latency, latency-tier, route-table");
+    assertThat(problems.get(5).message()).contains("unknown model \"model-z\"");
+    assertThat(problems.get(6).message()).contains("unknown key").contains("fast, high, normal");
+  }
+
+  @Test
+  void fallbacks_must_name_known_models() {
+    String yaml = MINIMAL + """
+          fallbacks:
+            model-a: [mixtral]
+            llama-70b: [model-a]
+        """;
+    assertThat(problems(yaml)).extracting(ConfigProblem::toString).containsExactly(
+        "gateway.yaml:13: routes.fallbacks.model-a[0]: unknown model \"mixtral\" (models: model-a)",
+        "gateway.yaml:14: routes.fallbacks.llama-70b: fallbacks for unknown model \"llama-70b\" (models: model-a)");
+  }
+
+  @Test
+  void environment_variables_are_substituted_in_values() {
+    // given
+    Map<String, String> environment = Map.of("PORT", "9191", "UPSTREAM_HOST", "10.0.0.7");
+    String yaml = MINIMAL.replace("http://127.0.0.1:9/v1", "http://${UPSTREAM_HOST}:8000/v1") + """
+        server:
+          host: ${BIND_HOST:-127.0.0.2}
+          port: ${PORT}
+        deferred:
+          enabled: ${DEFERRED:-false}
+        """;
+    // when
+    SheepdogConfig config = ConfigLoader.create().withEnvironment(environment::get).parse(yaml, "gateway.yaml");
+    // then
+    assertThat(config.server().port()).isEqualTo(9191);
+    assertThat(config.server().host()).isEqualTo("127.0.0.2");
+    assertThat(config.deferred().enabled()).isFalse();
+    assertThat(config.providers().get("local").prepared().describe()).startsWith("http://10.0.0.7:8000/v1");
+  }
+
+  @Test
+  void a_substituted_variable_that_is_unset_is_named() {
+    String yaml = MINIMAL + """
+        server:
+          port: ${GATEWAY_PORT}
+        """;
+    assertThat(message(yaml)).isEqualTo("gateway.yaml:13: server.port: environment variable GATEWAY_PORT is not "
+        + "set (used as ${GATEWAY_PORT}; export it or give a fallback with ${GATEWAY_PORT:-value})");
+  }
+
+  @Test
+  void a_doubled_dollar_keeps_the_text_as_written() {
+    String yaml = MINIMAL.replace("provider: local", "provider: local\n    upstream_name: a-$${literal}");
+    assertThat(load(yaml).catalog().require(ModelId.of("model-a")).upstreamName()).isEqualTo("a-${literal}");
+  }
+
+  @Test
+  void without_a_table_the_tutorial_table_needs_the_tutorial_models() {
+    String yaml = MINIMAL.replace("""
+        routes:
+          table:
+            general:
+              normal: [model-a]
+        """, "");
+    assertThat(message(yaml)).startsWith("gateway.yaml:1: routes: table is missing");
+  }
+
+  @Test
+  void invalid_yaml_is_reported_with_its_line() {
+    assertThat(message("server:\n  port: [8080\nmodels: x\n")).startsWith("gateway.yaml:3: not valid YAML");
+  }
+
+  @Test
+  void a_file_that_cannot_be_read_is_named(@TempDir Path dir) {
+    Path missing = dir.resolve("nope.yaml");
+    assertThatThrownBy(() -> ConfigLoader.create().load(missing)).isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith(missing + ": cannot read the file");
+  }
+
+  @Test
+  void a_file_on_disk_is_named_as_given(@TempDir Path dir) throws Exception {
+    Path file = Files.writeString(dir.resolve("gateway.yaml"), MINIMAL + "server:\n  port: x\n");
+    assertThatThrownBy(() -> ConfigLoader.create().load(file)).isInstanceOf(ConfigException.class)
+        .hasMessage(file + ":13: server.port: expected a whole number, was \"x\"");
+  }
+
+  @Test
+  void serving_beyond_loopback_needs_client_keys() {
+    String yaml = MINIMAL + "server:\n  host: 0.0.0.0\n";
+    assertThat(message(yaml)).isEqualTo("gateway.yaml:13: server.host: binding 0.0.0.0 needs client keys: without "
+        + "auth.client_keys_env, only a loopback address (127.0.0.1, localhost, ::1) is allowed");
+  }
+
+  @Test
+  void a_zero_drain_timeout_is_allowed_but_a_zero_idle_timeout_is_not() {
+    String yaml = MINIMAL + "server:\n  drain_timeout: 0\n  idle_timeout: 0s\n";
+    assertThat(message(yaml)).isEqualTo("gateway.yaml:14: server.idle_timeout: must be longer than zero, was \"0s\"");
+  }
+
+  @Test
+  void a_key_given_twice_is_an_error() {
+    String yaml = MINIMAL + "server:\n  port: 1\n  port: 2\n";
+    assertThat(message(yaml)).contains("gateway.yaml:14: server.port: is given twice (also on line 13)");
+  }
+}
