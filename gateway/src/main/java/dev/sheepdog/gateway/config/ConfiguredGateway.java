@@ -6,6 +6,7 @@ import dev.sheepdog.core.deferred.InMemoryDeferredQueue;
 import dev.sheepdog.gateway.GatewayConfig;
 import dev.sheepdog.gateway.GatewayMetrics;
 import dev.sheepdog.gateway.GatewayServer;
+import dev.sheepdog.gateway.sandbox.SandboxProvider;
 import dev.sheepdog.spi.ChatProvider;
 import dev.sheepdog.spi.ModelSpec;
 import dev.sheepdog.spi.ProviderId;
@@ -67,7 +68,9 @@ public final class ConfiguredGateway implements AutoCloseable {
       InMemoryDeferredQueue deferred = config.deferred().enabled()
           ? new InMemoryDeferredQueue(config.deferred().capacity(), config.deferred().retention()) : null;
       Router router = router(config, providers, metrics, deferred, ticker, scheduler);
-      GatewayServer server = GatewayServer.start(router, gatewayConfig(config), metrics, deferred);
+      List<SandboxProvider> sandboxes = providers.stream().filter(SandboxProvider.class::isInstance)
+          .map(SandboxProvider.class::cast).toList();
+      GatewayServer server = GatewayServer.start(router, gatewayConfig(config), metrics, deferred, sandboxes);
       return new ConfiguredGateway(router, server, metrics, deferred, providers);
     } catch (RuntimeException e) {
       closeAll(providers, e);

@@ -18,11 +18,15 @@ public final class ProviderTypes {
     this.factories = Collections.unmodifiableMap(factories);
   }
 
-  /** {@code openai} (any OpenAI-compatible server) and {@code holysheep}. */
+  /**
+   * {@code openai} (any OpenAI-compatible server), {@code holysheep} and {@code sandbox} (simulated
+   * models, no key and no network).
+   */
   public static ProviderTypes builtIn() {
     return none()
         .with(OpenAiProviderFactory.TYPE, new OpenAiProviderFactory())
-        .with(HolySheepProviderFactory.TYPE, new HolySheepProviderFactory());
+        .with(HolySheepProviderFactory.TYPE, new HolySheepProviderFactory())
+        .with(SandboxProviderFactory.TYPE, new SandboxProviderFactory());
   }
 
   /** No types at all, to start a registry of one's own. */
