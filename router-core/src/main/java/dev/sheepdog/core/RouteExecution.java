@@ -45,7 +45,13 @@ import java.util.function.Supplier;
  * timeout never passes the deadline, and each later attempt starts later), so the timer is armed
  * when none is, and a firing that finds nothing due re-arms it for what is due next. When the
  * deadline and an attempt's timeout fall together, the deadline wins, as it did with separate
- * timers. The request's end cancels the timer.
+ * timers. The request's end cancels the timer. An attempt arms the timer once its provider call
+ * has returned still unanswered: providers never block (their contract), so the due time is the
+ * same, and an answer already there when the call returns (a cache, a stub) costs no timer at all.
+ * Between rounds, with no attempt in flight, the timer holds the deadline. An attempt's timeout
+ * is cut to the deadline when less is left, so a provider honouring it times out at the deadline
+ * itself, maybe before the timer fires: a {@code TIMEOUT} reported once the deadline has passed
+ * is taken as the deadline, which cancels the attempt rather than blaming the model.
  *
  * <h2>Concurrency</h2>
  *
@@ -68,7 +74,7 @@ abstract class RouteExecution<T> {
   final long estimatedPromptTokens;
   /** Tokens reserved in a model's limiter per attempt: the prompt estimate plus the output cap. */
   final long reservedTokens;
-  final CompletableFuture<T> result = new CompletableFuture<>();
+  final CompletableFuture<T> result = new ExecutionFuture<>(this);
 
   private Attempt[] trail = NO_ATTEMPTS;
   private int trailSize;
@@ -119,7 +125,6 @@ abstract class RouteExecution<T> {
 
   final void start() {
     router.retryBudget.recordRequest();
-    result.whenComplete((value, error) -> finished(error));
     try {
       synchronized (this) {
         plan = router.plan(request, hints, estimatedPromptTokens);
@@ -270,7 +275,6 @@ abstract class RouteExecution<T> {
         } else {
           active1 = attempt;
         }
-        rearmTimer(now);
       }
     }
     if (attempt == null) {
@@ -292,6 +296,13 @@ abstract class RouteExecution<T> {
     } catch (RuntimeException e) {
       run.failed(e instanceof ProviderException pe ? pe : ProviderException.of(FailureKind.UNAVAILABLE,
           "provider threw " + e.getClass().getSimpleName()));
+    }
+    if (!run.isSettled()) {
+      synchronized (this) {
+        if (!result.isDone()) {
+          rearmTimer(router.ticker.nanoTime());
+        }
+      }
     }
     return true;
   }
@@ -525,6 +536,14 @@ abstract class RouteExecution<T> {
     }
 
     void failed(ProviderException failure) {
+      if (failure.kind() == FailureKind.TIMEOUT && settled == 0 && !deadlinePassed
+          && router.ticker.nanoTime() - deadlineNanos >= 0) {
+        // the caller's deadline, reached first by the provider's timeout cut to it
+        onDeadline();
+        if (settled != 0) {
+          return;
+        }
+      }
       if (!SETTLED.compareAndSet(this, 0, 1)) {
         return;
       }
@@ -731,8 +750,11 @@ abstract class RouteExecution<T> {
     fail(new DeadlineExceededException(requestId, deadline, snapshotTrail()));
   }
 
-  /** Cleans up when the request ends, whoever ended it (an answer, a failure, the caller's cancel). */
-  private void finished(Throwable error) {
+  /**
+   * Cleans up when the request ends, whoever ended it (an answer, a failure, the caller's cancel);
+   * {@code cancelled} when it ended in a {@link CancellationException}. Idempotent.
+   */
+  private void finished(boolean cancelled) {
     Scheduler.Cancellable armed;
     synchronized (this) {
       armed = timer;
@@ -749,7 +771,7 @@ abstract class RouteExecution<T> {
     if (inFlight.isEmpty()) {
       return;
     }
-    String why = error instanceof CancellationException ? "cancelled by the caller" : "the request has ended";
+    String why = cancelled ? "cancelled by the caller" : "the request has ended";
     for (AttemptRun run : inFlight) {
       run.failed(new ProviderException(FailureKind.CANCELLED, 0, why));
     }
@@ -807,6 +829,79 @@ abstract class RouteExecution<T> {
       t = t.getCause();
     }
     return t;
+  }
+
+  /**
+   * The future {@code route()} hands out. Whoever completes it — the execution, the caller's
+   * {@code cancel}, {@code complete}, {@code orTimeout} — ends the request through {@link
+   * #finished}, which cancels the timer and whatever call is still in flight. Overriding the
+   * completing methods does what a {@code whenComplete} callback would, without a callback and the
+   * future it returns per request; Failsafe's {@code FailsafeFuture} hooks its completion the same
+   * way. Dependent stages are plain {@code CompletableFuture}s.
+   */
+  static final class ExecutionFuture<T> extends CompletableFuture<T> {
+    private final RouteExecution<T> execution;
+
+    ExecutionFuture(RouteExecution<T> execution) {
+      this.execution = execution;
+    }
+
+    @Override
+    public boolean complete(T value) {
+      return ended(super.complete(value));
+    }
+
+    @Override
+    public boolean completeExceptionally(Throwable failure) {
+      return ended(super.completeExceptionally(failure));
+    }
+
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+      return ended(super.cancel(mayInterruptIfRunning));
+    }
+
+    @Override
+    public void obtrudeValue(T value) {
+      super.obtrudeValue(value);
+      ended(true);
+    }
+
+    @Override
+    public void obtrudeException(Throwable failure) {
+      super.obtrudeException(failure);
+      ended(true);
+    }
+
+    /** Completes through {@link #complete}, so the request ends here too (the JDK's bypasses it). */
+    @Override
+    public CompletableFuture<T> completeAsync(Supplier<? extends T> supplier, java.util.concurrent.Executor executor) {
+      java.util.Objects.requireNonNull(supplier, "supplier");
+      java.util.Objects.requireNonNull(executor, "executor");
+      executor.execute(() -> {
+        if (isDone()) {
+          return;
+        }
+        try {
+          complete(supplier.get());
+        } catch (Throwable failure) {
+          completeExceptionally(failure);
+        }
+      });
+      return this;
+    }
+
+    @Override
+    public CompletableFuture<T> completeAsync(Supplier<? extends T> supplier) {
+      return completeAsync(supplier, defaultExecutor());
+    }
+
+    private boolean ended(boolean changed) {
+      if (isDone()) {
+        execution.finished(isCancelled());
+      }
+      return changed;
+    }
   }
 
   /** What a round saw besides its calls: why models were skipped, and when the first frees up. */
