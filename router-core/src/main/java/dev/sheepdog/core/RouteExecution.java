@@ -76,7 +76,9 @@ abstract class RouteExecution<T> {
   final long reservedTokens;
   final CompletableFuture<T> result = new ExecutionFuture<>(this);
 
-  private Attempt[] trail = NO_ATTEMPTS;
+  /** The attempts so far: the first in its own field (most requests make one), the rest after it. */
+  private Attempt firstAttempt;
+  private Attempt[] laterAttempts = NO_ATTEMPTS;
   private int trailSize;
   /** The providers' failures, kept for the final exception; created on the first. */
   private List<ProviderException> failures;
@@ -87,7 +89,8 @@ abstract class RouteExecution<T> {
   private int attemptNumber;
   private long minContextWindow;
   private boolean probedEarly;
-  private final RoundStatus status = new RoundStatus();
+  /** What the current round saw; created on its first skip, as most rounds skip nothing. */
+  private RoundStatus status;
   /** The current round has its outcome (an answer, or how it failed). */
   private boolean roundOver;
   /** What Failsafe awaits for a retry round; {@code null} in the first round, which it never sees. */
@@ -157,7 +160,9 @@ abstract class RouteExecution<T> {
       round++;
       index = 0;
       attemptsThisRound = 0;
-      status.reset();
+      if (status != null) {
+        status.reset();
+      }
       roundOver = false;
       retryRound = awaitedBy;
     }
@@ -344,25 +349,25 @@ abstract class RouteExecution<T> {
    * a request slot and the estimated tokens), else records why not and returns null.
    */
   private Object admit(ModelHealth model, long now) {
-    SkipReason reason = router.skipReason(model, now, estimatedPromptTokens, request, hints, minContextWindow, status);
+    SkipReason reason = router.skipReason(model, now, estimatedPromptTokens, request, hints, minContextWindow, this);
     Object permit = null;
     if (reason == null) {
       permit = model.breaker().tryAcquire(now);
       if (permit == null) {
         reason = SkipReason.CIRCUIT_OPEN;
-        status.waitFor(model.breaker().openUntilNanos() - now, false);
+        roundStatus().waitFor(model.breaker().openUntilNanos() - now, false);
       } else {
         Admission admission = model.admit(reservedTokens);
         if (!admission.admitted()) {
           model.breaker().onNeutral(permit);
           permit = null;
           reason = admission.skipReason();
-          status.waitFor(admission.waitNanos(), true);
+          roundStatus().waitFor(admission.waitNanos(), true);
         }
       }
     }
     if (reason != null) {
-      status.skipped(reason);
+      roundStatus().skipped(reason);
       if (router.listening()) {
         SkipReason why = reason;
         router.emit(() -> new RouterEvent.ModelSkipped(requestId, model.id(), why));
@@ -371,18 +376,27 @@ abstract class RouteExecution<T> {
     return permit;
   }
 
+  /** The current round's status, created on first use; holding this object's monitor. */
+  RoundStatus roundStatus() {
+    if (status == null) {
+      status = new RoundStatus();
+    }
+    return status;
+  }
+
   /** Every model of the round was tried or skipped. */
   private void endRound() {
     RoundFailed outcome;
     boolean probeAgain = false;
     synchronized (this) {
+      RoundStatus seen = roundStatus();
       if (result.isDone() || activeCount() != 0) {
         // a hedge still in flight decides the round when it ends
         return;
       }
       long now = router.ticker.nanoTime();
       long left = deadlineNanos - now;
-      if (attemptsThisRound == 0 && status.onlyOpenCircuits() && router.settings.allOpenPolicy() == AllOpenPolicy.PROBE_EARLIEST
+      if (attemptsThisRound == 0 && seen.onlyOpenCircuits() && router.settings.allOpenPolicy() == AllOpenPolicy.PROBE_EARLIEST
           && !probedEarly) {
         probedEarly = true;
         probeAgain = router.halfOpenEarliest(plan);
@@ -390,12 +404,12 @@ abstract class RouteExecution<T> {
       }
       if (probeAgain) {
         outcome = null;
-      } else if (attemptsThisRound == 0 && status.budgetRejected) {
+      } else if (attemptsThisRound == 0 && seen.budgetRejected) {
         outcome = RoundFailed.last(new BudgetExceededException(requestId, snapshotTrail()));
-      } else if (attemptsThisRound == 0 && status.onlyWaiting() && round < router.settings.retry().rounds()
-          && status.earliestWaitNanos < left) {
+      } else if (attemptsThisRound == 0 && seen.onlyWaiting() && round < router.settings.retry().rounds()
+          && seen.earliestWaitNanos < left) {
         // Every candidate is held back by a 429 or its rate limit: wait for the first to free up.
-        outcome = RoundFailed.retryAfter(status.earliestWaitNanos);
+        outcome = RoundFailed.retryAfter(seen.earliestWaitNanos);
       } else if (attemptsThisRound > 0 && round < router.settings.retry().rounds()) {
         long delay = router.jitteredBackoff(round + 1);
         if (delay >= left) {
@@ -406,7 +420,7 @@ abstract class RouteExecution<T> {
           outcome = RoundFailed.retryAfter(delay);
         }
       } else {
-        String reason = attemptsThisRound > 0 ? "every model failed in " + round + " round(s)" : status.describe();
+        String reason = attemptsThisRound > 0 ? "every model failed in " + round + " round(s)" : seen.describe();
         outcome = RoundFailed.last(allFailed(reason, now));
       }
     }
@@ -422,7 +436,7 @@ abstract class RouteExecution<T> {
     Duration retryAfter = wait == Long.MAX_VALUE ? router.settings.retry().initialBackoff()
         : Duration.ofNanos(Math.max(wait, 0));
     AllModelsFailedException e = new AllModelsFailedException(requestId, reason, snapshotTrail(), retryAfter,
-        attemptsThisRound == 0 && status.onlyWaiting() && status.rateLimited, null, null);
+        attemptsThisRound == 0 && roundStatus().onlyWaiting() && roundStatus().rateLimited, null, null);
     if (failures != null) {
       failures.forEach(e::addSuppressed);
     }
@@ -801,18 +815,25 @@ abstract class RouteExecution<T> {
 
   /** Holding this object's monitor. */
   private void addToTrail(Attempt attempt) {
-    if (trailSize == trail.length) {
-      trail = Arrays.copyOf(trail, Math.max(2, trailSize * 2));
+    if (trailSize == 0) {
+      firstAttempt = attempt;
+    } else {
+      if (trailSize - 1 == laterAttempts.length) {
+        laterAttempts = Arrays.copyOf(laterAttempts, Math.max(2, laterAttempts.length * 2));
+      }
+      laterAttempts[trailSize - 1] = attempt;
     }
-    trail[trailSize++] = attempt;
+    trailSize++;
   }
 
   final synchronized List<Attempt> snapshotTrail() {
-    return switch (trailSize) {
-      case 0 -> List.of();
-      case 1 -> List.of(trail[0]);
-      default -> List.of(Arrays.copyOf(trail, trailSize));
-    };
+    if (trailSize <= 1) {
+      return trailSize == 0 ? List.of() : List.of(firstAttempt);
+    }
+    Attempt[] all = new Attempt[trailSize];
+    all[0] = firstAttempt;
+    System.arraycopy(laterAttempts, 0, all, 1, trailSize - 1);
+    return List.of(all);
   }
 
   final Duration elapsed() {

@@ -250,14 +250,14 @@ public final class Router {
 
   /** Why {@code model} may not be called now, or {@code null}; the circuit is checked after this. */
   SkipReason skipReason(ModelHealth model, long now, long promptTokens, ChatRequest request, RouteHints hints,
-      long minContextWindow, RouteExecution.RoundStatus status) {
+      long minContextWindow, RouteExecution<?> execution) {
     ModelSpec spec = model.spec();
     if (!providers.containsKey(spec.provider())) {
       return SkipReason.NO_PROVIDER;
     }
     AtomicLong blocked = unauthorizedUntil.get(spec.provider());
     if (blocked != null && blocked.get() - now > 0) {
-      status.waitFor(blocked.get() - now, false);
+      execution.roundStatus().waitFor(blocked.get() - now, false);
       return SkipReason.PROVIDER_UNAUTHORIZED;
     }
     if (spec.contextWindow() <= minContextWindow || promptTokens > spec.contextWindow()) {
@@ -265,14 +265,14 @@ public final class Router {
     }
     BudgetDecision decision = budget.check(spec, promptTokens, outputTokens(request), hints);
     if (decision == BudgetDecision.REJECT) {
-      status.budgetRejected = true;
+      execution.roundStatus().budgetRejected = true;
       return SkipReason.OVER_BUDGET;
     }
     if (decision.skips()) {
       return SkipReason.OVER_BUDGET;
     }
     if (model.coolingDown(now)) {
-      status.waitFor(model.coolDownUntilNanos() - now, true);
+      execution.roundStatus().waitFor(model.coolDownUntilNanos() - now, true);
       return SkipReason.COOLING_DOWN;
     }
     return null;

@@ -130,7 +130,12 @@ public final class BudgetGuard {
   /** Records a cost already worked out, and sends the budget alerts it causes. */
   public void record(ModelId model, Money cost, RouteHints hints) {
     long now = ticker.epochMillis();
-    ledger.record(new Spend(model, hints.task(), hints.priority(), hints.tags(), cost, now));
+    Objects.requireNonNull(model, "model must not be null");
+    if (cost.nanos() < 0) {
+      throw new IllegalArgumentException("cost must not be negative, was " + cost);
+    }
+    // hints' tags are immutable already: no Spend (and no copy of them) per request
+    ledger.record(model, hints.task(), hints.priority(), hints.tags(), cost.nanos(), now);
     long day = SpendLedger.epochDay(now);
     resolveEarlierDays(day);
     for (int i = 0; i < caps.size(); i++) {

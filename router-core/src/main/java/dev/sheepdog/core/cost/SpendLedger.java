@@ -2,6 +2,8 @@ package dev.sheepdog.core.cost;
 
 import dev.sheepdog.spi.Money;
 import dev.sheepdog.spi.ModelId;
+import dev.sheepdog.spi.Priority;
+import dev.sheepdog.spi.TaskType;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -9,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -41,6 +44,8 @@ public final class SpendLedger {
   /** Slot {@code floorMod(day, retainedDays)} holds that day's figures, or an older day's, or null. */
   private final AtomicReferenceArray<Day> days;
   private final AtomicLong newestDay = new AtomicLong(Long.MIN_VALUE);
+  private static final Priority[] PRIORITIES = Priority.values();
+  private final Map<TaskType, Route[]> routes = new ConcurrentHashMap<>();
 
   public SpendLedger(int retainedDays) {
     if (retainedDays < 2) {
@@ -57,10 +62,17 @@ public final class SpendLedger {
 
   public void record(Spend spend) {
     Objects.requireNonNull(spend, "spend must not be null");
-    long nanos = spend.cost().nanos();
-    Route route = spend.route();
-    allTime.add(spend, route, nanos);
-    long day = epochDay(spend.atEpochMillis());
+    record(spend.model(), spend.task(), spend.priority(), spend.tags(), spend.cost().nanos(), spend.atEpochMillis());
+  }
+
+  /**
+   * {@link #record(Spend)} without the {@code Spend}: what the router's budget guard calls once per
+   * answered request. {@code tags} must be immutable and {@code nanos} not negative.
+   */
+  void record(ModelId model, TaskType task, Priority priority, Set<String> tags, long nanos, long atEpochMillis) {
+    Route route = route(task, priority);
+    allTime.add(model, route, tags, nanos);
+    long day = epochDay(atEpochMillis);
     long newest = newestDay.accumulateAndGet(day, Math::max);
     long oldestKept = newest - retainedDays + 1;
     if (day < oldestKept) {
@@ -68,8 +80,23 @@ public final class SpendLedger {
     }
     Totals totals = claim(day);
     if (totals != null) {
-      totals.add(spend, route, nanos);
+      totals.add(model, route, tags, nanos);
     }
+  }
+
+  /** The one {@link Route} of a task and priority, so recording a spend does not make a new key. */
+  private Route route(TaskType task, Priority priority) {
+    Route[] byPriority = routes.get(task);
+    if (byPriority == null) {
+      byPriority = routes.computeIfAbsent(task, t -> new Route[PRIORITIES.length]);
+    }
+    Route route = byPriority[priority.ordinal()];
+    if (route == null) {
+      // racing threads may each make one; equal routes are the same map key
+      route = new Route(task, priority);
+      byPriority[priority.ordinal()] = route;
+    }
+    return route;
   }
 
   /** The figures of {@code day}, taking its slot from an older day; null if a newer day holds it. */
@@ -197,13 +224,20 @@ public final class SpendLedger {
     final Map<Route, LongAdder> byRoute = new ConcurrentHashMap<>();
     final Map<String, LongAdder> byTag = new ConcurrentHashMap<>();
 
-    void add(Spend spend, Route route, long nanos) {
+    void add(ModelId model, Route route, Set<String> tags, long nanos) {
       total.add(nanos);
-      byModel.computeIfAbsent(spend.model(), k -> new LongAdder()).add(nanos);
-      byRoute.computeIfAbsent(route, k -> new LongAdder()).add(nanos);
-      for (String tag : spend.tags()) {
-        byTag.computeIfAbsent(tag, k -> new LongAdder()).add(nanos);
+      adder(byModel, model).add(nanos);
+      adder(byRoute, route).add(nanos);
+      if (!tags.isEmpty()) {
+        for (String tag : tags) {
+          adder(byTag, tag).add(nanos);
+        }
       }
+    }
+
+    private static <K> LongAdder adder(Map<K, LongAdder> adders, K key) {
+      LongAdder adder = adders.get(key);
+      return adder != null ? adder : adders.computeIfAbsent(key, k -> new LongAdder());
     }
   }
 }
