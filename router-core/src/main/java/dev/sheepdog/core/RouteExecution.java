@@ -69,7 +69,6 @@ abstract class RouteExecution<T> {
   final RouteHints hints;
   final String requestId;
   final long startNanos;
-  final Duration deadline;
   final long deadlineNanos;
   final long estimatedPromptTokens;
   /** Tokens reserved in a model's limiter per attempt: the prompt estimate plus the output cap. */
@@ -111,8 +110,7 @@ abstract class RouteExecution<T> {
     this.hints = hints;
     this.requestId = requestId;
     this.startNanos = router.ticker.nanoTime();
-    this.deadline = hints.deadline() != null ? hints.deadline() : router.settings.deadline();
-    this.deadlineNanos = startNanos + deadline.toNanos();
+    this.deadlineNanos = startNanos + deadline().toNanos();
     this.estimatedPromptTokens = router.estimator.estimatePromptTokens(request);
     this.reservedTokens = estimatedPromptTokens + Router.outputTokens(request);
   }
@@ -294,8 +292,8 @@ abstract class RouteExecution<T> {
       scheduleHedge(run);
     }
     Duration attemptTimeout = router.settings.attemptTimeout();
-    Duration callTimeout = run.timeoutNanos == attemptTimeout.toNanos() ? attemptTimeout
-        : Duration.ofNanos(run.timeoutNanos);
+    Duration callTimeout = run.timeoutNanos() == attemptTimeout.toNanos() ? attemptTimeout
+        : Duration.ofNanos(run.timeoutNanos());
     try {
       call(chosen, CallOptions.of(callTimeout, requestId), run);
     } catch (RuntimeException e) {
@@ -327,7 +325,7 @@ abstract class RouteExecution<T> {
       return;
     }
     long delay = config.delay() != null ? config.delay().toNanos() : primary.model.p95LatencyNanos();
-    if (delay <= 0 || delay >= primary.timeoutNanos) {
+    if (delay <= 0 || delay >= primary.timeoutNanos()) {
       return;
     }
     primary.hedgeTimer = router.scheduler.schedule(() -> hedge(primary), delay, TimeUnit.NANOSECONDS);
@@ -450,7 +448,6 @@ abstract class RouteExecution<T> {
     final int number;
     final int round;
     final long startedNanos;
-    final long timeoutNanos;
     /** When the attempt times out, on the ticker's clock. */
     final long dueNanos;
     /** 1 once the attempt has its outcome; set by CAS, so exactly once. */
@@ -469,8 +466,11 @@ abstract class RouteExecution<T> {
       this.number = number;
       this.round = round;
       this.startedNanos = startedNanos;
-      this.timeoutNanos = timeoutNanos;
       this.dueNanos = startedNanos + timeoutNanos;
+    }
+
+    long timeoutNanos() {
+      return dueNanos - startedNanos;
     }
 
     boolean isSettled() {
@@ -498,7 +498,7 @@ abstract class RouteExecution<T> {
     void timedOut() {
       if (ARMED.compareAndSet(this, 1, 0)) {
         failed(ProviderException.of(FailureKind.TIMEOUT,
-            "no answer within " + Duration.ofNanos(timeoutNanos).toMillis() + " ms"));
+            "no answer within " + Duration.ofNanos(timeoutNanos()).toMillis() + " ms"));
       }
     }
 
@@ -761,7 +761,7 @@ abstract class RouteExecution<T> {
       // the caller's deadline, not the model's fault: the call is cancelled, not counted as a failure
       run.failed(new ProviderException(FailureKind.CANCELLED, 0, "the request's deadline passed"));
     }
-    fail(new DeadlineExceededException(requestId, deadline, snapshotTrail()));
+    fail(new DeadlineExceededException(requestId, deadline(), snapshotTrail()));
   }
 
   /**
@@ -834,6 +834,11 @@ abstract class RouteExecution<T> {
     all[0] = firstAttempt;
     System.arraycopy(laterAttempts, 0, all, 1, trailSize - 1);
     return List.of(all);
+  }
+
+  /** The request's deadline: its hints', else the router's. */
+  final Duration deadline() {
+    return hints.deadline() != null ? hints.deadline() : router.settings.deadline();
   }
 
   final Duration elapsed() {
