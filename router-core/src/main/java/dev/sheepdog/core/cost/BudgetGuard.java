@@ -110,9 +110,11 @@ public final class BudgetGuard {
       }
       ceiling = Math.min(ceiling, cap.maxOutputNanosPerToken());
     }
-    if (hints.maxCost() != null
-        && (givenCost != null ? givenCost : estimateCost(spec, promptTokens, outputTokens)).isGreaterThan(hints.maxCost())) {
-      return BudgetDecision.SKIP_OVER_REQUEST_MAX;
+    if (hints.maxCost() != null) {
+      Money estimatedCost = givenCost != null ? givenCost : estimateCost(spec, promptTokens, outputTokens);
+      if (estimatedCost.isGreaterThan(hints.maxCost())) {
+        return BudgetDecision.SKIP_OVER_REQUEST_MAX;
+      }
     }
     if (spec.price().outputNanosPerToken() > ceiling) {
       return BudgetDecision.SKIP_OVER_PRICE_CEILING;
