@@ -187,7 +187,7 @@ abstract class RouteExecution<T> {
       }
       roundOver = true;
       awaiting = retryRound;
-      if (outcome.retry) {
+      if (outcome.retry && !result.isDone()) {
         // no attempt in flight until the next round: the timer keeps the deadline
         rearmTimer(router.ticker.nanoTime());
       }
