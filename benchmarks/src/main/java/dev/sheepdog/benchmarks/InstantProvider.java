@@ -22,6 +22,11 @@ import java.util.concurrent.CompletableFuture;
  * router's own work: complete calls return an already-completed future, streams emit their chunks
  * on the caller's thread. Models in {@code failing} fail with {@link FailureKind#UNAVAILABLE}
  * every time.
+ *
+ * <p>A {@linkplain #deferred() deferred} provider answers as a real one does instead: {@code
+ * complete} returns a future still pending, which {@link #answerPending()} completes afterwards
+ * (on the benchmark's thread, with no time in between), so the router's path for an answer that
+ * arrives later — a callback registered, the attempt's timer armed and cancelled — is measured.
  */
 final class InstantProvider implements ChatProvider {
   private static final ProviderId ID = ProviderId.of(HolySheep.PROVIDER_ID);
@@ -31,12 +36,19 @@ final class InstantProvider implements ChatProvider {
   private final CompletableFuture<ChatResponse> failure;
   private final ProviderException unavailable;
   private final ChatChunk[] chunks;
+  private final boolean deferred;
+  private CompletableFuture<ChatResponse> pending;
 
   InstantProvider() {
     this(Set.of(), 0);
   }
 
   InstantProvider(Set<ModelId> failing, int streamChunks) {
+    this(failing, streamChunks, false);
+  }
+
+  private InstantProvider(Set<ModelId> failing, int streamChunks, boolean deferred) {
+    this.deferred = deferred;
     this.failing = Set.copyOf(failing);
     this.answer = CompletableFuture.completedFuture(
         ChatResponse.of("chatcmpl-bench", "bench", "Paris.", "stop", new Usage(12, 3)));
@@ -46,6 +58,18 @@ final class InstantProvider implements ChatProvider {
     for (int i = 0; i < streamChunks; i++) {
       chunks[i] = ChatChunk.ofText("chatcmpl-bench", "bench", "tok" + i + " ", i == streamChunks - 1 ? "stop" : null);
     }
+  }
+
+  /** A provider whose answers arrive after {@code complete} returned; see {@link #answerPending()}. */
+  static InstantProvider deferred() {
+    return new InstantProvider(Set.of(), 0, true);
+  }
+
+  /** Completes the call a deferred provider left pending; one thread at a time. */
+  void answerPending() {
+    CompletableFuture<ChatResponse> call = pending;
+    pending = null;
+    call.complete(answer.join());
   }
 
   /** The one failure every failing call shares; the router must not pile state onto it. */
@@ -60,7 +84,14 @@ final class InstantProvider implements ChatProvider {
 
   @Override
   public CompletableFuture<ChatResponse> complete(ModelSpec model, ChatRequest request, CallOptions options) {
-    return failing.contains(model.id()) ? failure : answer;
+    if (failing.contains(model.id())) {
+      return failure;
+    }
+    if (deferred) {
+      pending = new CompletableFuture<>();
+      return pending;
+    }
+    return answer;
   }
 
   @Override

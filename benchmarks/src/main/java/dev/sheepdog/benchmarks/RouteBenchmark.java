@@ -14,6 +14,7 @@ import dev.sheepdog.spi.RouteHints;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -26,6 +27,10 @@ import org.openjdk.jmh.annotations.TearDown;
  * per request (plan, admission, attempt, statistics, spend, listener events), with the upstream's
  * time taken out. The tutorial's route table plans gpt-4.1-mini, claude-3-5-sonnet, gpt-4.1 for
  * general requests at normal priority.
+ *
+ * <p>With {@link RoutePath#SUCCESS_DEFERRED} the answer arrives after {@code complete} returned, as
+ * from a real upstream, so the router registers its callback and arms and cancels the request's
+ * timer; with the other paths the provider's future is already complete when it returns.
  *
  * <p>The catalog's rate limits are lifted (a real upstream would refuse a benchmark's rate, and
  * the limiter's admitted path is measured by {@link AdmissionBenchmark}); circuits never open and
@@ -70,7 +75,11 @@ public class RouteBenchmark extends BenchmarkDefaults {
 
   @Benchmark
   public RoutedResponse route() {
-    return router.route(requests[index++ & MASK], RouteHints.DEFAULT).join();
+    CompletableFuture<RoutedResponse> call = router.route(requests[index++ & MASK], RouteHints.DEFAULT);
+    if (path == RoutePath.SUCCESS_DEFERRED) {
+      provider.answerPending();
+    }
+    return call.join();
   }
 
   static ModelCatalog unlimited(ModelCatalog catalog) {
@@ -97,6 +106,18 @@ public class RouteBenchmark extends BenchmarkDefaults {
       @Override
       InstantProvider provider() {
         return new InstantProvider();
+      }
+
+      @Override
+      boolean failsOver() {
+        return false;
+      }
+    },
+    /** The first planned model answers after {@code complete} returned, as a real upstream does. */
+    SUCCESS_DEFERRED {
+      @Override
+      InstantProvider provider() {
+        return InstantProvider.deferred();
       }
 
       @Override

@@ -23,19 +23,30 @@ final class CompletionExecution extends RouteExecution<RoutedResponse> {
   @Override
   void call(ModelHealth model, CallOptions options, AttemptRun attempt) {
     CompletableFuture<ChatResponse> call = router.provider(model).complete(model.spec(), request, options);
+    if (call.isDone() && !call.isCompletedExceptionally()) {
+      // answered already (a cache, a stub): settle here, without registering a callback
+      answered(attempt, call.join());
+      return;
+    }
     attempt.cancelCall = () -> call.cancel(true);
     if (attempt.isSettled()) {
       call.cancel(true);
     }
     call.whenComplete((response, error) -> {
-      if (error == null && response == null) {
-        attempt.failed(new ProviderException(FailureKind.MALFORMED_RESPONSE, 0, "the provider answered nothing"));
-      } else if (error == null) {
-        attempt.succeeded(response, response.usage());
+      if (error == null) {
+        answered(attempt, response);
       } else {
         attempt.failed(classify(error));
       }
     });
+  }
+
+  private static void answered(AttemptRun attempt, ChatResponse response) {
+    if (response == null) {
+      attempt.failed(new ProviderException(FailureKind.MALFORMED_RESPONSE, 0, "the provider answered nothing"));
+    } else {
+      attempt.succeeded(response, response.usage());
+    }
   }
 
   @Override
@@ -49,7 +60,9 @@ final class CompletionExecution extends RouteExecution<RoutedResponse> {
     Usage usage = response.usage() == null ? Usage.NONE : response.usage();
     RoutedResponse routed = new RoutedResponse(requestId, response, model.id(), snapshotTrail(), elapsed(), usage,
         cost);
-    router.emit(() -> new RouterEvent.RequestSucceeded(requestId, model.id(), attempts(), routed.latency(), cost));
+    if (router.listening()) {
+      router.emit(() -> new RouterEvent.RequestSucceeded(requestId, model.id(), attempts(), routed.latency(), cost));
+    }
     return routed;
   }
 

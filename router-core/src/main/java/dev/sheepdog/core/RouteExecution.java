@@ -13,13 +13,17 @@ import dev.sheepdog.spi.RouterException;
 import dev.sheepdog.spi.Scheduler;
 import dev.sheepdog.spi.SkipReason;
 import java.time.Duration;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 
 /**
  * One request on its way through the plan.
@@ -30,8 +34,24 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * 429 cool-down, circuit) or skipped, and the first admitted one is called. A transient failure
  * moves on to the next model at once; a failure that another model would repeat ends the request.
  * When a round runs out of models it ends with a {@link RoundFailed} that says whether another
- * round may follow and after how long; Failsafe's retry policy runs the rounds on the router's
- * scheduler. A deadline timer ends the request whatever it is doing.
+ * round may follow and after how long. The first round runs directly on the caller's thread; only
+ * when another round is due does Failsafe's retry policy take over and run the rounds that follow
+ * on the router's scheduler, so a request answered in its first round never touches Failsafe.
+ *
+ * <h2>One timer</h2>
+ *
+ * A request keeps at most one task on the scheduler: it is due at the earliest of the request's
+ * deadline and the timeouts of the attempts in flight. Due times only move later (an attempt's
+ * timeout never passes the deadline, and each later attempt starts later), so the timer is armed
+ * when none is, and a firing that finds nothing due re-arms it for what is due next. When the
+ * deadline and an attempt's timeout fall together, the deadline wins, as it did with separate
+ * timers. The request's end cancels the timer. An attempt arms the timer once its provider call
+ * has returned still unanswered: providers never block (their contract), so the due time is the
+ * same, and an answer already there when the call returns (a cache, a stub) costs no timer at all.
+ * Between rounds, with no attempt in flight, the timer holds the deadline. An attempt's timeout
+ * is cut to the deadline when less is left, so a provider honouring it times out at the deadline
+ * itself, maybe before the timer fires: a {@code TIMEOUT} reported once the deadline has passed
+ * is taken as the deadline, which cancels the attempt rather than blaming the model.
  *
  * <h2>Concurrency</h2>
  *
@@ -42,20 +62,25 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * re-enter.
  */
 abstract class RouteExecution<T> {
+  private static final Attempt[] NO_ATTEMPTS = {};
+
   final Router router;
   final ChatRequest request;
   final RouteHints hints;
   final String requestId;
   final long startNanos;
-  final Duration deadline;
   final long deadlineNanos;
   final long estimatedPromptTokens;
   /** Tokens reserved in a model's limiter per attempt: the prompt estimate plus the output cap. */
   final long reservedTokens;
-  final CompletableFuture<T> result = new CompletableFuture<>();
+  final CompletableFuture<T> result = new ExecutionFuture<>(this);
 
-  private final List<Attempt> trail = new ArrayList<>();
-  private final List<ProviderException> failures = new ArrayList<>();
+  /** The attempts so far: the first in its own field (most requests make one), the rest after it. */
+  private Attempt firstAttempt;
+  private Attempt[] laterAttempts = NO_ATTEMPTS;
+  private int trailSize;
+  /** The providers' failures, kept for the final exception; created on the first. */
+  private List<ProviderException> failures;
   private List<Candidate> plan;
   private int round;
   private int index;
@@ -63,11 +88,19 @@ abstract class RouteExecution<T> {
   private int attemptNumber;
   private long minContextWindow;
   private boolean probedEarly;
+  /** What the current round saw; created on its first skip, as most rounds skip nothing. */
   private RoundStatus status;
-  private CompletableFuture<T> roundResult;
+  /** The current round has its outcome (an answer, or how it failed). */
+  private boolean roundOver;
+  /** What Failsafe awaits for a retry round; {@code null} in the first round, which it never sees. */
+  private CompletableFuture<T> retryRound;
   /** Attempts in flight: one, or two while a hedge races the primary. */
-  private final List<AttemptRun> active = new ArrayList<>(2);
-  private volatile Scheduler.Cancellable deadlineTimer = Scheduler.Cancellable.DONE;
+  private AttemptRun active0;
+  private AttemptRun active1;
+  /** The request's one scheduled task, and when it is due; see "One timer" above. */
+  private Scheduler.Cancellable timer = Scheduler.Cancellable.DONE;
+  private boolean timerArmed;
+  private long timerDueNanos;
   private volatile CompletableFuture<T> rounds;
   private volatile boolean deadlinePassed;
 
@@ -77,8 +110,7 @@ abstract class RouteExecution<T> {
     this.hints = hints;
     this.requestId = requestId;
     this.startNanos = router.ticker.nanoTime();
-    this.deadline = hints.deadline() != null ? hints.deadline() : router.settings.deadline();
-    this.deadlineNanos = startNanos + deadline.toNanos();
+    this.deadlineNanos = startNanos + deadline().toNanos();
     this.estimatedPromptTokens = router.estimator.estimatePromptTokens(request);
     this.reservedTokens = estimatedPromptTokens + Router.outputTokens(request);
   }
@@ -94,8 +126,6 @@ abstract class RouteExecution<T> {
 
   final void start() {
     router.retryBudget.recordRequest();
-    result.whenComplete((value, error) -> finished(error));
-    deadlineTimer = router.scheduler.schedule(this::onDeadline, deadline.toNanos(), TimeUnit.NANOSECONDS);
     try {
       synchronized (this) {
         plan = router.plan(request, hints, estimatedPromptTokens);
@@ -111,9 +141,86 @@ abstract class RouteExecution<T> {
           null, false, null, null));
       return;
     }
+    if (startRound(null)) {
+      next();
+    }
+  }
+
+  /**
+   * Begins a pass over the plan; {@code awaitedBy} is the future Failsafe waits on for a retry
+   * round, {@code null} for the first. Returns {@code false} if the request is already over.
+   */
+  private boolean startRound(CompletableFuture<T> awaitedBy) {
+    synchronized (this) {
+      if (result.isDone()) {
+        return false;
+      }
+      round++;
+      index = 0;
+      attemptsThisRound = 0;
+      if (status != null) {
+        status.reset();
+      }
+      roundOver = false;
+      retryRound = awaitedBy;
+    }
+    return true;
+  }
+
+  /** A retry round, as Failsafe runs it. */
+  private CompletableFuture<T> runRetryRound() {
+    CompletableFuture<T> thisRound = new CompletableFuture<>();
+    if (startRound(thisRound)) {
+      next();
+    } else {
+      thisRound.cancel(false);
+    }
+    return thisRound;
+  }
+
+  /** The round ended without an answer: fail, or hand the rounds that follow to Failsafe. */
+  private void roundFailed(RoundFailed outcome) {
+    CompletableFuture<T> awaiting;
+    synchronized (this) {
+      if (roundOver) {
+        return;
+      }
+      roundOver = true;
+      awaiting = retryRound;
+      if (outcome.retry && !result.isDone()) {
+        // no attempt in flight until the next round: the timer keeps the deadline
+        rearmTimer(router.ticker.nanoTime());
+      }
+    }
+    if (awaiting != null) {
+      awaiting.completeExceptionally(outcome);
+    } else if (outcome.retry) {
+      retryWithFailsafe(outcome);
+    } else {
+      fail(outcome.failure);
+    }
+  }
+
+  /**
+   * Hands the request's remaining rounds to Failsafe's retry policy. Its first execution returns
+   * the first round's outcome, so the policy waits the delay that round asked for before it runs
+   * the second one.
+   */
+  private void retryWithFailsafe(RoundFailed firstOutcome) {
+    if (result.isDone()) {
+      return;
+    }
+    AtomicBoolean firstReported = new AtomicBoolean();
+    Supplier<CompletableFuture<T>> nextRound = () -> firstReported.compareAndSet(false, true)
+        ? CompletableFuture.failedFuture(firstOutcome) : runRetryRound();
     @SuppressWarnings("unchecked")
-    CompletableFuture<T> all = (CompletableFuture<T>) router.rounds.getStageAsync(() -> runRound());
+    CompletableFuture<T> all = (CompletableFuture<T>) router.rounds.getStageAsync(nextRound::get);
     rounds = all;
+    if (result.isDone()) {
+      // ended while Failsafe took over; finished() may have missed it
+      all.cancel(false);
+      return;
+    }
     all.whenComplete((value, error) -> {
       if (error == null) {
         result.complete(value);
@@ -129,24 +236,6 @@ abstract class RouteExecution<T> {
         }
       }
     });
-  }
-
-  /** One pass over the plan; Failsafe calls it again for each retry round. */
-  private CompletableFuture<T> runRound() {
-    CompletableFuture<T> thisRound = new CompletableFuture<>();
-    synchronized (this) {
-      if (result.isDone()) {
-        thisRound.cancel(false);
-        return thisRound;
-      }
-      round++;
-      index = 0;
-      attemptsThisRound = 0;
-      status = new RoundStatus();
-      roundResult = thisRound;
-    }
-    next();
-    return thisRound;
   }
 
   /** Calls the next admissible model of the plan, or ends the round. */
@@ -166,7 +255,7 @@ abstract class RouteExecution<T> {
     Object permit = null;
     AttemptRun attempt = null;
     synchronized (this) {
-      if (result.isDone() || roundResult.isDone() || deadlinePassed) {
+      if (result.isDone() || roundOver || deadlinePassed) {
         return true;
       }
       long now = router.ticker.nanoTime();
@@ -184,7 +273,11 @@ abstract class RouteExecution<T> {
         long left = deadlineNanos - now;
         long timeout = Math.max(1, Math.min(router.settings.attemptTimeout().toNanos(), left));
         attempt = new AttemptRun(chosen, permit, attemptNumber, round, now, timeout);
-        active.add(attempt);
+        if (active0 == null) {
+          active0 = attempt;
+        } else {
+          active1 = attempt;
+        }
       }
     }
     if (attempt == null) {
@@ -192,16 +285,27 @@ abstract class RouteExecution<T> {
     }
     AttemptRun run = attempt;
     chosen.callStarted();
-    router.emit(() -> new RouterEvent.AttemptStarted(requestId, run.model.id(), run.number, run.round));
-    run.timer = router.scheduler.schedule(() -> run.timedOut(), run.timeoutNanos, TimeUnit.NANOSECONDS);
+    if (router.listening()) {
+      router.emit(() -> new RouterEvent.AttemptStarted(requestId, run.model.id(), run.number, run.round));
+    }
     if (!hedge) {
       scheduleHedge(run);
     }
+    Duration attemptTimeout = router.settings.attemptTimeout();
+    Duration callTimeout = run.timeoutNanos() == attemptTimeout.toNanos() ? attemptTimeout
+        : Duration.ofNanos(run.timeoutNanos());
     try {
-      call(chosen, CallOptions.of(Duration.ofNanos(run.timeoutNanos), requestId), run);
+      call(chosen, CallOptions.of(callTimeout, requestId), run);
     } catch (RuntimeException e) {
       run.failed(e instanceof ProviderException pe ? pe : ProviderException.of(FailureKind.UNAVAILABLE,
           "provider threw " + e.getClass().getSimpleName()));
+    }
+    if (!run.isSettled()) {
+      synchronized (this) {
+        if (!result.isDone()) {
+          rearmTimer(router.ticker.nanoTime());
+        }
+      }
     }
     return true;
   }
@@ -221,7 +325,7 @@ abstract class RouteExecution<T> {
       return;
     }
     long delay = config.delay() != null ? config.delay().toNanos() : primary.model.p95LatencyNanos();
-    if (delay <= 0 || delay >= primary.timeoutNanos) {
+    if (delay <= 0 || delay >= primary.timeoutNanos()) {
       return;
     }
     primary.hedgeTimer = router.scheduler.schedule(() -> hedge(primary), delay, TimeUnit.NANOSECONDS);
@@ -229,7 +333,7 @@ abstract class RouteExecution<T> {
 
   private void hedge(AttemptRun primary) {
     synchronized (this) {
-      if (primary.isSettled() || active.size() != 1 || result.isDone() || roundResult.isDone()) {
+      if (primary.isSettled() || activeCount() != 1 || result.isDone() || roundOver) {
         return;
       }
     }
@@ -243,29 +347,39 @@ abstract class RouteExecution<T> {
    * a request slot and the estimated tokens), else records why not and returns null.
    */
   private Object admit(ModelHealth model, long now) {
-    SkipReason reason = router.skipReason(model, now, estimatedPromptTokens, request, hints, minContextWindow, status);
+    SkipReason reason = router.skipReason(model, now, estimatedPromptTokens, request, hints, minContextWindow, this);
     Object permit = null;
     if (reason == null) {
       permit = model.breaker().tryAcquire(now);
       if (permit == null) {
         reason = SkipReason.CIRCUIT_OPEN;
-        status.waitFor(model.breaker().openUntilNanos() - now, false);
+        roundStatus().waitFor(model.breaker().openUntilNanos() - now, false);
       } else {
         Admission admission = model.admit(reservedTokens);
         if (!admission.admitted()) {
           model.breaker().onNeutral(permit);
           permit = null;
           reason = admission.skipReason();
-          status.waitFor(admission.waitNanos(), true);
+          roundStatus().waitFor(admission.waitNanos(), true);
         }
       }
     }
     if (reason != null) {
-      status.skipped(reason);
-      SkipReason why = reason;
-      router.emit(() -> new RouterEvent.ModelSkipped(requestId, model.id(), why));
+      roundStatus().skipped(reason);
+      if (router.listening()) {
+        SkipReason why = reason;
+        router.emit(() -> new RouterEvent.ModelSkipped(requestId, model.id(), why));
+      }
     }
     return permit;
+  }
+
+  /** The current round's status, created on first use; holding this object's monitor. */
+  RoundStatus roundStatus() {
+    if (status == null) {
+      status = new RoundStatus();
+    }
+    return status;
   }
 
   /** Every model of the round was tried or skipped. */
@@ -273,13 +387,14 @@ abstract class RouteExecution<T> {
     RoundFailed outcome;
     boolean probeAgain = false;
     synchronized (this) {
-      if (result.isDone() || !active.isEmpty()) {
+      RoundStatus seen = roundStatus();
+      if (result.isDone() || activeCount() != 0) {
         // a hedge still in flight decides the round when it ends
         return;
       }
       long now = router.ticker.nanoTime();
       long left = deadlineNanos - now;
-      if (attemptsThisRound == 0 && status.onlyOpenCircuits() && router.settings.allOpenPolicy() == AllOpenPolicy.PROBE_EARLIEST
+      if (attemptsThisRound == 0 && seen.onlyOpenCircuits() && router.settings.allOpenPolicy() == AllOpenPolicy.PROBE_EARLIEST
           && !probedEarly) {
         probedEarly = true;
         probeAgain = router.halfOpenEarliest(plan);
@@ -287,12 +402,12 @@ abstract class RouteExecution<T> {
       }
       if (probeAgain) {
         outcome = null;
-      } else if (attemptsThisRound == 0 && status.budgetRejected) {
-        outcome = RoundFailed.last(new BudgetExceededException(requestId, trail));
-      } else if (attemptsThisRound == 0 && status.onlyWaiting() && round < router.settings.retry().rounds()
-          && status.earliestWaitNanos < left) {
+      } else if (attemptsThisRound == 0 && seen.budgetRejected) {
+        outcome = RoundFailed.last(new BudgetExceededException(requestId, snapshotTrail()));
+      } else if (attemptsThisRound == 0 && seen.onlyWaiting() && round < router.settings.retry().rounds()
+          && seen.earliestWaitNanos < left) {
         // Every candidate is held back by a 429 or its rate limit: wait for the first to free up.
-        outcome = RoundFailed.retryAfter(status.earliestWaitNanos);
+        outcome = RoundFailed.retryAfter(seen.earliestWaitNanos);
       } else if (attemptsThisRound > 0 && round < router.settings.retry().rounds()) {
         long delay = router.jitteredBackoff(round + 1);
         if (delay >= left) {
@@ -303,7 +418,7 @@ abstract class RouteExecution<T> {
           outcome = RoundFailed.retryAfter(delay);
         }
       } else {
-        String reason = attemptsThisRound > 0 ? "every model failed in " + round + " round(s)" : status.describe();
+        String reason = attemptsThisRound > 0 ? "every model failed in " + round + " round(s)" : seen.describe();
         outcome = RoundFailed.last(allFailed(reason, now));
       }
     }
@@ -311,16 +426,18 @@ abstract class RouteExecution<T> {
       next();
       return;
     }
-    roundResult.completeExceptionally(outcome);
+    roundFailed(outcome);
   }
 
   private AllModelsFailedException allFailed(String reason, long now) {
     long wait = router.earliestAdmissionNanos(plan, now);
     Duration retryAfter = wait == Long.MAX_VALUE ? router.settings.retry().initialBackoff()
         : Duration.ofNanos(Math.max(wait, 0));
-    AllModelsFailedException e = new AllModelsFailedException(requestId, reason, trail, retryAfter,
-        attemptsThisRound == 0 && status.onlyWaiting() && status.rateLimited, null, null);
-    failures.forEach(e::addSuppressed);
+    AllModelsFailedException e = new AllModelsFailedException(requestId, reason, snapshotTrail(), retryAfter,
+        attemptsThisRound == 0 && roundStatus().onlyWaiting() && roundStatus().rateLimited, null, null);
+    if (failures != null) {
+      failures.forEach(e::addSuppressed);
+    }
     return e;
   }
 
@@ -331,13 +448,15 @@ abstract class RouteExecution<T> {
     final int number;
     final int round;
     final long startedNanos;
-    final long timeoutNanos;
-    private final AtomicBoolean settled = new AtomicBoolean();
-    /** The attempt timer may still fire; a stream's first chunk disarms it. */
-    private final AtomicBoolean armed = new AtomicBoolean(true);
-    volatile Scheduler.Cancellable timer = Scheduler.Cancellable.DONE;
+    /** When the attempt times out, on the ticker's clock. */
+    final long dueNanos;
+    /** 1 once the attempt has its outcome; set by CAS, so exactly once. */
+    private volatile int settled;
+    /** 1 while the attempt's timeout may still fire; a stream's first chunk disarms it. */
+    private volatile int armed = 1;
     volatile Scheduler.Cancellable hedgeTimer = Scheduler.Cancellable.DONE;
-    volatile Runnable cancelCall = () -> {};
+    /** Cancels the provider's call; {@code null} when there is nothing left to cancel. */
+    volatile Runnable cancelCall;
     /** Lost to a hedge (or the primary a hedge raced): cancelled, its elapsed time still a sample. */
     volatile boolean abandoned;
 
@@ -347,11 +466,20 @@ abstract class RouteExecution<T> {
       this.number = number;
       this.round = round;
       this.startedNanos = startedNanos;
-      this.timeoutNanos = timeoutNanos;
+      this.dueNanos = startedNanos + timeoutNanos;
+    }
+
+    long timeoutNanos() {
+      return dueNanos - startedNanos;
     }
 
     boolean isSettled() {
-      return settled.get();
+      return settled != 0;
+    }
+
+    /** Whether the attempt's timeout is armed and has passed at {@code now}. */
+    boolean timeoutPassed(long now) {
+      return armed != 0 && settled == 0 && now - dueNanos >= 0;
     }
 
     /**
@@ -360,26 +488,24 @@ abstract class RouteExecution<T> {
      * case the chunk must be dropped.
      */
     boolean commitStream() {
-      if (!armed.compareAndSet(true, false)) {
+      if (!ARMED.compareAndSet(this, 1, 0)) {
         return false;
       }
-      timer.cancel();
       hedgeTimer.cancel();
-      return !settled.get();
+      return settled == 0;
     }
 
-    private void timedOut() {
-      if (armed.compareAndSet(true, false)) {
+    void timedOut() {
+      if (ARMED.compareAndSet(this, 1, 0)) {
         failed(ProviderException.of(FailureKind.TIMEOUT,
-            "no answer within " + Duration.ofNanos(timeoutNanos).toMillis() + " ms"));
+            "no answer within " + Duration.ofNanos(timeoutNanos()).toMillis() + " ms"));
       }
     }
 
     void succeeded(Object payload, dev.sheepdog.spi.Usage usage) {
-      if (!settled.compareAndSet(false, true)) {
+      if (!SETTLED.compareAndSet(this, 0, 1)) {
         return;
       }
-      timer.cancel();
       hedgeTimer.cancel();
       long latency = router.ticker.nanoTime() - startedNanos;
       Money cost = usage == null ? Money.ZERO : model.spec().price().cost(usage);
@@ -389,41 +515,71 @@ abstract class RouteExecution<T> {
       router.budget.record(model.id(), cost, hints);
       router.evaluateAlerts(model, true);
       Attempt attempt = Attempt.succeeded(model.id(), round, Duration.ofNanos(latency));
+      AttemptRun loser;
+      boolean answers;
+      CompletableFuture<T> awaiting;
       synchronized (RouteExecution.this) {
-        trail.add(attempt);
+        addToTrail(attempt);
+        removeActive(this);
+        loser = active0;
+        answers = !roundOver;
+        roundOver = true;
+        awaiting = retryRound;
       }
-      router.emit(() -> new RouterEvent.AttemptSucceeded(requestId, model.id(), number, attempt.latency(),
-          usage == null ? dev.sheepdog.spi.Usage.NONE : usage, cost));
-      List<AttemptRun> losers;
-      CompletableFuture<T> target;
-      synchronized (RouteExecution.this) {
-        active.remove(this);
-        losers = List.copyOf(active);
-        target = roundResult;
+      if (router.listening()) {
+        router.emit(() -> new RouterEvent.AttemptSucceeded(requestId, model.id(), number, attempt.latency(),
+            usage == null ? dev.sheepdog.spi.Usage.NONE : usage, cost));
       }
-      for (AttemptRun loser : losers) {
+      if (loser != null) {
         // marked before the answer completes the request, whose end cancels whatever still runs
         loser.abandoned = true;
       }
-      if (!target.isDone()) {
+      if (answers) {
         T value = succeed(model, payload, cost);
         if (value != null) {
-          target.complete(value);
+          if (awaiting == null) {
+            result.complete(value);
+          } else {
+            awaiting.complete(value);
+          }
         }
       }
-      for (AttemptRun loser : losers) {
+      if (loser != null) {
         loser.failed(new ProviderException(FailureKind.CANCELLED, 0, "another model answered first"));
       }
     }
 
     void failed(ProviderException failure) {
-      if (!settled.compareAndSet(false, true)) {
+      if (failure.kind() == FailureKind.TIMEOUT && settled == 0 && !deadlinePassed
+          && router.ticker.nanoTime() - deadlineNanos >= 0) {
+        // the caller's deadline, reached first by the provider's timeout cut to it
+        onDeadline();
+        if (settled != 0) {
+          return;
+        }
+      }
+      if (!SETTLED.compareAndSet(this, 0, 1)) {
         return;
       }
-      timer.cancel();
       hedgeTimer.cancel();
-      cancelCall.run();
+      Runnable cancel = cancelCall;
+      if (cancel != null) {
+        cancel.run();
+      }
       onFailure(this, failure);
+    }
+  }
+
+  private static final VarHandle SETTLED;
+  private static final VarHandle ARMED;
+
+  static {
+    try {
+      MethodHandles.Lookup lookup = MethodHandles.lookup();
+      SETTLED = lookup.findVarHandle(RouteExecution.AttemptRun.class, "settled", int.class);
+      ARMED = lookup.findVarHandle(RouteExecution.AttemptRun.class, "armed", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
     }
   }
 
@@ -450,11 +606,14 @@ abstract class RouteExecution<T> {
     RouterException terminal = null;
     boolean othersInFlight;
     synchronized (this) {
-      active.remove(attempt);
-      othersInFlight = !active.isEmpty();
-      trail.add(record);
+      removeActive(attempt);
+      othersInFlight = activeCount() != 0;
+      addToTrail(record);
+      if (failures == null) {
+        failures = new ArrayList<>(4);
+      }
       failures.add(failure);
-      if (result.isDone() || roundResult.isDone()) {
+      if (result.isDone() || roundOver) {
         return;
       }
       switch (kind) {
@@ -474,8 +633,10 @@ abstract class RouteExecution<T> {
         default -> { }
       }
     }
-    router.emit(() -> new RouterEvent.AttemptFailed(requestId, model.id(), attempt.number, kind,
-        failure.httpStatus(), latency, failure.providerMessage()));
+    if (router.listening()) {
+      router.emit(() -> new RouterEvent.AttemptFailed(requestId, model.id(), attempt.number, kind,
+          failure.httpStatus(), latency, failure.providerMessage()));
+    }
     if (terminal != null) {
       fail(terminal);
       return;
@@ -506,7 +667,7 @@ abstract class RouteExecution<T> {
 
   private RequestRejectedException rejected(ModelHealth model, ProviderException failure) {
     RequestRejectedException e = new RequestRejectedException(requestId, model.id(), failure.kind(),
-        failure.httpStatus(), failure.providerMessage(), trail);
+        failure.httpStatus(), failure.providerMessage(), snapshotTrail());
     e.addSuppressed(failure);
     return e;
   }
@@ -528,42 +689,156 @@ abstract class RouteExecution<T> {
     }
   }
 
+  /**
+   * Arms the request's timer for the earliest of the deadline and the timeouts of the attempts in
+   * flight, unless it is already armed for that time or earlier. Holding this object's monitor.
+   */
+  private void rearmTimer(long now) {
+    long due = deadlineNanos;
+    if (active0 != null && active0.armed != 0 && active0.dueNanos - due < 0) {
+      due = active0.dueNanos;
+    }
+    if (active1 != null && active1.armed != 0 && active1.dueNanos - due < 0) {
+      due = active1.dueNanos;
+    }
+    if (timerArmed && timerDueNanos - due <= 0) {
+      return;
+    }
+    Scheduler.Cancellable previous = timer;
+    timerArmed = true;
+    timerDueNanos = due;
+    timer = router.scheduler.schedule(this::onTimer, Math.max(1, due - now), TimeUnit.NANOSECONDS);
+    previous.cancel();
+  }
+
+  /** The request's timer fired: the deadline, an attempt's timeout, or nothing yet (re-armed). */
+  private void onTimer() {
+    long now = router.ticker.nanoTime();
+    boolean deadlineDue;
+    AttemptRun late0 = null;
+    AttemptRun late1 = null;
+    synchronized (this) {
+      if (timerArmed && now - timerDueNanos >= 0) {
+        timerArmed = false;
+        timer = Scheduler.Cancellable.DONE;
+      }
+      if (result.isDone()) {
+        return;
+      }
+      deadlineDue = now - deadlineNanos >= 0;
+      if (!deadlineDue) {
+        if (active0 != null && active0.timeoutPassed(now)) {
+          late0 = active0;
+        }
+        if (active1 != null && active1.timeoutPassed(now)) {
+          late1 = active1;
+        }
+      }
+    }
+    if (deadlineDue) {
+      onDeadline();
+      return;
+    }
+    if (late0 != null) {
+      late0.timedOut();
+    }
+    if (late1 != null) {
+      late1.timedOut();
+    }
+    synchronized (this) {
+      if (!result.isDone()) {
+        rearmTimer(router.ticker.nanoTime());
+      }
+    }
+  }
+
   private void onDeadline() {
     if (result.isDone()) {
       return;
     }
     deadlinePassed = true;
-    List<AttemptRun> inFlight;
-    synchronized (this) {
-      inFlight = List.copyOf(active);
-    }
-    for (AttemptRun run : inFlight) {
+    for (AttemptRun run : inFlight()) {
       // the caller's deadline, not the model's fault: the call is cancelled, not counted as a failure
       run.failed(new ProviderException(FailureKind.CANCELLED, 0, "the request's deadline passed"));
     }
-    fail(new DeadlineExceededException(requestId, deadline, snapshotTrail()));
+    fail(new DeadlineExceededException(requestId, deadline(), snapshotTrail()));
   }
 
-  /** Cleans up when the request ends, whoever ended it (an answer, a failure, the caller's cancel). */
-  private void finished(Throwable error) {
-    deadlineTimer.cancel();
+  /**
+   * Cleans up when the request ends, whoever ended it (an answer, a failure, the caller's cancel);
+   * {@code cancelled} when it ended in a {@link CancellationException}. Idempotent.
+   */
+  private void finished(boolean cancelled) {
+    Scheduler.Cancellable armed;
+    synchronized (this) {
+      armed = timer;
+      timer = Scheduler.Cancellable.DONE;
+      timerArmed = false;
+    }
+    armed.cancel();
     CompletableFuture<T> all = rounds;
     if (all != null && !all.isDone()) {
       all.cancel(false);
     }
     // Whatever ended the request, no call of it may run on: a hedge's other leg, a stream.
-    List<AttemptRun> inFlight;
-    synchronized (this) {
-      inFlight = List.copyOf(active);
+    List<AttemptRun> inFlight = inFlight();
+    if (inFlight.isEmpty()) {
+      return;
     }
-    String why = error instanceof CancellationException ? "cancelled by the caller" : "the request has ended";
+    String why = cancelled ? "cancelled by the caller" : "the request has ended";
     for (AttemptRun run : inFlight) {
       run.failed(new ProviderException(FailureKind.CANCELLED, 0, why));
     }
   }
 
+  private synchronized List<AttemptRun> inFlight() {
+    if (active0 == null) {
+      return List.of();
+    }
+    return active1 == null ? List.of(active0) : List.of(active0, active1);
+  }
+
+  /** Holding this object's monitor. */
+  private int activeCount() {
+    return (active0 == null ? 0 : 1) + (active1 == null ? 0 : 1);
+  }
+
+  /** Holding this object's monitor; keeps the one left, if any, in {@code active0}. */
+  private void removeActive(AttemptRun run) {
+    if (active1 == run) {
+      active1 = null;
+    } else if (active0 == run) {
+      active0 = active1;
+      active1 = null;
+    }
+  }
+
+  /** Holding this object's monitor. */
+  private void addToTrail(Attempt attempt) {
+    if (trailSize == 0) {
+      firstAttempt = attempt;
+    } else {
+      if (trailSize - 1 == laterAttempts.length) {
+        laterAttempts = Arrays.copyOf(laterAttempts, Math.max(2, laterAttempts.length * 2));
+      }
+      laterAttempts[trailSize - 1] = attempt;
+    }
+    trailSize++;
+  }
+
   final synchronized List<Attempt> snapshotTrail() {
-    return List.copyOf(trail);
+    if (trailSize <= 1) {
+      return trailSize == 0 ? List.of() : List.of(firstAttempt);
+    }
+    Attempt[] all = new Attempt[trailSize];
+    all[0] = firstAttempt;
+    System.arraycopy(laterAttempts, 0, all, 1, trailSize - 1);
+    return List.of(all);
+  }
+
+  /** The request's deadline: its hints', else the router's. */
+  final Duration deadline() {
+    return hints.deadline() != null ? hints.deadline() : router.settings.deadline();
   }
 
   final Duration elapsed() {
@@ -582,6 +857,79 @@ abstract class RouteExecution<T> {
     return t;
   }
 
+  /**
+   * The future {@code route()} hands out. Whoever completes it — the execution, the caller's
+   * {@code cancel}, {@code complete}, {@code orTimeout} — ends the request through {@link
+   * #finished}, which cancels the timer and whatever call is still in flight. Overriding the
+   * completing methods does what a {@code whenComplete} callback would, without a callback and the
+   * future it returns per request; Failsafe's {@code FailsafeFuture} hooks its completion the same
+   * way. Dependent stages are plain {@code CompletableFuture}s.
+   */
+  static final class ExecutionFuture<T> extends CompletableFuture<T> {
+    private final RouteExecution<T> execution;
+
+    ExecutionFuture(RouteExecution<T> execution) {
+      this.execution = execution;
+    }
+
+    @Override
+    public boolean complete(T value) {
+      return ended(super.complete(value));
+    }
+
+    @Override
+    public boolean completeExceptionally(Throwable failure) {
+      return ended(super.completeExceptionally(failure));
+    }
+
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+      return ended(super.cancel(mayInterruptIfRunning));
+    }
+
+    @Override
+    public void obtrudeValue(T value) {
+      super.obtrudeValue(value);
+      ended(true);
+    }
+
+    @Override
+    public void obtrudeException(Throwable failure) {
+      super.obtrudeException(failure);
+      ended(true);
+    }
+
+    /** Completes through {@link #complete}, so the request ends here too (the JDK's bypasses it). */
+    @Override
+    public CompletableFuture<T> completeAsync(Supplier<? extends T> supplier, java.util.concurrent.Executor executor) {
+      java.util.Objects.requireNonNull(supplier, "supplier");
+      java.util.Objects.requireNonNull(executor, "executor");
+      executor.execute(() -> {
+        if (isDone()) {
+          return;
+        }
+        try {
+          complete(supplier.get());
+        } catch (Throwable failure) {
+          completeExceptionally(failure);
+        }
+      });
+      return this;
+    }
+
+    @Override
+    public CompletableFuture<T> completeAsync(Supplier<? extends T> supplier) {
+      return completeAsync(supplier, defaultExecutor());
+    }
+
+    private boolean ended(boolean changed) {
+      if (isDone()) {
+        execution.finished(isCancelled());
+      }
+      return changed;
+    }
+  }
+
   /** What a round saw besides its calls: why models were skipped, and when the first frees up. */
   static final class RoundStatus {
     int skipped;
@@ -590,15 +938,28 @@ abstract class RouteExecution<T> {
     int waiting;
     boolean rateLimited;
     long earliestWaitNanos = Long.MAX_VALUE;
-    private final StringBuilder reasons = new StringBuilder();
+    /** The distinct reasons in the order first seen; created on the first skip. */
+    private StringBuilder reasons;
+
+    void reset() {
+      skipped = 0;
+      openCircuits = 0;
+      budgetRejected = false;
+      waiting = 0;
+      rateLimited = false;
+      earliestWaitNanos = Long.MAX_VALUE;
+      reasons = null;
+    }
 
     void skipped(SkipReason reason) {
       skipped++;
       if (reason == SkipReason.CIRCUIT_OPEN) {
         openCircuits++;
       }
-      if (reasons.indexOf(reason.name()) < 0) {
-        reasons.append(reasons.length() == 0 ? "" : ", ").append(reason.name());
+      if (reasons == null) {
+        reasons = new StringBuilder(reason.name());
+      } else if (reasons.indexOf(reason.name()) < 0) {
+        reasons.append(", ").append(reason.name());
       }
     }
 

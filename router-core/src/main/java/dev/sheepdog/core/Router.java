@@ -212,6 +212,10 @@ public final class Router {
       return pinned;
     }
     List<Candidate> planned = strategy.plan(new PlanRequest(request, hints, estimatedPromptTokens), candidates);
+    if (ownDistinct(planned)) {
+      // the usual case: the router only reads the plan, so the strategy's own list serves as it is
+      return planned;
+    }
     // A strategy may hand back candidates it wrapped; the router works with its own.
     List<Candidate> own = new ArrayList<>(planned.size());
     for (Candidate candidate : planned) {
@@ -223,36 +227,52 @@ public final class Router {
     return own;
   }
 
+  /** Whether every planned candidate is one of this router's models, each at most once. */
+  private boolean ownDistinct(List<Candidate> planned) {
+    int size = planned.size();
+    for (int i = 0; i < size; i++) {
+      Candidate candidate = planned.get(i);
+      if (!(candidate instanceof ModelHealth)) {
+        return false;
+      }
+      for (int j = 0; j < i; j++) {
+        if (planned.get(j) == candidate) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
   ChatProvider provider(ModelHealth model) {
     return providers.get(model.spec().provider());
   }
 
   /** Why {@code model} may not be called now, or {@code null}; the circuit is checked after this. */
   SkipReason skipReason(ModelHealth model, long now, long promptTokens, ChatRequest request, RouteHints hints,
-      long minContextWindow, RouteExecution.RoundStatus status) {
+      long minContextWindow, RouteExecution<?> execution) {
     ModelSpec spec = model.spec();
     if (!providers.containsKey(spec.provider())) {
       return SkipReason.NO_PROVIDER;
     }
     AtomicLong blocked = unauthorizedUntil.get(spec.provider());
     if (blocked != null && blocked.get() - now > 0) {
-      status.waitFor(blocked.get() - now, false);
+      execution.roundStatus().waitFor(blocked.get() - now, false);
       return SkipReason.PROVIDER_UNAUTHORIZED;
     }
     if (spec.contextWindow() <= minContextWindow || promptTokens > spec.contextWindow()) {
       return SkipReason.CONTEXT_TOO_SMALL;
     }
-    BudgetDecision decision = budget.check(spec, BudgetGuard.estimateCost(spec, promptTokens, outputTokens(request)),
-        hints);
+    BudgetDecision decision = budget.check(spec, promptTokens, outputTokens(request), hints);
     if (decision == BudgetDecision.REJECT) {
-      status.budgetRejected = true;
+      execution.roundStatus().budgetRejected = true;
       return SkipReason.OVER_BUDGET;
     }
     if (decision.skips()) {
       return SkipReason.OVER_BUDGET;
     }
     if (model.coolingDown(now)) {
-      status.waitFor(model.coolDownUntilNanos() - now, true);
+      execution.roundStatus().waitFor(model.coolDownUntilNanos() - now, true);
       return SkipReason.COOLING_DOWN;
     }
     return null;
@@ -350,6 +370,11 @@ public final class Router {
     return failure.withDeferral(id, null);
   }
 
+  /** Whether any listener hears events; callers skip building events (and their lambdas) when not. */
+  boolean listening() {
+    return listeners.active();
+  }
+
   void emit(Supplier<RouterEvent> event) {
     if (listeners.active()) {
       listeners.onEvent(event.get());
@@ -359,7 +384,7 @@ public final class Router {
   /** After every recorded outcome: alerts that start or end with it. */
   void evaluateAlerts(ModelHealth model, boolean succeeded) {
     alerts.evaluate(model.id(), model.stats());
-    if (succeeded) {
+    if (succeeded && alerts.isActive(AlertType.PROVIDER_UNAUTHORIZED, model.spec().provider().value())) {
       alerts.resolve(AlertType.PROVIDER_UNAUTHORIZED, model.spec().provider().value(),
           "provider " + model.spec().provider() + " answers again");
     }

@@ -81,6 +81,21 @@ public final class BudgetGuard {
    * price ceiling of restricting caps that are reached.
    */
   public BudgetDecision check(ModelSpec spec, Money estimatedCost, RouteHints hints) {
+    Objects.requireNonNull(estimatedCost, "estimated cost must not be null");
+    return check(spec, estimatedCost, 0, 0, hints);
+  }
+
+  /**
+   * {@link #check(ModelSpec, Money, RouteHints)} with the cost {@linkplain #estimateCost(ModelSpec,
+   * long, long) estimated} from the tokens only when the request has a maximum to compare it with;
+   * what the router calls for every planned model.
+   */
+  public BudgetDecision check(ModelSpec spec, long estimatedPromptTokens, long maxOutputTokens, RouteHints hints) {
+    return check(spec, null, estimatedPromptTokens, maxOutputTokens, hints);
+  }
+
+  private BudgetDecision check(ModelSpec spec, Money givenCost, long promptTokens, long outputTokens,
+      RouteHints hints) {
     long day = today();
     resolveEarlierDays(day);
     long ceiling = Long.MAX_VALUE;
@@ -95,8 +110,11 @@ public final class BudgetGuard {
       }
       ceiling = Math.min(ceiling, cap.maxOutputNanosPerToken());
     }
-    if (hints.maxCost() != null && estimatedCost.isGreaterThan(hints.maxCost())) {
-      return BudgetDecision.SKIP_OVER_REQUEST_MAX;
+    if (hints.maxCost() != null) {
+      Money estimatedCost = givenCost != null ? givenCost : estimateCost(spec, promptTokens, outputTokens);
+      if (estimatedCost.isGreaterThan(hints.maxCost())) {
+        return BudgetDecision.SKIP_OVER_REQUEST_MAX;
+      }
     }
     if (spec.price().outputNanosPerToken() > ceiling) {
       return BudgetDecision.SKIP_OVER_PRICE_CEILING;
@@ -114,7 +132,12 @@ public final class BudgetGuard {
   /** Records a cost already worked out, and sends the budget alerts it causes. */
   public void record(ModelId model, Money cost, RouteHints hints) {
     long now = ticker.epochMillis();
-    ledger.record(new Spend(model, hints.task(), hints.priority(), hints.tags(), cost, now));
+    Objects.requireNonNull(model, "model must not be null");
+    if (cost.nanos() < 0) {
+      throw new IllegalArgumentException("cost must not be negative, was " + cost);
+    }
+    // hints' tags are immutable already: no Spend (and no copy of them) per request
+    ledger.record(model, hints.task(), hints.priority(), hints.tags(), cost.nanos(), now);
     long day = SpendLedger.epochDay(now);
     resolveEarlierDays(day);
     for (int i = 0; i < caps.size(); i++) {
@@ -138,7 +161,7 @@ public final class BudgetGuard {
   }
 
   private long spentToday(BudgetCap cap, long day) {
-    return (cap.isGlobal() ? ledger.spentOnEpochDay(day) : ledger.spentOnEpochDay(day, cap.tag())).nanos();
+    return cap.isGlobal() ? ledger.nanosSpentOnEpochDay(day) : ledger.nanosSpentOnEpochDay(day, cap.tag());
   }
 
   private static boolean applies(BudgetCap cap, Set<String> tags) {

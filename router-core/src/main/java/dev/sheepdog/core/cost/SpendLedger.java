@@ -2,6 +2,8 @@ package dev.sheepdog.core.cost;
 
 import dev.sheepdog.spi.Money;
 import dev.sheepdog.spi.ModelId;
+import dev.sheepdog.spi.Priority;
+import dev.sheepdog.spi.TaskType;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -9,9 +11,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -27,20 +31,28 @@ import java.util.concurrent.atomic.LongAdder;
  * retainedDays} days are kept (at least today and yesterday); when a newer day starts, the oldest
  * is dropped, so memory is bounded by days times distinct models, routes and tags. A spend dated
  * before the retained days counts in the all-time figures only.
+ *
+ * <p>The days live in a ring of {@code retainedDays} slots indexed by the epoch day, each slot an
+ * immutable pairing of a day and its figures swapped in by CAS when a newer day claims it, so the
+ * per-request lookups of a day's spend (every budget check makes one) neither box a key nor lock.
  */
 public final class SpendLedger {
   static final long MILLIS_PER_DAY = TimeUnit.DAYS.toMillis(1);
 
   private final int retainedDays;
   private final Totals allTime = new Totals();
-  private final Map<Long, Totals> days = new ConcurrentHashMap<>();
+  /** Slot {@code floorMod(day, retainedDays)} holds that day's figures, or an older day's, or null. */
+  private final AtomicReferenceArray<Day> days;
   private final AtomicLong newestDay = new AtomicLong(Long.MIN_VALUE);
+  private static final Priority[] PRIORITIES = Priority.values();
+  private final Map<TaskType, Route[]> routes = new ConcurrentHashMap<>();
 
   public SpendLedger(int retainedDays) {
     if (retainedDays < 2) {
       throw new IllegalArgumentException("retained days must be at least 2 (today and yesterday), was " + retainedDays);
     }
     this.retainedDays = retainedDays;
+    this.days = new AtomicReferenceArray<>(retainedDays);
   }
 
   /** A ledger keeping the last seven days. */
@@ -50,21 +62,70 @@ public final class SpendLedger {
 
   public void record(Spend spend) {
     Objects.requireNonNull(spend, "spend must not be null");
-    long nanos = spend.cost().nanos();
-    Route route = spend.route();
-    allTime.add(spend, route, nanos);
-    long day = epochDay(spend.atEpochMillis());
+    record(spend.model(), spend.task(), spend.priority(), spend.tags(), spend.cost().nanos(), spend.atEpochMillis());
+  }
+
+  /**
+   * {@link #record(Spend)} without the {@code Spend}: what the router's budget guard calls once per
+   * answered request. {@code tags} must be immutable and {@code nanos} not negative.
+   */
+  void record(ModelId model, TaskType task, Priority priority, Set<String> tags, long nanos, long atEpochMillis) {
+    Route route = route(task, priority);
+    allTime.add(model, route, tags, nanos);
+    long day = epochDay(atEpochMillis);
     long newest = newestDay.accumulateAndGet(day, Math::max);
     long oldestKept = newest - retainedDays + 1;
     if (day < oldestKept) {
       return;
     }
-    Totals totals = days.get(day);
-    if (totals == null) {
-      totals = days.computeIfAbsent(day, d -> new Totals());
-      days.keySet().removeIf(d -> d < oldestKept);
+    Totals totals = claim(day);
+    if (totals != null) {
+      totals.add(model, route, tags, nanos);
     }
-    totals.add(spend, route, nanos);
+  }
+
+  /** The one {@link Route} of a task and priority, so recording a spend does not make a new key. */
+  private Route route(TaskType task, Priority priority) {
+    Route[] byPriority = routes.get(task);
+    if (byPriority == null) {
+      byPriority = routes.computeIfAbsent(task, t -> new Route[PRIORITIES.length]);
+    }
+    Route route = byPriority[priority.ordinal()];
+    if (route == null) {
+      // racing threads may each make one; equal routes are the same map key
+      route = new Route(task, priority);
+      byPriority[priority.ordinal()] = route;
+    }
+    return route;
+  }
+
+  /** The figures of {@code day}, taking its slot from an older day; null if a newer day holds it. */
+  private Totals claim(long day) {
+    int slot = (int) Math.floorMod(day, (long) retainedDays);
+    while (true) {
+      Day current = days.get(slot);
+      if (current != null && current.epochDay == day) {
+        return current.totals;
+      }
+      if (current != null && current.epochDay > day) {
+        // the slot went to a newer day meanwhile: this day is no longer retained
+        return null;
+      }
+      Day fresh = new Day(day);
+      if (days.compareAndSet(slot, current, fresh)) {
+        return fresh.totals;
+      }
+    }
+  }
+
+  /** The retained figures of {@code epochDay}, or null. */
+  private Totals totalsOn(long epochDay) {
+    long newest = newestDay.get();
+    if (epochDay > newest || epochDay <= newest - retainedDays) {
+      return null;
+    }
+    Day day = days.get((int) Math.floorMod(epochDay, (long) retainedDays));
+    return day != null && day.epochDay == epochDay ? day.totals : null;
   }
 
   public Money total() {
@@ -94,25 +155,41 @@ public final class SpendLedger {
   }
 
   Money spentOnEpochDay(long epochDay) {
-    Totals totals = days.get(epochDay);
-    return totals == null ? Money.ZERO : Money.ofNanos(totals.total.sum());
+    return Money.ofNanos(nanosSpentOnEpochDay(epochDay));
   }
 
   Money spentOnEpochDay(long epochDay, String tag) {
-    Totals totals = days.get(epochDay);
-    return totals == null ? Money.ZERO : sum(totals.byTag.get(tag));
+    return Money.ofNanos(nanosSpentOnEpochDay(epochDay, tag));
+  }
+
+  /** Nano-dollars spent on a UTC day; what budget checks read, without a {@link Money} per read. */
+  long nanosSpentOnEpochDay(long epochDay) {
+    Totals totals = totalsOn(epochDay);
+    return totals == null ? 0 : totals.total.sum();
+  }
+
+  long nanosSpentOnEpochDay(long epochDay, String tag) {
+    Totals totals = totalsOn(epochDay);
+    LongAdder adder = totals == null ? null : totals.byTag.get(tag);
+    return adder == null ? 0 : adder.sum();
   }
 
   public SpendSnapshot snapshot() {
     List<DailySpend> daily = new ArrayList<>();
-    days.entrySet().stream()
-        .sorted(Map.Entry.<Long, Totals>comparingByKey(Comparator.reverseOrder()))
-        .forEach(e -> {
-          Totals t = e.getValue();
-          daily.add(new DailySpend(
-              LocalDate.ofEpochDay(e.getKey()), Money.ofNanos(t.total.sum()), copy(t.byModel), copy(t.byRoute),
-              copy(t.byTag)));
-        });
+    List<Day> retained = new ArrayList<>();
+    for (int i = 0; i < retainedDays; i++) {
+      Day day = days.get(i);
+      if (day != null && totalsOn(day.epochDay) == day.totals) {
+        retained.add(day);
+      }
+    }
+    retained.sort(Comparator.comparingLong((Day day) -> day.epochDay).reversed());
+    for (Day day : retained) {
+      Totals t = day.totals;
+      daily.add(new DailySpend(
+          LocalDate.ofEpochDay(day.epochDay), Money.ofNanos(t.total.sum()), copy(t.byModel), copy(t.byRoute),
+          copy(t.byTag)));
+    }
     return new SpendSnapshot(total(), copy(allTime.byModel), copy(allTime.byRoute), copy(allTime.byTag), daily);
   }
 
@@ -130,6 +207,16 @@ public final class SpendLedger {
     return copy;
   }
 
+  /** One day's figures, in its slot of the ring. */
+  private static final class Day {
+    final long epochDay;
+    final Totals totals = new Totals();
+
+    Day(long epochDay) {
+      this.epochDay = epochDay;
+    }
+  }
+
   /** One set of figures: all-time, or one day. */
   private static final class Totals {
     final LongAdder total = new LongAdder();
@@ -137,13 +224,20 @@ public final class SpendLedger {
     final Map<Route, LongAdder> byRoute = new ConcurrentHashMap<>();
     final Map<String, LongAdder> byTag = new ConcurrentHashMap<>();
 
-    void add(Spend spend, Route route, long nanos) {
+    void add(ModelId model, Route route, Set<String> tags, long nanos) {
       total.add(nanos);
-      byModel.computeIfAbsent(spend.model(), k -> new LongAdder()).add(nanos);
-      byRoute.computeIfAbsent(route, k -> new LongAdder()).add(nanos);
-      for (String tag : spend.tags()) {
-        byTag.computeIfAbsent(tag, k -> new LongAdder()).add(nanos);
+      adder(byModel, model).add(nanos);
+      adder(byRoute, route).add(nanos);
+      if (!tags.isEmpty()) {
+        for (String tag : tags) {
+          adder(byTag, tag).add(nanos);
+        }
       }
+    }
+
+    private static <K> LongAdder adder(Map<K, LongAdder> adders, K key) {
+      LongAdder adder = adders.get(key);
+      return adder != null ? adder : adders.computeIfAbsent(key, k -> new LongAdder());
     }
   }
 }

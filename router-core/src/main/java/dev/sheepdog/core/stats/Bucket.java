@@ -19,8 +19,9 @@ final class Bucket {
 
   final AtomicHistogram latency = LatencyHistograms.concurrent();
   final AtomicHistogram timeToFirstToken = LatencyHistograms.concurrent();
-  final AtomicLong calls = new AtomicLong();
   final AtomicLong successes = new AtomicLong();
+  /** Failures of every kind; with the successes, the calls (one counter fewer per success). */
+  final AtomicLong failures = new AtomicLong();
   final AtomicLong successNanos = new AtomicLong();
   /** Failures that say something about the model; the numerator of the error rate. */
   final AtomicLong modelFailures = new AtomicLong();
@@ -30,22 +31,27 @@ final class Bucket {
     latency.recordValue(latencyNanos);
     successNanos.addAndGet(latencyNanos);
     successes.incrementAndGet();
-    calls.incrementAndGet();
   }
 
   void recordFailure(FailureKind kind, boolean modelFault) {
-    // the call before the failure: a reader that sees the failure then sees its call (errorRate <= 1)
-    calls.incrementAndGet();
+    // counted as a call before it is a model failure: a reader that reads modelFailures first and
+    // calls() after sees every model failure's call (errorRate <= 1)
+    failures.incrementAndGet();
     failuresByKind.incrementAndGet(kind.ordinal());
     if (modelFault) {
       modelFailures.incrementAndGet();
     }
   }
 
+  /** Calls completed in this bucket: successes and failures of every kind. */
+  long calls() {
+    return failures.get() + successes.get();
+  }
+
   void clear() {
     latency.reset();
     timeToFirstToken.reset();
-    calls.set(0);
+    failures.set(0);
     successes.set(0);
     successNanos.set(0);
     modelFailures.set(0);

@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.IntUnaryOperator;
 import org.HdrHistogram.AbstractHistogram;
 import org.HdrHistogram.Histogram;
 
@@ -58,8 +57,6 @@ import org.HdrHistogram.Histogram;
  * request path.
  */
 public final class ModelStats {
-  private static final IntUnaryOperator DECREMENT_TO_ZERO = v -> v > 0 ? v - 1 : 0;
-
   private final Ticker ticker;
   private final StatsConfig config;
   private final long originNanos;
@@ -155,7 +152,7 @@ public final class ModelStats {
     if (isPenalised(kind)) {
       ewma.observePenalty(LatencyHistograms.clamp(latencyNanos), penaltyNanos, now);
     }
-    inFlight.getAndUpdate(DECREMENT_TO_ZERO);
+    callEnded();
   }
 
   /**
@@ -166,12 +163,22 @@ public final class ModelStats {
    */
   public void recordAbandoned(long elapsedNanos) {
     bucketAt(ticker.nanoTime()).latency.recordValue(LatencyHistograms.clamp(elapsedNanos));
-    inFlight.getAndUpdate(DECREMENT_TO_ZERO);
+    callEnded();
   }
 
   /** A call was cancelled (by its caller, a deadline, or a hedge that lost): not an outcome. */
   public void recordCancelled() {
-    inFlight.getAndUpdate(DECREMENT_TO_ZERO);
+    callEnded();
+  }
+
+  /** One call fewer in flight, never below zero; no write at zero (nothing was started). */
+  private void callEnded() {
+    while (true) {
+      int current = inFlight.get();
+      if (current <= 0 || inFlight.compareAndSet(current, current - 1)) {
+        return;
+      }
+    }
   }
 
   private void succeeded() {
@@ -179,7 +186,7 @@ public final class ModelStats {
     if (consecutiveFailures.get() != 0) {
       consecutiveFailures.set(0);
     }
-    inFlight.getAndUpdate(DECREMENT_TO_ZERO);
+    callEnded();
   }
 
   /** Whether a failure of this kind is held against the model rather than against the caller. */
@@ -269,7 +276,7 @@ public final class ModelStats {
     long calls = 0;
     for (Bucket b : buckets) {
       if (inWindow(b, current)) {
-        calls += b.calls.get();
+        calls += b.calls();
       }
     }
     return calls;
@@ -284,7 +291,7 @@ public final class ModelStats {
       if (inWindow(b, current)) {
         // failures first: Bucket counts a call before its failure, so every failure seen has its call
         failures += b.modelFailures.get();
-        calls += b.calls.get();
+        calls += b.calls();
       }
     }
     return calls == 0 ? 0 : Math.min(1.0, (double) failures / calls);
@@ -394,7 +401,7 @@ public final class ModelStats {
     void add(Bucket b) {
       latency.add(b.latency);
       timeToFirstToken.add(b.timeToFirstToken);
-      calls += b.calls.get();
+      calls += b.calls();
       successes += b.successes.get();
       successNanos += b.successNanos.get();
       modelFailures += b.modelFailures.get();

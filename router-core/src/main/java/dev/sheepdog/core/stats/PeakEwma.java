@@ -35,6 +35,18 @@ final class PeakEwma {
     }
   }
 
+  /**
+   * {@code exp(-x)}. Samples arriving close together (x below 1/1000 of the decay) take the
+   * Taylor series to the third power, within 1e-13 of it and several times cheaper than {@link
+   * Math#exp}; the rest take {@code Math.exp}.
+   */
+  static double decayWeight(double x) {
+    if (x < 1e-3) {
+      return 1 - x * (1 - x * (0.5 - x / 6));
+    }
+    return Math.exp(-x);
+  }
+
   long nanos() {
     return published;
   }
@@ -45,7 +57,7 @@ final class PeakEwma {
       average = sample;
     } else {
       long elapsed = Math.max(nowNanos - stampNanos, 0);
-      double w = Math.exp(-elapsed / decayNanos);
+      double w = decayWeight(elapsed / decayNanos);
       average = average * w + sample * (1 - w);
     }
     stampNanos = Math.max(stampNanos, nowNanos);

@@ -159,6 +159,29 @@ class SpendLedgerTest {
     assertThat(ledger.total()).isEqualTo(Money.ofUsd("1.50"));
   }
 
+  @Test
+  void aDayTakesTheSlotOfTheDayItPushesOutAndLateSpendOnADroppedDayCountsAllTimeOnly() {
+    // given a ledger keeping two days, with spend on January 1st
+    SpendLedger ledger = new SpendLedger(2);
+    ModelId model = ModelId.of("deepseek-chat");
+    long day = Duration.ofDays(1).toMillis();
+    ledger.record(spend(model, "0.10", ticker.epochMillis()));
+
+    // when January 3rd, which shares January 1st's slot, is recorded, then late spend for the 2nd and the 1st
+    ledger.record(spend(model, "0.40", ticker.epochMillis() + 2 * day));
+    ledger.record(spend(model, "0.20", ticker.epochMillis() + day));
+    ledger.record(spend(model, "0.05", ticker.epochMillis()));
+
+    // then
+    assertThat(ledger.spentOn(LocalDate.of(2026, 1, 1))).isEqualTo(Money.ZERO);
+    assertThat(ledger.spentOn(LocalDate.of(2026, 1, 2))).isEqualTo(Money.ofUsd("0.20"));
+    assertThat(ledger.spentOn(LocalDate.of(2026, 1, 3))).isEqualTo(Money.ofUsd("0.40"));
+    assertThat(ledger.spentOn(LocalDate.of(2026, 1, 4))).isEqualTo(Money.ZERO);
+    assertThat(ledger.snapshot().days()).extracting(DailySpend::day)
+        .containsExactly(LocalDate.of(2026, 1, 3), LocalDate.of(2026, 1, 2));
+    assertThat(ledger.total()).isEqualTo(Money.ofUsd("0.75"));
+  }
+
   private static Spend spend(ModelId model, String usd, long at) {
     return new Spend(model, TaskType.GENERAL, Priority.NORMAL, Set.of(), Money.ofUsd(usd), at);
   }
