@@ -1,0 +1,127 @@
+package dev.sheepdog.gateway.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sheepdog.gateway.sandbox.SandboxFault;
+import dev.sheepdog.gateway.sandbox.SandboxProvider;
+import dev.sheepdog.spi.ModelId;
+import dev.sheepdog.spi.Scheduler;
+import dev.sheepdog.spi.Ticker;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** {@code type: sandbox}: a whole gateway rehearsed offline from YAML, faults switched over HTTP. */
+class SandboxConfigTest {
+  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  private final ConfigLoader loader = ConfigLoader.create()
+      .withEnvironment(Map.of("ADMIN_KEY", "sk-admin-sandbox")::get);
+
+  private static final String YAML = """
+      server: {port: 0}
+      auth: {admin_key_env: ADMIN_KEY}
+      providers:
+        rehearsal:
+          type: sandbox
+          seed: 7
+          time_scale: 0          # answers at once
+          profiles:
+            house-model: {mean_latency: 400ms, p95_latency: 700ms, availability: 100%}
+          faults:
+            gpt-4.1: outage
+      models:
+        - {id: deepseek-chat, provider: rehearsal, price: {input: 0.42, output: 1.68}}
+        - {id: house-model, provider: rehearsal}
+        - {id: gpt-4.1, provider: rehearsal, price: {input: 8, output: 32}}
+      routes:
+        table:
+          general: {normal: [deepseek-chat, house-model]}
+        fallbacks:
+          gpt-4.1: [house-model]
+          deepseek-chat: [house-model]
+      retry: {rounds: 1}
+      """;
+
+  @Test
+  void a_sandbox_config_serves_offline_starts_with_its_faults_and_takes_new_ones_over_http() throws Exception {
+    // given
+    SheepdogConfig config = loader.parse(YAML, "rehearsal.yaml");
+    try (ConfiguredGateway gateway = ConfiguredGateway.start(config, Ticker.system(), Scheduler.system())) {
+      // when: gpt-4.1 starts in an outage, deepseek-chat is healthy
+      HttpResponse<String> pinnedToBroken = chat(gateway.uri(), "gpt-4.1");
+      HttpResponse<String> healthy = chat(gateway.uri(), "deepseek-chat");
+
+      // then
+      assertThat(pinnedToBroken.statusCode()).isEqualTo(200);
+      assertThat(pinnedToBroken.headers().firstValue("X-Sheepdog-Model")).hasValue("house-model");
+      assertThat(healthy.headers().firstValue("X-Sheepdog-Model")).hasValue("deepseek-chat");
+
+      // when: an outage on deepseek-chat through the admin control
+      HttpResponse<String> switched = http.send(HttpRequest.newBuilder(gateway.uri().resolve("/admin/sandbox/faults"))
+          .timeout(Duration.ofSeconds(10))
+          .header("Authorization", "Bearer sk-admin-sandbox")
+          .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"deepseek-chat\",\"fault\":\"outage\"}"))
+          .build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> afterOutage = chat(gateway.uri(), "deepseek-chat");
+
+      // then
+      assertThat(switched.statusCode()).isEqualTo(200);
+      assertThat(afterOutage.statusCode()).isEqualTo(200);
+      assertThat(afterOutage.headers().firstValue("X-Sheepdog-Model")).hasValue("house-model");
+      assertThat(afterOutage.headers().firstValue("X-Sheepdog-Attempts")).hasValue("2");
+    }
+  }
+
+  @Test
+  void profiles_are_taken_from_the_file_then_the_tutorial_then_the_default() {
+    // given
+    SheepdogConfig config = loader.parse(YAML, "rehearsal.yaml");
+
+    // when
+    SandboxProvider provider = (SandboxProvider) ConfiguredGateway
+        .createProviders(config, Ticker.system(), Scheduler.system()).get(0);
+
+    // then
+    assertThat(provider.seed()).isEqualTo(7);
+    assertThat(provider.timeScale()).isZero();
+    assertThat(provider.profiles().get(ModelId.of("house-model")).meanLatency()).isEqualTo(Duration.ofMillis(400));
+    assertThat(provider.profiles().get(ModelId.of("house-model")).availability()).isEqualTo(1.0);
+    assertThat(provider.profiles().get(ModelId.of("deepseek-chat")).meanLatency()).isEqualTo(Duration.ofMillis(850));
+    assertThat(provider.faults().of(ModelId.of("gpt-4.1"))).hasValue(SandboxFault.outage());
+  }
+
+  @Test
+  void bad_sandbox_keys_name_file_line_and_field() {
+    String yaml = """
+        providers:
+          rehearsal:
+            type: sandbox
+            time_scale: fast
+            profiles:
+              m: {mean_latency: 900ms, p95_latency: 100ms}
+            faults:
+              m: meltdown
+        models:
+          - {id: m, provider: rehearsal}
+        """;
+
+    assertThatThrownBy(() -> loader.parse(yaml, "drill.yaml"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("drill.yaml:4: providers.rehearsal.time_scale")
+        .hasMessageContaining("drill.yaml:6: providers.rehearsal.profiles.m: p95_latency must be at least")
+        .hasMessageContaining("drill.yaml:8: providers.rehearsal.faults.m: fault must be one of");
+  }
+
+  private HttpResponse<String> chat(URI base, String model) throws Exception {
+    return http.send(HttpRequest.newBuilder(base.resolve("/v1/chat/completions"))
+        .timeout(Duration.ofSeconds(10))
+        .POST(HttpRequest.BodyPublishers.ofString(
+            "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"))
+        .build(), HttpResponse.BodyHandlers.ofString());
+  }
+}
