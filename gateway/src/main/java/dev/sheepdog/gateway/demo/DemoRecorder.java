@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.LongAdder;
  * many threads, so every structure is concurrent.
  */
 final class DemoRecorder implements RouterListener {
-  private final long startEpochMillis;
+  private volatile long startEpochMillis;
   private final CostComparison.Tally cost;
   private final Map<String, Track> requests = new ConcurrentHashMap<>();
   private final Map<ModelId, LongAdder> served = new ConcurrentHashMap<>();
@@ -38,9 +38,14 @@ final class DemoRecorder implements RouterListener {
   private final LongAdder failedEverywhere = new LongAdder();
   private final AtomicReference<RouterEvent.Alert> lastAlert = new AtomicReference<>();
 
-  DemoRecorder(long startEpochMillis, CostComparison.Tally cost) {
-    this.startEpochMillis = startEpochMillis;
+  DemoRecorder(CostComparison.Tally cost) {
     this.cost = cost;
+    this.startEpochMillis = System.currentTimeMillis();
+  }
+
+  /** Times circuit events from {@code epochMillis}: when traffic starts. */
+  void start(long epochMillis) {
+    this.startEpochMillis = epochMillis;
   }
 
   /**
