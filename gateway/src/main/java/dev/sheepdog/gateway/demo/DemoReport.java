@@ -136,7 +136,9 @@ record DemoReport(
   }
 
   private static String reasons(Map<String, Long> reasons) {
-    return reasons.entrySet().stream().map(e -> e.getKey() + " " + Format.count(e.getValue()))
+    return reasons.entrySet().stream()
+        .sorted(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+        .map(e -> e.getKey() + " " + Format.count(e.getValue()))
         .collect(Collectors.joining(", "));
   }
 

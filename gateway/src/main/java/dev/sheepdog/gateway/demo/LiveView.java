@@ -114,9 +114,9 @@ final class LiveView implements DemoView {
           + errorRate(row.errorRate())
           + Format.padLeft(Format.usd(row.spend()), 9));
     }
-    lines.add(DIM + "traffic: share of the answers over the last few seconds; p50, p95 and errors over"
+    lines.add(DIM + "traffic: share of recent answers; p50, p95, errors: over the statistics window;"
         + RESET);
-    lines.add(DIM + "the statistics window; spend since the start" + RESET);
+    lines.add(DIM + "spend: since the start" + RESET);
     lines.add("");
     ClientTally.Snapshot c = s.clients();
     lines.add("Requests " + Format.count(c.sent()) + " sent, " + GREEN + Format.count(c.succeeded()) + " answered"
