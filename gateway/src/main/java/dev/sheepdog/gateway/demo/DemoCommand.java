@@ -32,7 +32,8 @@ import picocli.CommandLine.Spec;
         "failed over where, when circuits opened and closed, latency per model and what it all cost.",
         "No API key and no network are needed."},
     exitCodeListHeading = "%nExit codes:%n",
-    exitCodeList = {"0:the run completed", "2:an option is invalid", "130:interrupted"})
+    exitCodeList = {"0:the run completed", "1:the gateway could not start (the port is taken)",
+        "2:an option is invalid", "130:interrupted"})
 public final class DemoCommand implements Callable<Integer> {
 
   @Spec
@@ -115,6 +116,9 @@ public final class DemoCommand implements Callable<Integer> {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return 130;
+    } catch (DemoRun.GatewayNotStartedException e) {
+      spec.commandLine().getErr().println(e.getMessage());
+      return 1;
     } finally {
       if (live[0] != null) {
         live[0].restoreScreen();

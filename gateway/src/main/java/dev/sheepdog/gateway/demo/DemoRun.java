@@ -101,7 +101,14 @@ final class DemoRun {
       thread.setDaemon(true);
       return thread;
     });
-    try (GatewayServer gateway = GatewayServer.start(router, config, metrics)) {
+    GatewayServer started;
+    try {
+      started = GatewayServer.start(router, config, metrics);
+    } catch (IllegalStateException e) {
+      String cause = e.getCause() == null ? "" : ": " + e.getCause().getMessage();
+      throw new GatewayNotStartedException(e.getMessage() + cause + "; choose another --port, or 0 for a free one");
+    }
+    try (GatewayServer gateway = started) {
       URI dashboard = URI.create(gateway.uri() + "/dashboard");
       DemoView view = views.create(plan, header(catalog));
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -259,6 +266,15 @@ final class DemoRun {
         shares.put(e.getKey(), total == 0 ? 0 : (double) e.getValue() / total);
       }
       return shares;
+    }
+  }
+
+  /** The gateway could not bind its port. */
+  static final class GatewayNotStartedException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    GatewayNotStartedException(String message) {
+      super(message);
     }
   }
 

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -71,6 +73,22 @@ class DemoCommandTest {
     // then
     assertThat(exit).isEqualTo(2);
     assertThat(err.toString()).contains(message).contains("Usage: demo");
+  }
+
+  @Test
+  void a_taken_port_exits_1_saying_so() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      StringWriter err = new StringWriter();
+      CommandLine demo = DemoCommand.commandLine();
+      demo.setOut(new PrintWriter(new StringWriter(), true));
+      demo.setErr(new PrintWriter(err, true));
+
+      int exit = demo.execute("--port", Integer.toString(taken.getLocalPort()), "--no-live");
+
+      assertThat(exit).isEqualTo(1);
+      assertThat(err.toString()).contains("could not start on 127.0.0.1:" + taken.getLocalPort())
+          .contains("choose another --port, or 0 for a free one");
+    }
   }
 
   @ParameterizedTest
