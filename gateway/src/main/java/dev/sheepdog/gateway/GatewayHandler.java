@@ -42,6 +42,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
   private final ChatCompletions completions;
   private final List<byte[]> clientKeys;
   private final byte[] adminKey;
+  private SandboxFaultsEndpoint sandbox; // set before the server starts; null: no sandbox, no endpoint
 
   GatewayHandler(Router router, GatewayConfig config, GatewayMetrics metrics, DeferredQueue deferred) {
     this.router = router;
@@ -52,6 +53,12 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
     this.completions = new ChatCompletions(router);
     this.clientKeys = config.clientKeys().stream().map(k -> k.getBytes(StandardCharsets.UTF_8)).toList();
     this.adminKey = config.adminKey() == null ? null : config.adminKey().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Serves {@code endpoint} (or nothing, when {@code null}) at {@link SandboxFaultsEndpoint#PATH}. */
+  GatewayHandler sandbox(SandboxFaultsEndpoint endpoint) {
+    this.sandbox = endpoint;
+    return this;
   }
 
   @Override
@@ -110,6 +117,13 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
             deferred.entries().forEach(entry -> entries.add(DeferredJson.encode(entry)));
           }
           exchange.json(200, Json.write(Map.of("object", "list", "data", entries)));
+        }
+      }
+      case SandboxFaultsEndpoint.PATH -> {
+        if (sandbox == null) {
+          exchange.error(ApiError.notFound("no endpoint " + method + " " + path, "unknown_url", null));
+        } else if (admin(exchange)) {
+          sandbox.handle(exchange, method);
         }
       }
       default -> {

@@ -1,8 +1,10 @@
 package dev.sheepdog.gateway;
 
 import dev.sheepdog.core.Router;
+import dev.sheepdog.gateway.sandbox.SandboxProvider;
 import dev.sheepdog.spi.DeferredQueue;
 import java.net.URI;
+import java.util.List;
 import java.util.Objects;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -55,6 +57,16 @@ public final class GatewayServer implements AutoCloseable {
    */
   public static GatewayServer start(Router router, GatewayConfig config, GatewayMetrics metrics,
       DeferredQueue deferred) {
+    return start(router, config, metrics, deferred, List.of());
+  }
+
+  /**
+   * Binds and starts serving, and lets the admin switch the faults of {@code sandboxes} (the
+   * router's sandbox providers) at {@code /admin/sandbox/faults}; without sandboxes that endpoint
+   * does not exist.
+   */
+  public static GatewayServer start(Router router, GatewayConfig config, GatewayMetrics metrics,
+      DeferredQueue deferred, List<SandboxProvider> sandboxes) {
     Objects.requireNonNull(router, "router");
     Objects.requireNonNull(config, "config");
     Objects.requireNonNull(metrics, "metrics");
@@ -68,7 +80,8 @@ public final class GatewayServer implements AutoCloseable {
     connector.setIdleTimeout(config.idleTimeout().toMillis());
     server.addConnector(connector);
     // on stop, new requests are refused while those in flight finish, up to the drain timeout
-    server.setHandler(new GracefulHandler(new GatewayHandler(router, config, metrics, deferred)));
+    server.setHandler(new GracefulHandler(new GatewayHandler(router, config, metrics, deferred)
+        .sandbox(SandboxFaultsEndpoint.of(sandboxes))));
     server.setStopTimeout(config.drainTimeout().toMillis());
     server.setErrorHandler(new JsonErrorHandler());
     try {
