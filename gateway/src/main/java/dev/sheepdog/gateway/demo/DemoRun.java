@@ -103,7 +103,8 @@ final class DemoRun {
     });
     GatewayServer started;
     try {
-      started = GatewayServer.start(router, config, metrics);
+      // the sandbox's faults can be switched by hand too, at /admin/sandbox/faults
+      started = GatewayServer.start(router, config, metrics, null, List.of(sandbox));
     } catch (IllegalStateException e) {
       String cause = e.getCause() == null ? "" : ": " + e.getCause().getMessage();
       throw new GatewayNotStartedException(e.getMessage() + cause + "; choose another --port, or 0 for a free one");
@@ -198,7 +199,8 @@ final class DemoRun {
       for (HealthReport.ModelReport m : health.models()) {
         StatsSnapshot.PeriodStats window = m.stats().window();
         boolean answered = window.successes() > 0;
-        rows.add(new DemoSnapshot.ModelRow(m.model(), m.state(), recent.getOrDefault(m.model(), 0.0),
+        rows.add(new DemoSnapshot.ModelRow(m.model(), m.state(), m.coolDownUntilEpochMillis() != null,
+            recent.getOrDefault(m.model(), 0.0),
             recorder.served().getOrDefault(m.model(), 0L), answered ? window.p50() : null,
             answered ? window.p95() : null, window.errorRate(), m.spend()));
         allClosed &= m.state() == CircuitState.CLOSED;

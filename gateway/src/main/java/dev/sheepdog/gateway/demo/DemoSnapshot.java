@@ -34,6 +34,7 @@ record DemoSnapshot(
   /**
    * One model's live figures.
    *
+   * @param coolingDown whether it is waiting out a 429's {@code Retry-After}: skipped, circuit closed
    * @param recentShare the share of requests it answered lately, in [0, 1]
    * @param answered the requests it answered since the start
    * @param p50 median latency over the statistics window, or {@code null} before any answer
@@ -41,8 +42,13 @@ record DemoSnapshot(
    * @param errorRate failures ÷ calls over the window
    * @param spend what its answers cost so far
    */
-  record ModelRow(ModelId model, CircuitState circuit, double recentShare, long answered, Duration p50,
+  record ModelRow(ModelId model, CircuitState circuit, boolean coolingDown, double recentShare, long answered, Duration p50,
       Duration p95, double errorRate, Money spend) {}
+
+  /** The circuit as the views show it: {@code cooling} for a closed circuit waiting out a 429. */
+  static String state(ModelRow row) {
+    return row.circuit() == CircuitState.CLOSED && row.coolingDown() ? "cooling" : DemoReport.state(row.circuit());
+  }
 
   /** Time still to run, never negative. */
   Duration left() {

@@ -1,6 +1,5 @@
 package dev.sheepdog.gateway.demo;
 
-import dev.sheepdog.spi.CircuitState;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -108,7 +107,7 @@ final class LiveView implements DemoView {
     for (DemoSnapshot.ModelRow row : s.models()) {
       int shareCells = (int) Math.round(row.recentShare() * SHARE_BAR);
       lines.add(Format.pad(shorten(row.model().value(), NAME - 1), NAME)
-          + circuit(row.circuit())
+          + circuit(row)
           + bar(shareCells, SHARE_BAR) + Format.padLeft(Math.round(row.recentShare() * 100) + "%", 5) + "  "
           + Format.padLeft(compactMillis(row.p50()), 7) + Format.padLeft(compactMillis(row.p95()), 7)
           + errorRate(row.errorRate())
@@ -116,7 +115,7 @@ final class LiveView implements DemoView {
     }
     lines.add(DIM + "traffic: share of recent answers; p50, p95, errors: over the statistics window;"
         + RESET);
-    lines.add(DIM + "spend: since the start" + RESET);
+    lines.add(DIM + "spend: since the start; cooling: skipped until a 429's Retry-After has passed" + RESET);
     lines.add("");
     ClientTally.Snapshot c = s.clients();
     lines.add("Requests " + Format.count(c.sent()) + " sent, " + GREEN + Format.count(c.succeeded()) + " answered"
@@ -129,9 +128,10 @@ final class LiveView implements DemoView {
     return lines;
   }
 
-  private String circuit(CircuitState state) {
-    return switch (state) {
-      case CLOSED -> GREEN + Format.pad("closed", 10) + RESET;
+  private String circuit(DemoSnapshot.ModelRow row) {
+    return switch (row.circuit()) {
+      case CLOSED -> row.coolingDown() ? YELLOW + Format.pad("cooling", 10) + RESET
+          : GREEN + Format.pad("closed", 10) + RESET;
       case HALF_OPEN -> YELLOW + BOLD + Format.pad("half-open", 10) + RESET;
       case OPEN -> RED + BOLD + Format.pad("OPEN", 10) + RESET;
     };

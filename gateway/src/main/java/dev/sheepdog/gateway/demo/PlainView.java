@@ -50,7 +50,7 @@ final class PlainView implements DemoView {
     line.append(" requests ").append(c.sent()).append(", answered ").append(c.succeeded()).append(", failed ")
         .append(c.failed()).append(", success ").append(Format.percent(c.successRate())).append(" |");
     for (DemoSnapshot.ModelRow row : s.models()) {
-      line.append(' ').append(row.model()).append(' ').append(DemoReport.state(row.circuit())).append(' ')
+      line.append(' ').append(row.model()).append(' ').append(DemoSnapshot.state(row)).append(' ')
           .append(Math.round(row.recentShare() * 100)).append("% |");
     }
     line.setLength(line.length() - 2);

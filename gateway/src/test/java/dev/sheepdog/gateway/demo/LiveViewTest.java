@@ -39,6 +39,8 @@ class LiveViewTest {
         .contains(LiveView.YELLOW + LiveView.BOLD + "half-open");
     assertThat(String.join("\n", view.render(snapshot(CircuitState.CLOSED, 20))))
         .contains(LiveView.GREEN + "closed");
+    assertThat(String.join("\n", view.render(snapshot(CircuitState.CLOSED, true, 20))))
+        .contains(LiveView.YELLOW + "cooling");
   }
 
   @Test
@@ -72,7 +74,12 @@ class LiveViewTest {
   }
 
   private static DemoSnapshot snapshot(CircuitState state, long elapsedSeconds) {
-    DemoSnapshot.ModelRow row = new DemoSnapshot.ModelRow(ModelId.of("gemini-2.5-flash-preview-05-20"), state, 0.5,
+    return snapshot(state, false, elapsedSeconds);
+  }
+
+  private static DemoSnapshot snapshot(CircuitState state, boolean coolingDown, long elapsedSeconds) {
+    DemoSnapshot.ModelRow row = new DemoSnapshot.ModelRow(ModelId.of("gemini-2.5-flash-preview-05-20"), state,
+        coolingDown, 0.5,
         120, Duration.ofMillis(110), Duration.ofMillis(240), 0.125, Money.ofUsd("0.0123"));
     return new DemoSnapshot(Duration.ofSeconds(elapsedSeconds), Duration.ofSeconds(60),
         "outage on gpt-4.1-mini, 429 storm on gpt-4.1; healed at 36.0s", List.of(row),
