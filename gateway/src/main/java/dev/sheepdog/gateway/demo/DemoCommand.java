@@ -100,7 +100,7 @@ public final class DemoCommand implements Callable<Integer> {
         return live[0];
       }
       out.println(header);
-      return new PlainView(out, PlainView.intervalFor(options.duration()));
+      return new PlainView(out, PlainView.intervalFor(options.duration()), System.console() != null);
     });
     Thread restore = new Thread(() -> {
       if (live[0] != null) {

@@ -12,12 +12,18 @@ import java.util.Locale;
 final class PlainView implements DemoView {
   private final PrintWriter out;
   private final Duration interval;
+  private final boolean showAdminKey;
   private String lastPhase;
   private boolean dashboardShown;
 
-  PlainView(PrintWriter out, Duration interval) {
+  /**
+   * @param showAdminKey whether to print the dashboard's admin key: only for a person at a console,
+   *     never into a log file or a CI log
+   */
+  PlainView(PrintWriter out, Duration interval, boolean showAdminKey) {
     this.out = out;
     this.interval = interval;
+    this.showAdminKey = showAdminKey;
   }
 
   /** A status line about every twentieth of the run, at least every second and at most every five. */
@@ -34,7 +40,8 @@ final class PlainView implements DemoView {
   @Override
   public synchronized void show(DemoSnapshot s) {
     if (!dashboardShown) {
-      out.println("dashboard: " + s.dashboard() + " (admin key: " + s.adminKey() + ")");
+      out.println("dashboard: " + s.dashboard() + (showAdminKey ? " (admin key: " + s.adminKey() + ")"
+          : " (its admin key is shown only at a console)"));
       dashboardShown = true;
     }
     for (DemoRecorder.CircuitEvent event : s.newCircuitEvents()) {
