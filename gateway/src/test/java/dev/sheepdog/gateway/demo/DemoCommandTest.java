@@ -43,6 +43,8 @@ class DemoCommandTest {
     int closed = indexOf(circuits, "gpt-4.1-mini", "half-open -> closed");
     assertThat(opened).as(report).isNotNegative();
     assertThat(closed).as(report).isGreaterThan(opened);
+    // streams were read to their [DONE] through the real endpoint
+    assertThat(report).containsPattern("streams: [1-9][\\d,]* whole, 0 broken");
     assertThat(report).containsPattern("had every request gone to gpt-4\\.1 .*: \\$\\d+\\.\\d{6}");
     // the plain view printed status lines while it ran, circuit transitions among them
     assertThat(text).containsPattern("\\[\\s*\\d+\\.\\ds] circuit gpt-4\\.1-mini: closed -> open");
