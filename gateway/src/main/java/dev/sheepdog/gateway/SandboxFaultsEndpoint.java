@@ -88,6 +88,10 @@ final class SandboxFaultsEndpoint {
       return;
     }
     String kind = faultName.strip().toLowerCase(Locale.ROOT);
+    if (!faultNames().contains(kind)) {
+      exchange.error(ApiError.badRequest("fault must be one of " + faultNames(), "invalid_value", "fault"));
+      return;
+    }
     SandboxFault fault;
     try {
       fault = fault(kind, json);
@@ -127,18 +131,20 @@ final class SandboxFaultsEndpoint {
 
   /** The fault named {@code kind}, or {@code null} for {@code none}. */
   private static SandboxFault fault(String kind, Map<?, ?> json) {
-    return switch (kind) {
-      case "none" -> null;
-      case "outage" -> SandboxFault.outage();
-      case "stall" -> SandboxFault.stall();
-      case "broken_stream" -> SandboxFault.brokenStream();
-      case "slowdown" -> {
+    if (kind.equals("none")) {
+      return null;
+    }
+    return switch (SandboxFault.Kind.ofWireName(kind)) {
+      case OUTAGE -> SandboxFault.outage();
+      case STALL -> SandboxFault.stall();
+      case BROKEN_STREAM -> SandboxFault.brokenStream();
+      case SLOWDOWN -> {
         if (!(json.get("factor") instanceof Number factor)) {
           throw new IllegalArgumentException("factor is required for a slowdown: a number of at least 1");
         }
         yield SandboxFault.slowdown(factor.doubleValue());
       }
-      case "rate_limit" -> {
+      case RATE_LIMIT -> {
         Object seconds = json.get("retry_after_seconds");
         if (seconds == null) {
           yield SandboxFault.rateLimit(DEFAULT_RETRY_AFTER);
@@ -148,7 +154,6 @@ final class SandboxFaultsEndpoint {
         }
         yield SandboxFault.rateLimit(Duration.ofMillis(Math.round(number.doubleValue() * 1000)));
       }
-      default -> throw new IllegalArgumentException("fault must be one of " + faultNames());
     };
   }
 

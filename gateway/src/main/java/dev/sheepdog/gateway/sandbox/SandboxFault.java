@@ -28,6 +28,17 @@ public record SandboxFault(Kind kind, double factor, Duration retryAfter) {
     public String wireName() {
       return name().toLowerCase(java.util.Locale.ROOT);
     }
+
+    /** The kind whose {@link #wireName()} is {@code name}, in any case; the error lists the names. */
+    public static Kind ofWireName(String name) {
+      for (Kind kind : values()) {
+        if (kind.wireName().equalsIgnoreCase(name == null ? "" : name.strip())) {
+          return kind;
+        }
+      }
+      throw new IllegalArgumentException("fault must be one of " + java.util.Arrays.stream(values())
+          .map(Kind::wireName).toList() + ", was " + name);
+    }
   }
 
   public SandboxFault {

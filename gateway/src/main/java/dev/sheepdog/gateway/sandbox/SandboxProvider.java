@@ -139,7 +139,7 @@ public final class SandboxProvider implements ChatProvider {
     Runnable outcome;
     long delay;
     if (plan.failure != null) {
-      delay = plan.delayNanos;
+      delay = Math.min(plan.delayNanos, plan.timeoutNanos);
       outcome = () -> future.completeExceptionally(plan.failure);
     } else if (plan.delayNanos > plan.timeoutNanos) {
       delay = plan.timeoutNanos;

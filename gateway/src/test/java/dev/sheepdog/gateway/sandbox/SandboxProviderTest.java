@@ -214,6 +214,26 @@ class SandboxProviderTest {
   }
 
   @Test
+  void a_stream_slower_than_its_timeout_fails_with_timeout_when_the_timeout_passes() {
+    // given
+    SandboxProvider sandbox = SandboxProvider.builder().clock(ticker)
+        .profile(GPT, SandboxProfile.ofMillis(1_000, 1_000, 100).withTailProbability(0).withTokensPerSecond(40))
+        .build();
+    Recorder recorder = new Recorder();
+    // when: the first chunk comes at 1 s, the stream would last well beyond 1.25 s
+    sandbox.stream(spec(GPT), ChatRequest.ofUser("q").withStream(true), CallOptions.of(Duration.ofMillis(1_250), "t"),
+        recorder);
+    ticker.advance(Duration.ofMillis(1_249));
+    assertThat(recorder.error).isNull();
+    ticker.advance(Duration.ofMillis(1));
+    // then
+    assertThat(recorder.chunks).hasSizeBetween(2, 4);
+    assertThat(recorder.error.kind()).isEqualTo(FailureKind.TIMEOUT);
+    assertThat(recorder.completed).isFalse();
+    assertThat(ticker.pendingTasks()).isZero();
+  }
+
+  @Test
   void the_request_limit_answers_429_with_the_time_until_a_place_frees_up() {
     // given
     SandboxProvider sandbox = SandboxProvider.builder().clock(ticker)
@@ -377,6 +397,9 @@ class SandboxProviderTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("p95_latency");
     assertThatThrownBy(() -> SandboxProfile.ofMillis(1_000, 1_500, 101))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("availability");
+    assertThat(SandboxFault.Kind.ofWireName("Rate_Limit")).isEqualTo(SandboxFault.Kind.RATE_LIMIT);
+    assertThatThrownBy(() -> SandboxFault.Kind.ofWireName("meltdown"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("fault").hasMessageContaining("outage");
     assertThatThrownBy(() -> SandboxFault.slowdown(0.5))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("factor");
   }
