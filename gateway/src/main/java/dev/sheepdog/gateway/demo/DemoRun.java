@@ -65,10 +65,6 @@ final class DemoRun {
     this.views = views;
   }
 
-  DemoPlan plan() {
-    return plan;
-  }
-
   /** Runs the demo to the end and reports; the gateway is closed when it returns. */
   DemoReport run() throws InterruptedException {
     SandboxProvider sandbox = SandboxProvider.builder().seed(options.seed()).timeScale(options.timeScale()).build();
@@ -96,11 +92,6 @@ final class DemoRun {
         .build();
     Duration requestTimeout = plan.routerSettings().deadline().plusSeconds(10);
     ClientTally tally = new ClientTally();
-    ScheduledExecutorService timeline = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread thread = new Thread(r, "sheepdog-demo-timeline");
-      thread.setDaemon(true);
-      return thread;
-    });
     GatewayServer started;
     try {
       // the sandbox's faults can be switched by hand too, at /admin/sandbox/faults
@@ -117,6 +108,11 @@ final class DemoRun {
       TrafficDriver driver = new TrafficDriver(http, URI.create(gateway.uri() + "/v1/chat/completions"), clientKey,
           new TrafficMix(options.seed()), options.rate(), options.concurrency(), requestTimeout, tally);
       Snapshots snapshots = new Snapshots(router, recorder, tally, dashboard, adminKey);
+      ScheduledExecutorService timeline = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "sheepdog-demo-timeline");
+        thread.setDaemon(true);
+        return thread;
+      });
       long start = System.nanoTime();
       recorder.start(System.currentTimeMillis());
       snapshots.start(start, System.currentTimeMillis());
@@ -124,7 +120,13 @@ final class DemoRun {
           plan.faultsAt().toNanos(), TimeUnit.NANOSECONDS);
       timeline.schedule(() -> sandbox.faults().healAll(), plan.healAt().toNanos(), TimeUnit.NANOSECONDS);
       long interval = view.interval().toNanos();
-      timeline.scheduleAtFixedRate(() -> view.show(snapshots.take()), 0, interval, TimeUnit.NANOSECONDS);
+      timeline.scheduleAtFixedRate(() -> {
+        try {
+          view.show(snapshots.take());
+        } catch (RuntimeException e) {
+          // a frame that cannot be drawn is skipped; an exception here would end every later frame
+        }
+      }, 0, interval, TimeUnit.NANOSECONDS);
       try {
         driver.run(start, start + options.duration().toNanos());
         driver.awaitQuiet(requestTimeout);
