@@ -2,6 +2,8 @@ package dev.sheepdog.gateway;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Pattern;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -16,6 +18,8 @@ import org.slf4j.LoggerFactory;
  */
 final class Exchange {
   private static final Logger accessLog = LoggerFactory.getLogger("dev.sheepdog.gateway.access");
+  // the route is the client's "model" field: anything else is not echoed into a log line
+  private static final Pattern LOGGABLE_ROUTE = Pattern.compile("[A-Za-z0-9._:/\\-]{1,100}");
 
   private final Request request;
   private final Response response;
@@ -28,6 +32,8 @@ final class Exchange {
   private volatile String servedModel = "-";
   private volatile int attempts;
   private volatile String costUsd = "-";
+  private volatile String clientTag = "client:open";
+  private final AtomicBoolean logged = new AtomicBoolean();
 
   Exchange(Request request, Response response, Callback callback, String requestId, GatewayMetrics metrics) {
     this.request = request;
@@ -59,7 +65,16 @@ final class Exchange {
   }
 
   void route(String route) {
-    this.route = route;
+    this.route = route != null && LOGGABLE_ROUTE.matcher(route).matches() ? route : "(invalid)";
+  }
+
+  /** The tag spend is attributed to: {@code client:} and the hash of the client's key. */
+  void client(String clientTag) {
+    this.clientTag = clientTag;
+  }
+
+  String client() {
+    return clientTag;
   }
 
   void served(String model, int attempts, String costUsd) {
@@ -93,7 +108,11 @@ final class Exchange {
     json(error.status(), error.toJson());
   }
 
+  /** Counts and logs the exchange; only the first call does, so each request has one line. */
   void logAccess(int status) {
+    if (!logged.compareAndSet(false, true)) {
+      return;
+    }
     metrics.httpRequest(Request.getPathInContext(request), status);
     if (accessLog.isInfoEnabled()) {
       accessLog.info("{} {} {} route={} model={} attempts={} status={} latency_ms={} cost_usd={}", requestId,

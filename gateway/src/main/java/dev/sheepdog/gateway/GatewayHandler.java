@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
@@ -32,6 +33,7 @@ import org.slf4j.LoggerFactory;
 final class GatewayHandler extends Handler.Abstract.NonBlocking {
   private static final Logger log = LoggerFactory.getLogger(GatewayHandler.class);
   private static final String DEFERRED_PREFIX = "/admin/deferred/";
+  private static final String REPLAY_SUFFIX = "/replay";
   private static final Pattern SAFE_REQUEST_ID = Pattern.compile("[A-Za-z0-9._:\\-]{1,128}");
 
   private final Router router;
@@ -43,6 +45,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
   private final List<byte[]> clientKeys;
   private final byte[] adminKey;
   private SandboxFaultsEndpoint sandbox; // set before the server starts; null: no sandbox, no endpoint
+  private final DeferredReplays replays;
 
   GatewayHandler(Router router, GatewayConfig config, GatewayMetrics metrics, DeferredQueue deferred) {
     this.router = router;
@@ -50,9 +53,10 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
     this.metrics = metrics;
     this.config = config;
     this.resolver = new RouteResolver(router.catalog(), config);
-    this.completions = new ChatCompletions(router);
+    this.completions = new ChatCompletions(router, metrics);
     this.clientKeys = config.clientKeys().stream().map(k -> k.getBytes(StandardCharsets.UTF_8)).toList();
     this.adminKey = config.adminKey() == null ? null : config.adminKey().getBytes(StandardCharsets.UTF_8);
+    this.replays = router.deferredQueue().isPresent() ? new DeferredReplays(router, metrics) : null;
   }
 
   /** Serves {@code endpoint} (or nothing, when {@code null}) at {@link SandboxFaultsEndpoint#PATH}. */
@@ -96,6 +100,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         if (allowed(exchange, method, "POST")) {
           String clientTag = authenticated(exchange);
           if (clientTag != null) {
+            exchange.client(clientTag);
             chatCompletions(exchange, clientTag);
           }
         }
@@ -126,8 +131,25 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
           sandbox.handle(exchange, method);
         }
       }
+      case "/admin/deferred/replay" -> {
+        if (allowed(exchange, method, "POST") && admin(exchange) && replayable(exchange)) {
+          replays.replayDue().whenComplete((pass, failure) -> {
+            if (failure != null) {
+              log.error("request {}: the replay pass failed in the gateway", exchange.requestId(), failure);
+              exchange.error(ApiError.internal());
+            } else {
+              pass.put("queued", router.deferredQueue().map(DeferredQueue::queued).orElse(0));
+              exchange.json(200, Json.write(pass));
+            }
+          });
+        }
+      }
       default -> {
-        if (path.startsWith(DEFERRED_PREFIX)) {
+        if (path.startsWith(DEFERRED_PREFIX) && path.endsWith(REPLAY_SUFFIX)) {
+          if (allowed(exchange, method, "POST") && admin(exchange) && replayable(exchange)) {
+            replayOne(exchange, path.substring(DEFERRED_PREFIX.length(), path.length() - REPLAY_SUFFIX.length()));
+          }
+        } else if (path.startsWith(DEFERRED_PREFIX)) {
           if (allowed(exchange, method, "GET") && admin(exchange)) {
             String id = path.substring(DEFERRED_PREFIX.length());
             var entry = deferred == null ? java.util.Optional.<DeferredEntry>empty() : deferred.find(id);
@@ -142,6 +164,39 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         }
       }
     }
+  }
+
+  /** Whether replay is possible: the router has a deferred queue; answers 404 when it has none. */
+  private boolean replayable(Exchange exchange) {
+    if (replays != null) {
+      return true;
+    }
+    exchange.error(ApiError.notFound("replay is disabled: the router has no deferred queue", "unknown_url", null));
+    return false;
+  }
+
+  private void replayOne(Exchange exchange, String id) {
+    DeferredEntry entry = router.deferredQueue().flatMap(queue -> queue.find(id)).orElse(null);
+    if (entry == null) {
+      exchange.error(ApiError.notFound("no deferred request " + safeId(id), "deferred_not_found", "id"));
+      return;
+    }
+    replays.replay(id).whenComplete((settled, failure) -> {
+      if (failure != null) {
+        log.error("request {}: the replay of {} failed in the gateway", exchange.requestId(), entry.id(), failure);
+        exchange.error(ApiError.internal());
+      } else if (settled.isEmpty()) {
+        exchange.error(new ApiError(409, "deferred request " + entry.id() + " is not queued or is being replayed",
+            "invalid_request_error", "deferred_not_replayable", "id", null, null));
+      } else {
+        exchange.json(200, Json.write(settled.get()));
+      }
+    });
+  }
+
+  /** An id from the path, safe to echo; the queue's ids are {@code def-} and a UUID. */
+  private static String safeId(String id) {
+    return SAFE_REQUEST_ID.matcher(id).matches() ? id : "(invalid id)";
   }
 
   private void chatCompletions(Exchange exchange, String clientTag) {
@@ -290,6 +345,18 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
   private static String requestId(Request request) {
     String given = request.getHeaders().get(ChatCompletions.Headers.REQUEST_ID);
     // an id that could break a header or a log line is replaced, not echoed
-    return given != null && SAFE_REQUEST_ID.matcher(given).matches() ? given : "req-" + UUID.randomUUID();
+    return given != null && SAFE_REQUEST_ID.matcher(given).matches() ? given : "req-" + randomUuid();
+  }
+
+  /**
+   * A version 4 UUID drawn from {@link ThreadLocalRandom}. A request id has to be unique, not
+   * unguessable; {@code UUID.randomUUID()} takes SecureRandom's lock and reads {@code /dev/urandom}
+   * on every request, which the load test showed as lock contention between request threads.
+   */
+  static UUID randomUuid() {
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    long high = (random.nextLong() & ~0xF000L) | 0x4000L;
+    long low = (random.nextLong() & ~0xC000_0000_0000_0000L) | 0x8000_0000_0000_0000L;
+    return new UUID(high, low);
   }
 }

@@ -71,6 +71,10 @@ public final class GatewayServer implements AutoCloseable {
     Objects.requireNonNull(config, "config");
     Objects.requireNonNull(metrics, "metrics");
     metrics.bind(router);
+    DeferredQueue queue = deferred != null ? deferred : router.deferredQueue().orElse(null);
+    if (queue != null) {
+      metrics.bind(queue);
+    }
     QueuedThreadPool threads = new QueuedThreadPool();
     threads.setName("sheepdog-gateway");
     Server server = new Server(threads);

@@ -34,13 +34,22 @@ final class SseResponse {
 
   /** Sends {@code data: payload}; {@code last} ends the response after it. */
   void data(String payload, boolean last) {
+    send("data: " + payload + "\n\n", last);
+  }
+
+  /** Sends {@code : text}, a comment line: event-stream parsers skip it, so clients that do not look for it never notice. */
+  void comment(String text) {
+    send(": " + text + "\n", false);
+  }
+
+  private void send(String text, boolean last) {
     Event event;
     synchronized (this) {
       if (finished) {
         return;
       }
       finished = last;
-      queue.add(new Event("data: " + payload + "\n\n", last));
+      queue.add(new Event(text, last));
       if (writing) {
         return;
       }

@@ -9,6 +9,7 @@ import dev.sheepdog.core.deferred.InMemoryDeferredQueue;
 import dev.sheepdog.spi.ModelCatalog;
 import dev.sheepdog.spi.ModelSpec;
 import dev.sheepdog.spi.Priority;
+import dev.sheepdog.spi.RateLimits;
 import dev.sheepdog.spi.TaskType;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -44,11 +45,18 @@ final class GatewayFixture implements AutoCloseable {
   }
 
   GatewayFixture(UnaryOperator<GatewayConfig.Builder> config) {
+    this(config, RateLimits.UNLIMITED);
+  }
+
+  /** With {@code limits} on both models. */
+  GatewayFixture(UnaryOperator<GatewayConfig.Builder> config, RateLimits limits) {
     RouterSettings defaults = RouterSettings.defaults();
     router = Router.builder()
         .catalog(ModelCatalog.of(
-            ModelSpec.builder("model-a", "alpha").upstreamName("upstream-a").price("1.00", "2.00").build(),
-            ModelSpec.builder("model-b", "beta").upstreamName("upstream-b").price("3.00", "4.00").build()))
+            ModelSpec.builder("model-a", "alpha").upstreamName("upstream-a").price("1.00", "2.00").limits(limits)
+                .build(),
+            ModelSpec.builder("model-b", "beta").upstreamName("upstream-b").price("3.00", "4.00").limits(limits)
+                .build()))
         .deferredQueue(deferred)
         .listener(metrics)
         .provider(providerA)

@@ -2,7 +2,11 @@ package dev.sheepdog.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sheepdog.spi.RateLimits;
 import java.net.http.HttpResponse;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import mockwebserver3.MockResponse;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -40,5 +44,72 @@ class MetricsTest {
         .contains("sheepdog_request_latency_seconds_bucket")
         .contains("sheepdog_http_requests_total{endpoint=\"/v1/chat/completions\",status=\"200\"} 1.0")
         .doesNotContain(GatewayFixture.UPSTREAM_KEY_A, GatewayFixture.UPSTREAM_KEY_B, "req-");
+  }
+
+  @Test
+  void metrics_hold_every_series_after_success_failover_stream_and_rate_limits() {
+    // given limits on both models and clients with keys
+    fixture = new GatewayFixture(config -> config.clientKey(CLIENT_KEY), RateLimits.of(600, 1_000_000));
+    String client = ClientSpendTest.tagOf(CLIENT_KEY).substring("client:".length());
+    // a success on model-a
+    fixture.alpha.enqueue(Upstream.json(200, Upstream.answer("ok")));
+    // a failover from model-a to model-b
+    fixture.alpha.enqueue(Upstream.error(503, "overloaded"));
+    fixture.beta.enqueue(Upstream.json(200, Upstream.answer("from b")));
+    // a stream from model-a
+    fixture.alpha.enqueue(Upstream.sse(Upstream.wholeStream("Hel", "lo")));
+    // every model answers 429
+    fixture.alpha.enqueue(new MockResponse.Builder(Upstream.error(429, "slow down")).setHeader("Retry-After", "1").build());
+    fixture.beta.enqueue(new MockResponse.Builder(Upstream.error(429, "slow down")).setHeader("Retry-After", "1").build());
+    // when
+    int[] statuses = {
+        send(false), send(false), send(true), send(false)};
+    HttpResponse<String> response = fixture.get("/metrics");
+    // then
+    assertThat(statuses).containsExactly(200, 200, 200, 429);
+    String body = response.body();
+    assertThat(body)
+        .contains("sheepdog_requests_total{model=\"model-a\",outcome=\"success\"} 2.0")
+        .contains("sheepdog_requests_total{model=\"model-b\",outcome=\"success\"} 1.0")
+        .contains("sheepdog_requests_total{model=\"none\",outcome=\"failed\"} 1.0")
+        .contains("sheepdog_failures_total{kind=\"unavailable\",model=\"model-a\"} 1.0")
+        .contains("sheepdog_failures_total{kind=\"rate_limited\",model=\"model-a\"} 1.0")
+        .contains("sheepdog_failures_total{kind=\"rate_limited\",model=\"model-b\"} 1.0")
+        .contains("sheepdog_stream_time_to_first_token_seconds_count{model=\"model-a\"} 1")
+        .contains("sheepdog_stream_time_to_first_token_seconds_bucket{model=\"model-a\",le=\"")
+        .contains("sheepdog_deferred_queued 0.0")
+        .contains("sheepdog_client_cost_usd_total{client=\"" + client + "\"}")
+        .contains("sheepdog_client_tokens_total{client=\"" + client + "\",type=\"prompt\"}")
+        .contains("sheepdog_http_requests_total{endpoint=\"/v1/chat/completions\",status=\"200\"} 3.0")
+        .contains("sheepdog_http_requests_total{endpoint=\"/v1/chat/completions\",status=\"429\"} 1.0")
+        .contains("sheepdog_in_flight{model=\"model-b\"} 0.0")
+        .doesNotContain(CLIENT_KEY, GatewayFixture.UPSTREAM_KEY_A, GatewayFixture.UPSTREAM_KEY_B, "req-");
+    // three calls reached model-a: of its 600 a minute, fewer remain (the burst refills slowly)
+    assertThat(value(body, "sheepdog_ratelimit_requests_remaining{model=\"model-a\"}")).isBetween(0.0, 597.0);
+    assertThat(value(body, "sheepdog_ratelimit_requests_remaining{model=\"model-b\"}")).isBetween(0.0, 598.0);
+    assertThat(value(body, "sheepdog_ratelimit_tokens_remaining{model=\"model-a\"}")).isBetween(1.0, 1_000_000.0);
+  }
+
+  @Test
+  void models_without_limits_have_no_headroom_series() {
+    // given
+    fixture = new GatewayFixture();
+    // when
+    String body = fixture.get("/metrics").body();
+    // then
+    assertThat(body).doesNotContain("sheepdog_ratelimit_").contains("sheepdog_deferred_queued 0.0");
+  }
+
+  private static final String CLIENT_KEY = "gw-metrics-client-key-1";
+
+  private int send(boolean stream) {
+    return fixture.send(fixture.post(GatewayFixture.chatBody("auto", stream)).header("Authorization",
+        "Bearer " + CLIENT_KEY)).statusCode();
+  }
+
+  private static double value(String scrape, String series) {
+    Matcher matcher = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(scrape);
+    assertThat(matcher.find()).as(series + " in\n" + scrape).isTrue();
+    return Double.parseDouble(matcher.group(1));
   }
 }

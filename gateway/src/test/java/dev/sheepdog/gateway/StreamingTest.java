@@ -53,6 +53,38 @@ class StreamingTest {
   }
 
   @Test
+  void stream_headers_name_the_model_and_attempts_and_a_closing_comment_carries_the_cost() {
+    // given a failover before the first chunk, and an upstream that reports usage at the end
+    fixture = new GatewayFixture();
+    fixture.alpha.enqueue(Upstream.error(503, "overloaded"));
+    fixture.beta.enqueue(Upstream.sse(Upstream.events(List.of(Upstream.chunk("Hel", null), Upstream.chunk("lo", "stop"),
+        "{\"id\":\"u\",\"object\":\"chat.completion.chunk\",\"model\":\"m\",\"choices\":[],"
+            + "\"usage\":{\"prompt_tokens\":100,\"completion_tokens\":50,\"total_tokens\":150}}", "[DONE]"))));
+    // when
+    HttpResponse<String> response = fixture.send(fixture.post(GatewayFixture.chatBody("auto", true)));
+    // then
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("X-Sheepdog-Model")).hasValue("model-b");
+    assertThat(response.headers().firstValue("X-Sheepdog-Attempts")).hasValue("2");
+    assertThat(response.headers().firstValue("X-Sheepdog-Cost-Usd")).as("unknown when headers leave").isEmpty();
+    // 100 prompt tokens at $3/M and 50 completion tokens at $4/M
+    assertThat(response.body()).endsWith("\n: X-Sheepdog-Cost-Usd: 0.000500\ndata: [DONE]\n\n");
+  }
+
+  @Test
+  void a_stream_served_at_once_counts_one_attempt() {
+    // given
+    fixture = new GatewayFixture();
+    fixture.alpha.enqueue(Upstream.sse(Upstream.wholeStream("Hi")));
+    // when
+    HttpResponse<String> response = fixture.send(fixture.post(GatewayFixture.chatBody("auto", true)));
+    // then
+    assertThat(response.headers().firstValue("X-Sheepdog-Model")).hasValue("model-a");
+    assertThat(response.headers().firstValue("X-Sheepdog-Attempts")).hasValue("1");
+    assertThat(response.body()).contains(": X-Sheepdog-Cost-Usd: ");
+  }
+
+  @Test
   void a_break_after_the_first_chunk_ends_with_an_error_event_and_no_done() {
     // given
     fixture = new GatewayFixture();
@@ -63,6 +95,7 @@ class StreamingTest {
     assertThat(response.statusCode()).isEqualTo(200);
     List<String> data = data(response.body());
     assertThat(data).doesNotContain("[DONE]");
+    assertThat(response.body()).doesNotContain("X-Sheepdog-Cost-Usd");
     assertThat(text((Map<?, ?>) json(data.get(0)))).isEqualTo("Hel");
     Map<?, ?> error = (Map<?, ?>) json(data.get(data.size() - 1)).get("error");
     assertThat(error.get("code")).isEqualTo("stream_interrupted");

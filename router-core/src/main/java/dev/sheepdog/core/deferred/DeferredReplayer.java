@@ -9,6 +9,7 @@ import dev.sheepdog.spi.Ticker;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -109,6 +110,25 @@ public final class DeferredReplayer<R> {
       }
       return new ReplayPass(replays.size(), delivered, failed, dead);
     });
+  }
+
+  /**
+   * Replays one queued entry now, due or not, as an operator's "retry this one" would. Completes
+   * after the listener has heard the outcome, with the entry as it was settled: {@code DELIVERED},
+   * {@code QUEUED} again with a later next attempt, or {@code DEAD_LETTERED}. Completes empty when
+   * no entry with that id is queued, or a pass is replaying it already.
+   */
+  public CompletableFuture<Optional<DeferredEntry>> replayNow(String id) {
+    Objects.requireNonNull(id, "id must not be null");
+    if (!inFlight.add(id)) {
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    DeferredEntry entry = queue.find(id).orElse(null);
+    if (entry == null || entry.state() != DeferredState.QUEUED) {
+      inFlight.remove(id);
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    return replayOne(entry).thenApply(outcome -> Optional.of(queue.find(id).orElse(entry)));
   }
 
   private CompletableFuture<Outcome> replayOne(DeferredEntry entry) {

@@ -10,6 +10,7 @@ import dev.sheepdog.testkit.ManualTicker;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -183,6 +184,68 @@ class DeferredReplayerTest {
     assertThat(calls).hasValue(1);
     assertThat(delivered).containsExactly("r1=ok");
     assertThat(replayer.replayDue().join().replayed()).isZero();
+  }
+
+  @Test
+  void replayNowReplaysAnEntryThatIsNotDueYet() {
+    // given an entry that failed once and waits out its 5 s backoff
+    Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+    DeferredReplayer<String> replayer = replayer(recoversAfter(1, calls));
+    replayer.defer(request("r1", ticker.epochMillis()));
+    replayer.replayDue().join();
+
+    // when
+    Optional<DeferredEntry> settled = replayer.replayNow("r1").join();
+
+    // then
+    assertThat(settled).get().satisfies(e -> {
+      assertThat(e.state()).isEqualTo(DeferredState.DELIVERED);
+      assertThat(e.replays()).isEqualTo(1);
+    });
+    assertThat(delivered).containsExactly("r1=answer 2");
+    assertThat(replayer.replayNow("r1").join()).as("a delivered entry is not replayed again").isEmpty();
+  }
+
+  @Test
+  void replayNowSettlesAFailureLikeAPass() {
+    // given
+    DeferredReplayer<String> replayer = replayer(recoversAfter(Integer.MAX_VALUE, new ConcurrentHashMap<>()));
+    replayer.defer(request("r1", ticker.epochMillis()));
+
+    // when
+    Optional<DeferredEntry> settled = replayer.replayNow("r1").join();
+
+    // then
+    assertThat(settled).get().satisfies(e -> {
+      assertThat(e.state()).isEqualTo(DeferredState.QUEUED);
+      assertThat(e.replays()).isEqualTo(1);
+      assertThat(e.nextAttemptAtEpochMillis()).isEqualTo(ticker.epochMillis() + 5_000);
+      assertThat(e.lastReason()).isEqualTo("IllegalStateException: 503 from every model");
+    });
+  }
+
+  @Test
+  void replayNowLeavesAnEntryInFlightAloneAndIgnoresUnknownIds() {
+    // given a pass whose replay has not answered yet
+    CompletableFuture<String> answer = new CompletableFuture<>();
+    AtomicInteger calls = new AtomicInteger();
+    DeferredReplayer<String> replayer = replayer(request -> {
+      calls.incrementAndGet();
+      return answer;
+    });
+    replayer.defer(request("r1", ticker.epochMillis()));
+    CompletableFuture<ReplayPass> pass = replayer.replayDue();
+
+    // when
+    Optional<DeferredEntry> during = replayer.replayNow("r1").join();
+    Optional<DeferredEntry> unknown = replayer.replayNow("nope").join();
+    answer.complete("ok");
+
+    // then
+    assertThat(during).isEmpty();
+    assertThat(unknown).isEmpty();
+    assertThat(pass.join()).isEqualTo(new ReplayPass(1, 1, 0, 0));
+    assertThat(calls).hasValue(1);
   }
 
   @Test
