@@ -6,6 +6,7 @@ import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
@@ -88,6 +89,8 @@ public final class DemoCommand implements Callable<Integer> {
     }
     quietLogs();
     PrintWriter out = spec.commandLine().getOut();
+    // taken before System.err is held, so messages reach the terminal
+    PrintWriter err = spec.commandLine().getErr();
     double expected = options.rate() * options.duration().toMillis() / 1000.0;
     if (expected < 40) {
       out.printf(Locale.ROOT, "Note: about %.0f requests are too few to show failover well; raise --rate or"
@@ -102,7 +105,12 @@ public final class DemoCommand implements Callable<Integer> {
       out.println(header);
       return new PlainView(out, PlainView.intervalFor(options.duration()), System.console() != null);
     });
+    // while the live view owns the terminal, log lines written to System.err would tear it
+    HeldStderr held = options.live() ? HeldStderr.hold() : null;
     Thread restore = new Thread(() -> {
+      if (held != null) {
+        held.close();
+      }
       if (live[0] != null) {
         live[0].restoreScreen();
       }
@@ -117,11 +125,21 @@ public final class DemoCommand implements Callable<Integer> {
       Thread.currentThread().interrupt();
       return 130;
     } catch (DemoRun.GatewayNotStartedException e) {
-      spec.commandLine().getErr().println(e.getMessage());
+      err.println(e.getMessage());
+      err.flush();
       return 1;
     } finally {
       if (live[0] != null) {
         live[0].restoreScreen();
+      }
+      if (held != null) {
+        held.close();
+        List<String> logged = held.kept();
+        if (!logged.isEmpty()) {
+          err.println("Logged while the live view was shown:");
+          logged.forEach(err::println);
+          err.flush();
+        }
       }
       try {
         Runtime.getRuntime().removeShutdownHook(restore);
