@@ -25,13 +25,11 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "demo",
-    mixinStandardHelpOptions = true,
     sortOptions = false,
-    description = {
-        "Starts the gateway on a loopback port in front of simulated models, sends traffic through it, takes",
-        "one model down and rate-limits another at 25 %% of the run, heals them at 60 %%, and reports what",
-        "failed over where, when circuits opened and closed, latency per model and what it all cost.",
-        "No API key and no network are needed."},
+    description = "Starts the gateway on a loopback port in front of simulated models, sends traffic through it,"
+        + " takes one model down and rate-limits another at 25 %% of the run, heals them at 60 %%, and reports what"
+        + " failed over where, when circuits opened and closed, latency per model and what it all cost."
+        + " No API key and no network are needed.",
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:the run completed", "1:the gateway could not start (the port is taken)",
         "2:an option is invalid", "130:interrupted"})
@@ -57,8 +55,8 @@ public final class DemoCommand implements Callable<Integer> {
   long seed;
 
   @Option(names = "--time-scale", paramLabel = "<factor>", defaultValue = "0.1",
-      description = {"Simulated latencies are the real models' times this factor: 0.1 runs ten times faster;",
-          "circuit recovery, backoff and deadlines scale with it (default: ${DEFAULT-VALUE})."})
+      description = "Simulated latencies are the real models' times this factor: 0.1 runs ten times faster;"
+          + " circuit recovery, backoff and deadlines scale with it (default: ${DEFAULT-VALUE}).")
   double timeScale;
 
   @Option(names = "--no-live", description = "Print plain status lines instead of a live view (for logs and CI);"
@@ -68,6 +66,9 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--port", paramLabel = "<port>", defaultValue = "0",
       description = "The gateway's port on 127.0.0.1; 0 picks a free one (default: ${DEFAULT-VALUE}).")
   int port;
+
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+  boolean help;
 
   public static void main(String[] args) {
     System.exit(commandLine().execute(args));
