@@ -1,5 +1,6 @@
 package dev.sheepdog.gateway.cli;
 
+import dev.sheepdog.gateway.demo.DemoCommand;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.function.UnaryOperator;
@@ -25,7 +26,8 @@ import picocli.CommandLine.Spec;
         "Routes chat completions across models and providers (HolySheep, OpenAI, any OpenAI-compatible "
             + "server) with circuit breakers, retries, rate limits, cost accounting and alerts.",
         "",
-        "Start with: sheepdog check-config gateway.yaml, then sheepdog serve --config gateway.yaml"},
+        "Start with: sheepdog demo (no key, no network), or sheepdog check-config gateway.yaml, then",
+        "sheepdog serve --config gateway.yaml"},
     synopsisSubcommandLabel = "COMMAND",
     commandListHeading = "%nCommands:%n",
     footer = {"", "Run 'sheepdog help COMMAND' for the options of a command.",
@@ -33,7 +35,7 @@ import picocli.CommandLine.Spec;
     subcommands = {
         ServeCommand.class,
         CheckConfigCommand.class,
-        // more subcommands go here, such as the offline demo: dev.sheepdog.gateway.demo.DemoCommand.class,
+        DemoCommand.class,
         CommandLine.HelpCommand.class})
 public final class SheepdogCli implements Runnable {
   /** Invalid configuration or a gateway that could not start. */
@@ -55,9 +57,22 @@ public final class SheepdogCli implements Runnable {
   }
 
   public static void main(String[] args) {
+    if (firstCommand(args).equals("demo")) {
+      // the gateway's request lines would drown the demo's own view
+      setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+    }
     configureLogging();
     int exitCode = commandLine().execute(args);
     System.exit(exitCode);
+  }
+
+  private static String firstCommand(String[] args) {
+    for (String arg : args) {
+      if (!arg.startsWith("-")) {
+        return arg;
+      }
+    }
+    return "";
   }
 
   /** The command line, for running {@code sheepdog} in process (tests, embedding). */
