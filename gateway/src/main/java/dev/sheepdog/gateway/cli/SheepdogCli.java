@@ -26,8 +26,8 @@ import picocli.CommandLine.Spec;
         "Routes chat completions across models and providers (HolySheep, OpenAI, any OpenAI-compatible "
             + "server) with circuit breakers, retries, rate limits, cost accounting and alerts.",
         "",
-        "Start with: sheepdog demo (no key, no network), or sheepdog check-config gateway.yaml, then",
-        "sheepdog serve --config gateway.yaml"},
+        "Try it: sheepdog demo (no key, no network needed).",
+        "Run it: sheepdog check-config gateway.yaml, then sheepdog serve --config gateway.yaml"},
     synopsisSubcommandLabel = "COMMAND",
     commandListHeading = "%nCommands:%n",
     footer = {"", "Run 'sheepdog help COMMAND' for the options of a command.",

@@ -82,7 +82,9 @@ class CheckConfigCommandTest {
     assertThat(run(Map.of(), "--help")).isZero();
     assertThat(out.toString()).contains("Usage: sheepdog [-hV] [--log-level=LEVEL] COMMAND")
         .contains("serve         Starts the gateway from a YAML configuration file")
-        .contains("check-config  Checks a configuration file without starting anything");
+        .contains("check-config  Checks a configuration file without starting anything")
+        .contains("demo          Starts the gateway on a loopback port in front of simulated")
+        .contains("Try it: sheepdog demo");
   }
 
   @Test
