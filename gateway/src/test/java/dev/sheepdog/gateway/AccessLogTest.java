@@ -9,21 +9,15 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 /** One concise access log line per request, streams and hang-ups included, never with the prompt. */
 class AccessLogTest {
   private static final String PROMPT = "my confidential prompt";
 
+  @AutoClose
   private GatewayFixture fixture;
-
-  @AfterEach
-  void close() {
-    if (fixture != null) {
-      fixture.close();
-    }
-  }
 
   @Test
   void every_request_gets_exactly_one_line_with_its_outcome_and_no_prompt() throws Exception {

@@ -9,7 +9,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 /** The admin health report: behind the admin key, and free of upstream keys. */
@@ -17,14 +17,8 @@ class AdminTest {
   private static final String CLIENT_KEY = "gw-client-key-1";
   private static final String ADMIN_KEY = "gw-admin-key-1";
 
+  @AutoClose
   private GatewayFixture fixture;
-
-  @AfterEach
-  void close() {
-    if (fixture != null) {
-      fixture.close();
-    }
-  }
 
   @Test
   void the_health_report_needs_the_admin_key() {

@@ -8,21 +8,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 /** Client keys, liveness, readiness and the model list. */
 class AuthAndEndpointsTest {
   private static final String CLIENT_KEY = "gw-client-key-1";
 
+  @AutoClose
   private GatewayFixture fixture;
-
-  @AfterEach
-  void close() {
-    if (fixture != null) {
-      fixture.close();
-    }
-  }
 
   @Test
   void a_request_without_a_key_is_a_401() {

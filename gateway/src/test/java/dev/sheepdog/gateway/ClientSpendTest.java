@@ -7,7 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 /** Spend per client key: attributed by the key's hash in the ledger and the metrics, the key itself nowhere. */
@@ -16,14 +16,8 @@ class ClientSpendTest {
   private static final String KEY_TWO = "gw-client-TWO-key-93ab";
   private static final String ADMIN_KEY = "gw-admin-key-1";
 
+  @AutoClose
   private GatewayFixture fixture;
-
-  @AfterEach
-  void close() {
-    if (fixture != null) {
-      fixture.close();
-    }
-  }
 
   @Test
   void two_clients_spend_is_attributed_separately_by_key_hash_and_the_keys_appear_nowhere() {

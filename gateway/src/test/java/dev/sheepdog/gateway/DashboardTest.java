@@ -12,21 +12,15 @@ import java.util.Base64;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 /** {@code GET /dashboard} over HTTP: a self-contained page, locked down, and off without an admin key. */
 class DashboardTest {
   private static final String ADMIN_KEY = "gw-admin-key-page";
 
+  @AutoClose
   private GatewayFixture fixture;
-
-  @AfterEach
-  void close() {
-    if (fixture != null) {
-      fixture.close();
-    }
-  }
 
   @Test
   void the_page_is_served_without_the_key_and_holds_no_key() {

@@ -8,7 +8,7 @@ import static org.assertj.core.api.InstanceOfAssertFactories.MAP;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 /** {@code POST /admin/deferred/{id}/replay} and {@code POST /admin/deferred/replay}. */
@@ -16,14 +16,8 @@ class DeferredReplayTest {
   private static final String CLIENT_KEY = "gw-client-key-1";
   private static final String ADMIN_KEY = "gw-admin-key-1";
 
+  @AutoClose
   private GatewayFixture fixture;
-
-  @AfterEach
-  void close() {
-    if (fixture != null) {
-      fixture.close();
-    }
-  }
 
   @Test
   void replaying_one_request_answers_with_its_outcome_and_settles_it() {

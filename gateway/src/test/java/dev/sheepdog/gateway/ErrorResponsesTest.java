@@ -11,19 +11,13 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 /** Every refusal in OpenAI's error shape, with its status, and nothing secret in it. */
 class ErrorResponsesTest {
+  @AutoClose
   private GatewayFixture fixture;
-
-  @AfterEach
-  void close() {
-    if (fixture != null) {
-      fixture.close();
-    }
-  }
 
   @Test
   void malformed_json_is_a_400() {

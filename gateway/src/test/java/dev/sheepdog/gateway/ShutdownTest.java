@@ -6,19 +6,13 @@ import java.net.http.HttpResponse;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 /** Closing the gateway drains the requests in flight. */
 class ShutdownTest {
+  @AutoClose
   private GatewayFixture fixture;
-
-  @AfterEach
-  void close() {
-    if (fixture != null) {
-      fixture.close();
-    }
-  }
 
   @Test
   void a_request_in_flight_finishes_when_the_gateway_closes() throws Exception {

@@ -14,19 +14,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 /** Server-sent events: failover before the first chunk is invisible; a break after it is an error event. */
 class StreamingTest {
+  @AutoClose
   private GatewayFixture fixture;
-
-  @AfterEach
-  void close() {
-    if (fixture != null) {
-      fixture.close();
-    }
-  }
 
   @Test
   void a_failure_before_the_first_chunk_fails_over_invisibly() throws Exception {

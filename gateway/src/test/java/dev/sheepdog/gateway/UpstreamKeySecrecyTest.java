@@ -7,7 +7,7 @@ import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import mockwebserver3.MockResponse;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,15 +18,9 @@ class UpstreamKeySecrecyTest {
   private static final String CLIENT_KEY = "gw-client-key-1";
   private static final String ADMIN_KEY = "gw-admin-key-1";
 
+  @AutoClose
   private GatewayFixture fixture;
   private final List<HttpResponse<String>> responses = new ArrayList<>();
-
-  @AfterEach
-  void close() {
-    if (fixture != null) {
-      fixture.close();
-    }
-  }
 
   @Test
   void no_upstream_key_appears_in_responses_metrics_admin_json_or_logs() throws Exception {
