@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import okio.Buffer;
+import okio.ByteString;
 
 /**
  * Maps between the router's values and the chat-completions JSON, as generic maps and lists so
@@ -86,6 +87,11 @@ public final class ChatCompletionCodec {
   }
 
   public static String toJson(Object value) {
+    return toJsonBytes(value).utf8();
+  }
+
+  /** The UTF-8 bytes of {@code value}'s JSON, for a request body: no string is built and encoded again. */
+  public static ByteString toJsonBytes(Object value) {
     Buffer buffer = new Buffer();
     try (JsonWriter writer = JsonWriter.of(buffer)) {
       writer.setSerializeNulls(true);
@@ -93,13 +99,22 @@ public final class ChatCompletionCodec {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return buffer.readUtf8();
+    return buffer.readByteString();
   }
 
   /** Parses a JSON document; throws {@link ProviderException} of kind MALFORMED_RESPONSE. */
   public static Object parse(String json, int status) {
+    return parse(new Buffer().writeUtf8(json), status);
+  }
+
+  /**
+   * Parses the JSON document in {@code utf8}, consuming it; throws {@link ProviderException} of
+   * kind MALFORMED_RESPONSE. A reply read into a buffer is parsed from its bytes, without being
+   * decoded into a string first.
+   */
+  public static Object parse(Buffer utf8, int status) {
     try {
-      JsonReader reader = JsonReader.of(new Buffer().writeUtf8(json));
+      JsonReader reader = JsonReader.of(utf8);
       Object value = JsonValueAdapter.INSTANCE.fromJson(reader);
       if (reader.peek() != JsonReader.Token.END_DOCUMENT) {
         throw malformed(status, "unexpected content after the JSON document");
