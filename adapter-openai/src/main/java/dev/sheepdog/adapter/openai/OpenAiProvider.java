@@ -138,7 +138,7 @@ public final class OpenAiProvider implements ChatProvider, AutoCloseable {
   public CompletableFuture<ChatResponse> complete(ModelSpec model, ChatRequest request, CallOptions options) {
     RequestBody body;
     try {
-      body = RequestBody.create(ChatCompletionCodec.toJsonBytes(ChatCompletionCodec.encode(model, request, false)), JSON);
+      body = RequestBody.create(ChatCompletionCodec.requestBytes(model, request, false), JSON);
     } catch (IllegalArgumentException e) {
       return CompletableFuture.failedFuture(new ProviderException(FailureKind.BAD_REQUEST, 0, e.getMessage()));
     }
@@ -150,7 +150,7 @@ public final class OpenAiProvider implements ChatProvider, AutoCloseable {
   public StreamHandle stream(ModelSpec model, ChatRequest request, CallOptions options, StreamListener listener) {
     ByteString json;
     try {
-      json = ChatCompletionCodec.toJsonBytes(ChatCompletionCodec.encode(model, request, true));
+      json = ChatCompletionCodec.requestBytes(model, request, true);
     } catch (IllegalArgumentException e) {
       listener.onError(new ProviderException(FailureKind.BAD_REQUEST, 0, e.getMessage()));
       return StreamHandle.NOOP;
