@@ -13,7 +13,6 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.thread.Invocable.InvocationType;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -92,12 +91,6 @@ public final class GatewayServer implements AutoCloseable {
     GracefulHandler graceful = new GracefulHandler(new GatewayHandler(router, config, metrics, deferred)
         .sandbox(SandboxFaultsEndpoint.of(sandboxes)));
     server.setHandler(graceful);
-    // The handlers never change once started. A dynamic container (Jetty's default) reports itself
-    // BLOCKING whatever it holds, so Jetty would hand every request from the selector thread to a
-    // pool thread; fixed, the chain is NON_BLOCKING like GatewayHandler, and a request that
-    // arrived whole is handled on the thread that read it: one context switch fewer per request.
-    graceful.setDynamic(false);
-    server.setDynamic(false);
     server.setStopTimeout(config.drainTimeout().toMillis());
     server.setErrorHandler(new JsonErrorHandler());
     try {
@@ -117,11 +110,6 @@ public final class GatewayServer implements AutoCloseable {
     log.info("Sheepdog gateway serving {} models on {}:{}", router.catalog().size(), config.host(),
         connector.getLocalPort());
     return new GatewayServer(server, connector, graceful, config.drainTimeout().toMillis());
-  }
-
-  /** How Jetty may call the handlers: NON_BLOCKING lets it handle a request on the selector thread. */
-  InvocationType invocationType() {
-    return server.getInvocationType();
   }
 
   /** The port bound, useful after asking for port 0. */
