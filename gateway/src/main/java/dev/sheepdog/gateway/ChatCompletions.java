@@ -47,7 +47,7 @@ final class ChatCompletions {
         exchange.error(Failures.toApiError(failure));
         return;
       }
-      String body;
+      byte[] body;
       try {
         body = OpenAiWire.encodeResponse(answer, exchange.createdEpochSeconds());
       } catch (RuntimeException e) {

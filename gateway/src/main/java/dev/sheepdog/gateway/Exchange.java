@@ -1,5 +1,6 @@
 package dev.sheepdog.gateway;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -87,6 +88,14 @@ final class Exchange {
     response.setStatus(status);
     response.getHeaders().put("Content-Type", "application/json");
     Content.Sink.write(response, true, body, callback);
+    logAccess(status);
+  }
+
+  /** A JSON body already encoded as UTF-8. */
+  void json(int status, byte[] body) {
+    response.setStatus(status);
+    response.getHeaders().put("Content-Type", "application/json");
+    response.write(true, ByteBuffer.wrap(body), callback);
     logAccess(status);
   }
 

@@ -43,6 +43,8 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
   private final RouteResolver resolver;
   private final ChatCompletions completions;
   private final List<byte[]> clientKeys;
+  /** The spend tag of each configured key, in the order of {@link #clientKeys}; hashed once, not per request. */
+  private final List<String> clientTags;
   private final byte[] adminKey;
   private final Dashboard dashboard = Dashboard.load();
   private SandboxFaultsEndpoint sandbox; // set before the server starts; null: no sandbox, no endpoint
@@ -56,6 +58,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
     this.resolver = new RouteResolver(router.catalog(), config);
     this.completions = new ChatCompletions(router, metrics);
     this.clientKeys = config.clientKeys().stream().map(k -> k.getBytes(StandardCharsets.UTF_8)).toList();
+    this.clientTags = config.clientKeys().stream().map(GatewayHandler::clientTag).toList();
     this.adminKey = config.adminKey() == null ? null : config.adminKey().getBytes(StandardCharsets.UTF_8);
     this.replays = router.deferredQueue().isPresent() ? new DeferredReplays(router, metrics) : null;
   }
@@ -303,15 +306,22 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
       return null;
     }
     byte[] given = key.getBytes(StandardCharsets.UTF_8);
-    boolean known = false;
-    for (byte[] candidate : clientKeys) {
-      // constant-time, so response timing does not leak how much of a key was right
-      known |= MessageDigest.isEqual(candidate, given);
+    String tag = null;
+    for (int i = 0; i < clientKeys.size(); i++) {
+      // constant-time, and every key is compared, so response timing does not leak how much of a key was right
+      if (MessageDigest.isEqual(clientKeys.get(i), given) && tag == null) {
+        tag = clientTags.get(i);
+      }
     }
-    if (!known) {
+    if (tag == null) {
       exchange.error(ApiError.unauthorized("the API key is not valid for this gateway"));
       return null;
     }
+    return tag;
+  }
+
+  /** {@code client:} and the first 12 hex digits of the key's SHA-256. */
+  static String clientTag(String key) {
     return "client:" + sha256(key).substring(0, 12);
   }
 

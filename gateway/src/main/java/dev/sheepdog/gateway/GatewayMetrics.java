@@ -5,6 +5,7 @@ import dev.sheepdog.core.Router;
 import dev.sheepdog.core.limit.RateLimitHeadroom;
 import dev.sheepdog.spi.CircuitState;
 import dev.sheepdog.spi.DeferredQueue;
+import dev.sheepdog.spi.FailureKind;
 import dev.sheepdog.spi.ModelId;
 import dev.sheepdog.spi.ModelSpec;
 import dev.sheepdog.spi.Money;
@@ -25,6 +26,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.ToLongFunction;
 
 /**
@@ -53,6 +55,16 @@ public final class GatewayMetrics implements RouterListener {
   /** Each model's limiter headroom, refreshed once per scrape (one health report, not one per gauge). */
   private volatile Map<ModelId, RateLimitHeadroom> headroom = Map.of();
   private volatile Router router;
+  private final Map<ModelId, ModelMeters> modelMeters = new ConcurrentHashMap<>();
+  /** {@code sheepdog.http.requests} by endpoint and status, and the client meters by client hash. */
+  private final Map<String, Map<Integer, Counter>> httpRequests = new ConcurrentHashMap<>();
+  private final Map<String, ClientMeters> clientMeters = new ConcurrentHashMap<>();
+  private final Map<String, Counter> replays = new ConcurrentHashMap<>();
+  private final Map<ModelId, Timer> firstToken = new ConcurrentHashMap<>();
+  // registered on first use, like every meter here
+  private volatile Timer requestLatency;
+  private volatile Counter requestsFailed;
+  private volatile Counter requestsDeferred;
 
   private GatewayMetrics() {}
 
@@ -81,32 +93,108 @@ public final class GatewayMetrics implements RouterListener {
         attempts.incrementAndGet();
       }
     } else if (event instanceof RouterEvent.AttemptSucceeded ok) {
-      String model = ok.model().value();
-      Counter.builder("sheepdog.attempts").tag("model", model).tag("outcome", "success").register(registry)
-          .increment();
-      Timer.builder("sheepdog.attempt.latency").tag("model", model).publishPercentileHistogram()
-          .register(registry).record(ok.latency());
-      Counter.builder("sheepdog.tokens").tag("model", model).tag("type", "prompt").register(registry)
-          .increment(ok.usage().promptTokens());
-      Counter.builder("sheepdog.tokens").tag("model", model).tag("type", "completion").register(registry)
-          .increment(ok.usage().completionTokens());
-      Counter.builder("sheepdog.cost.usd").tag("model", model).register(registry)
-          .increment(ok.cost().toUsd().doubleValue());
+      modelMeters(ok.model()).succeeded(ok.latency(), ok.usage(), ok.cost());
     } else if (event instanceof RouterEvent.AttemptFailed failed) {
-      String kind = failed.kind().name().toLowerCase(Locale.ROOT);
-      Counter.builder("sheepdog.attempts").tag("model", failed.model().value())
-          .tag("outcome", kind).register(registry).increment();
-      Counter.builder("sheepdog.failures").description("failed attempts by failure kind")
-          .tag("model", failed.model().value()).tag("kind", kind).register(registry).increment();
+      modelMeters(failed.model()).failed(failed.kind());
     } else if (event instanceof RouterEvent.RequestSucceeded ok) {
-      Counter.builder("sheepdog.requests").tag("model", ok.model().value()).tag("outcome", "success")
-          .register(registry).increment();
-      Timer.builder("sheepdog.request.latency").publishPercentileHistogram().register(registry).record(ok.latency());
+      modelMeters(ok.model()).requestSucceeded();
+      Timer latency = requestLatency;
+      if (latency == null) {
+        requestLatency = latency = Timer.builder("sheepdog.request.latency").publishPercentileHistogram()
+            .register(registry);
+      }
+      latency.record(ok.latency());
     } else if (event instanceof RouterEvent.RequestFailed) {
-      Counter.builder("sheepdog.requests").tag("model", "none").tag("outcome", "failed").register(registry)
-          .increment();
+      Counter failed = requestsFailed;
+      if (failed == null) {
+        requestsFailed = failed = Counter.builder("sheepdog.requests").tag("model", "none").tag("outcome", "failed")
+            .register(registry);
+      }
+      failed.increment();
     } else if (event instanceof RouterEvent.RequestDeferred) {
-      Counter.builder("sheepdog.requests.deferred").register(registry).increment();
+      Counter deferred = requestsDeferred;
+      if (deferred == null) {
+        requestsDeferred = deferred = Counter.builder("sheepdog.requests.deferred").register(registry);
+      }
+      deferred.increment();
+    }
+  }
+
+  private ModelMeters modelMeters(ModelId model) {
+    ModelMeters meters = modelMeters.get(model);
+    return meters != null ? meters : modelMeters.computeIfAbsent(model, m -> new ModelMeters(m.value()));
+  }
+
+  /**
+   * A model's meters, each registered on its first use (so a series appears when its first event
+   * does, as it always has) and then kept: looking a meter up by name and tags, which {@code
+   * Counter.builder(…).register(registry)} does, builds and hashes the tags on every event.
+   * Registering a meter that exists returns it, so two threads racing to register share one series.
+   */
+  private final class ModelMeters {
+    private final String model;
+    private volatile Counter attemptSuccesses;
+    private volatile Timer attemptLatency;
+    private volatile Counter promptTokens;
+    private volatile Counter completionTokens;
+    private volatile Counter cost;
+    private volatile Counter requestSuccesses;
+    /** By failure kind's ordinal. */
+    private final AtomicReferenceArray<Counter> failedAttempts = new AtomicReferenceArray<>(FailureKind.values().length);
+    private final AtomicReferenceArray<Counter> failures = new AtomicReferenceArray<>(FailureKind.values().length);
+
+    ModelMeters(String model) {
+      this.model = model;
+    }
+
+    void succeeded(Duration latency, Usage usage, Money spent) {
+      Counter successes = attemptSuccesses;
+      Timer latencies = attemptLatency;
+      Counter prompt = promptTokens;
+      Counter completion = completionTokens;
+      Counter usd = cost;
+      if (successes == null || latencies == null || prompt == null || completion == null || usd == null) {
+        attemptSuccesses = successes = Counter.builder("sheepdog.attempts").tag("model", model)
+            .tag("outcome", "success").register(registry);
+        attemptLatency = latencies = Timer.builder("sheepdog.attempt.latency").tag("model", model)
+            .publishPercentileHistogram().register(registry);
+        promptTokens = prompt = Counter.builder("sheepdog.tokens").tag("model", model).tag("type", "prompt")
+            .register(registry);
+        completionTokens = completion = Counter.builder("sheepdog.tokens").tag("model", model)
+            .tag("type", "completion").register(registry);
+        cost = usd = Counter.builder("sheepdog.cost.usd").tag("model", model).register(registry);
+      }
+      successes.increment();
+      latencies.record(latency);
+      prompt.increment(usage.promptTokens());
+      completion.increment(usage.completionTokens());
+      usd.increment(spent.toUsd().doubleValue());
+    }
+
+    void requestSucceeded() {
+      Counter requests = requestSuccesses;
+      if (requests == null) {
+        requestSuccesses = requests = Counter.builder("sheepdog.requests").tag("model", model)
+            .tag("outcome", "success").register(registry);
+      }
+      requests.increment();
+    }
+
+    void failed(FailureKind kind) {
+      int i = kind.ordinal();
+      Counter attempts = failedAttempts.get(i);
+      Counter byKind = failures.get(i);
+      if (attempts == null || byKind == null) {
+        // registering an existing meter returns it, so two threads racing here share one series
+        String label = kind.name().toLowerCase(Locale.ROOT);
+        attempts = Counter.builder("sheepdog.attempts").tag("model", model).tag("outcome", label).register(registry);
+        byKind = Counter.builder("sheepdog.failures").description("failed attempts by failure kind")
+            .tag("model", model).tag("kind", label).register(registry);
+        failedAttempts.set(i, attempts);
+        failures.set(i, byKind);
+      }
+      attempts.increment();
+      byKind.increment();
     }
   }
 
@@ -178,8 +266,12 @@ public final class GatewayMetrics implements RouterListener {
   /** From the gateway receiving a streamed request to the first chunk leaving for the client. */
   void firstToken(ModelId model, Duration elapsed) {
     try {
-      Timer.builder("sheepdog.stream.time.to.first.token").tag("model", model.value()).publishPercentileHistogram()
-          .register(registry).record(elapsed);
+      Timer timer = firstToken.get(model);
+      if (timer == null) {
+        timer = firstToken.computeIfAbsent(model, m -> Timer.builder("sheepdog.stream.time.to.first.token")
+            .tag("model", m.value()).publishPercentileHistogram().register(registry));
+      }
+      timer.record(elapsed);
     } catch (RuntimeException e) {
       listenerFailures.incrementAndGet();
     }
@@ -188,13 +280,13 @@ public final class GatewayMetrics implements RouterListener {
   /** What a served request cost, attributed to the client tag ({@code client:<hash>}) spend is recorded under. */
   void clientSpend(String clientTag, Usage usage, Money cost) {
     try {
-      String client = clientTag.startsWith("client:") ? clientTag.substring("client:".length()) : clientTag;
-      Counter.builder("sheepdog.client.cost.usd").tag("client", client).register(registry)
-          .increment(cost.toUsd().doubleValue());
-      Counter.builder("sheepdog.client.tokens").tag("client", client).tag("type", "prompt").register(registry)
-          .increment(usage.promptTokens());
-      Counter.builder("sheepdog.client.tokens").tag("client", client).tag("type", "completion").register(registry)
-          .increment(usage.completionTokens());
+      ClientMeters meters = clientMeters.get(clientTag);
+      if (meters == null) {
+        meters = clientMeters.computeIfAbsent(clientTag, ClientMeters::new);
+      }
+      meters.cost.increment(cost.toUsd().doubleValue());
+      meters.promptTokens.increment(usage.promptTokens());
+      meters.completionTokens.increment(usage.completionTokens());
     } catch (RuntimeException e) {
       listenerFailures.incrementAndGet();
     }
@@ -203,7 +295,8 @@ public final class GatewayMetrics implements RouterListener {
   /** A deferred request's replay: {@code delivered}, {@code failed} or {@code dead_lettered}. */
   void replayed(String outcome) {
     try {
-      Counter.builder("sheepdog.deferred.replays").tag("outcome", outcome).register(registry).increment();
+      replays.computeIfAbsent(outcome, o -> Counter.builder("sheepdog.deferred.replays").tag("outcome", o)
+          .register(registry)).increment();
     } catch (RuntimeException e) {
       listenerFailures.incrementAndGet();
     }
@@ -211,10 +304,35 @@ public final class GatewayMetrics implements RouterListener {
 
   void httpRequest(String path, int status) {
     try {
-      Counter.builder("sheepdog.http.requests").tag("endpoint", ENDPOINTS.contains(path) ? path : "other")
-          .tag("status", Integer.toString(status)).register(registry).increment();
+      String endpoint = ENDPOINTS.contains(path) ? path : "other";
+      Map<Integer, Counter> byStatus = httpRequests.get(endpoint);
+      if (byStatus == null) {
+        byStatus = httpRequests.computeIfAbsent(endpoint, e -> new ConcurrentHashMap<>());
+      }
+      Counter counter = byStatus.get(status);
+      if (counter == null) {
+        counter = byStatus.computeIfAbsent(status, code -> Counter.builder("sheepdog.http.requests")
+            .tag("endpoint", endpoint).tag("status", Integer.toString(code)).register(registry));
+      }
+      counter.increment();
     } catch (RuntimeException e) {
       listenerFailures.incrementAndGet();
+    }
+  }
+
+  /** One client's meters; the tag is {@code client:} and the key's hash, and the label is the hash. */
+  private final class ClientMeters {
+    final Counter cost;
+    final Counter promptTokens;
+    final Counter completionTokens;
+
+    ClientMeters(String clientTag) {
+      String client = clientTag.startsWith("client:") ? clientTag.substring("client:".length()) : clientTag;
+      cost = Counter.builder("sheepdog.client.cost.usd").tag("client", client).register(registry);
+      promptTokens = Counter.builder("sheepdog.client.tokens").tag("client", client).tag("type", "prompt")
+          .register(registry);
+      completionTokens = Counter.builder("sheepdog.client.tokens").tag("client", client).tag("type", "completion")
+          .register(registry);
     }
   }
 

@@ -44,6 +44,23 @@ final class Json {
     return buffer.readUtf8();
   }
 
+  /** What {@link #writeBytes} writes with. */
+  interface Writing {
+    void write(JsonWriter writer) throws IOException;
+  }
+
+  /** The UTF-8 bytes of what {@code writing} writes, nulls included. */
+  static byte[] writeBytes(Writing writing) {
+    Buffer buffer = new Buffer();
+    try (JsonWriter writer = JsonWriter.of(buffer)) {
+      writer.setSerializeNulls(true);
+      writing.write(writer);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return buffer.readByteArray();
+  }
+
   /** The body is not JSON; the message says where, never echoing the body. */
   static final class MalformedJsonException extends RuntimeException {
     private static final long serialVersionUID = 1L;

@@ -8,6 +8,10 @@ import dev.sheepdog.spi.ChatResponse;
 import dev.sheepdog.spi.Choice;
 import dev.sheepdog.spi.ModelId;
 import dev.sheepdog.spi.Usage;
+import com.squareup.moshi.JsonWriter;
+import dev.sheepdog.adapter.openai.JsonValueAdapter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -119,67 +123,93 @@ final class OpenAiWire {
     return new InvalidRequestException(param + " is missing or is not " + expected, "invalid_value", param);
   }
 
-  /** The answer in OpenAI's shape with the upstream's members kept; {@code model} is the model that answered. */
-  static String encodeResponse(RoutedResponse routed, long createdEpochSeconds) {
+  /**
+   * The answer in OpenAI's shape with the upstream's members kept; {@code model} is the model that
+   * answered. Written straight to UTF-8 bytes, without building maps or a string.
+   */
+  static byte[] encodeResponse(RoutedResponse routed, long createdEpochSeconds) {
     ChatResponse response = routed.response();
-    Map<String, Object> json = new LinkedHashMap<>();
-    json.put("id", response.id() != null ? response.id() : "chatcmpl-" + routed.requestId());
-    json.put("object", "chat.completion");
-    json.put("created", createdEpochSeconds);
-    json.put("model", routed.model().value());
-    List<Object> choices = new ArrayList<>();
-    for (Choice choice : response.choices()) {
-      choices.add(encodeChoice(choice, "message"));
-    }
-    json.put("choices", choices);
-    Usage usage = response.usage() != null ? response.usage() : routed.usage();
-    json.put("usage", encodeUsage(usage));
-    response.extensions().forEach(json::putIfAbsent);
-    return Json.write(json);
+    return Json.writeBytes(writer -> {
+      writer.beginObject();
+      writer.name("id").value(response.id() != null ? response.id() : "chatcmpl-" + routed.requestId());
+      writer.name("object").value("chat.completion");
+      writer.name("created").value(createdEpochSeconds);
+      writer.name("model").value(routed.model().value());
+      writeChoices(writer, response.choices(), "message");
+      writeUsage(writer, response.usage() != null ? response.usage() : routed.usage());
+      writeRest(writer, response.extensions(), RESPONSE_MEMBERS);
+      writer.endObject();
+    });
   }
 
   static String encodeChunk(ModelId model, ChatChunk chunk, String fallbackId, long createdEpochSeconds) {
-    Map<String, Object> json = new LinkedHashMap<>();
-    json.put("id", chunk.id() != null ? chunk.id() : fallbackId);
-    json.put("object", "chat.completion.chunk");
-    json.put("created", createdEpochSeconds);
-    json.put("model", model.value());
-    List<Object> choices = new ArrayList<>();
-    for (Choice choice : chunk.choices()) {
-      choices.add(encodeChoice(choice, "delta"));
-    }
-    json.put("choices", choices);
-    if (chunk.usage() != null) {
-      json.put("usage", encodeUsage(chunk.usage()));
-    }
-    chunk.extensions().forEach(json::putIfAbsent);
-    return Json.write(json);
+    return new String(Json.writeBytes(writer -> {
+      writer.beginObject();
+      writer.name("id").value(chunk.id() != null ? chunk.id() : fallbackId);
+      writer.name("object").value("chat.completion.chunk");
+      writer.name("created").value(createdEpochSeconds);
+      writer.name("model").value(model.value());
+      writeChoices(writer, chunk.choices(), "delta");
+      if (chunk.usage() != null) {
+        writeUsage(writer, chunk.usage());
+        writeRest(writer, chunk.extensions(), RESPONSE_MEMBERS);
+      } else {
+        // a chunk without usage forwards an upstream "usage" member as it came
+        writeRest(writer, chunk.extensions(), CHUNK_MEMBERS_WITHOUT_USAGE);
+      }
+      writer.endObject();
+    }), StandardCharsets.UTF_8);
   }
 
-  private static Map<String, Object> encodeChoice(Choice choice, String messageMember) {
-    Map<String, Object> json = new LinkedHashMap<>();
-    json.put("index", choice.index());
-    json.put(messageMember, encodeMessage(choice.message()));
-    json.put("finish_reason", choice.finishReason());
-    choice.extensions().forEach(json::putIfAbsent);
-    return json;
+  private static final Set<String> RESPONSE_MEMBERS = Set.of("id", "object", "created", "model", "choices", "usage");
+  private static final Set<String> CHUNK_MEMBERS_WITHOUT_USAGE = Set.of("id", "object", "created", "model",
+      "choices");
+  private static final Set<String> MESSAGE_CHOICE_MEMBERS = Set.of("index", "message", "finish_reason");
+  private static final Set<String> DELTA_CHOICE_MEMBERS = Set.of("index", "delta", "finish_reason");
+  private static final Set<String> MESSAGE_MEMBERS = Set.of("role", "content");
+
+  private static void writeChoices(JsonWriter writer, List<Choice> choices, String messageMember) throws IOException {
+    writer.name("choices").beginArray();
+    for (Choice choice : choices) {
+      writer.beginObject();
+      writer.name("index").value(choice.index());
+      writer.name(messageMember);
+      writeMessage(writer, choice.message());
+      writer.name("finish_reason").value(choice.finishReason());
+      writeRest(writer, choice.extensions(), messageMember.equals("delta") ? DELTA_CHOICE_MEMBERS
+          : MESSAGE_CHOICE_MEMBERS);
+      writer.endObject();
+    }
+    writer.endArray();
   }
 
-  private static Map<String, Object> encodeMessage(ChatMessage message) {
-    Map<String, Object> json = new LinkedHashMap<>();
-    json.put("role", message.role());
-    json.put("content", message.fields().containsKey("content") ? message.fields().get("content")
+  private static void writeMessage(JsonWriter writer, ChatMessage message) throws IOException {
+    writer.beginObject();
+    writer.name("role").value(message.role());
+    writer.name("content");
+    JsonValueAdapter.INSTANCE.toJson(writer, message.fields().containsKey("content") ? message.fields().get("content")
         : message.content());
-    message.fields().forEach(json::putIfAbsent);
-    return json;
+    writeRest(writer, message.fields(), MESSAGE_MEMBERS);
+    writer.endObject();
   }
 
-  private static Map<String, Object> encodeUsage(Usage usage) {
-    Map<String, Object> json = new LinkedHashMap<>();
-    json.put("prompt_tokens", usage.promptTokens());
-    json.put("completion_tokens", usage.completionTokens());
-    json.put("total_tokens", usage.totalTokens());
-    return json;
+  private static void writeUsage(JsonWriter writer, Usage usage) throws IOException {
+    writer.name("usage").beginObject();
+    writer.name("prompt_tokens").value(usage.promptTokens());
+    writer.name("completion_tokens").value(usage.completionTokens());
+    writer.name("total_tokens").value(usage.totalTokens());
+    writer.endObject();
+  }
+
+  /** The members not in {@code written}, in their order: what the upstream sent that the gateway does not set. */
+  private static void writeRest(JsonWriter writer, Map<String, Object> members, Set<String> written)
+      throws IOException {
+    for (Map.Entry<String, Object> e : members.entrySet()) {
+      if (!written.contains(e.getKey())) {
+        writer.name(e.getKey());
+        JsonValueAdapter.INSTANCE.toJson(writer, e.getValue());
+      }
+    }
   }
 
   /** A request the gateway refuses before routing it; becomes a 400. */

@@ -85,6 +85,39 @@ class MetricsTest {
   }
 
   @Test
+  void repeated_events_add_to_one_series_and_a_series_appears_only_once_its_event_happened() {
+    // given two failovers from model-a to model-b, then a success on model-a
+    fixture = new GatewayFixture();
+    fixture.alpha.enqueue(Upstream.error(503, "overloaded"));
+    fixture.beta.enqueue(Upstream.json(200, Upstream.answer("from b")));
+    fixture.alpha.enqueue(Upstream.error(503, "overloaded"));
+    fixture.beta.enqueue(Upstream.json(200, Upstream.answer("from b")));
+    fixture.chat("auto");
+    fixture.chat("auto");
+    String afterFailovers = fixture.get("/metrics").body();
+    fixture.alpha.enqueue(Upstream.json(200, Upstream.answer("from a")));
+    // when
+    fixture.chat("auto");
+    String body = fixture.get("/metrics").body();
+    // then the meters kept between events count every event once
+    assertThat(afterFailovers)
+        .contains("sheepdog_attempts_total{model=\"model-a\",outcome=\"unavailable\"} 2.0")
+        .contains("sheepdog_failures_total{kind=\"unavailable\",model=\"model-a\"} 2.0")
+        .contains("sheepdog_requests_total{model=\"model-b\",outcome=\"success\"} 2.0")
+        .doesNotContain("sheepdog_attempts_total{model=\"model-a\",outcome=\"success\"}")
+        .doesNotContain("sheepdog_requests_total{model=\"model-a\"")
+        .doesNotContain("outcome=\"rate_limited\"", "outcome=\"failed\"");
+    assertThat(body)
+        .contains("sheepdog_attempts_total{model=\"model-a\",outcome=\"success\"} 1.0")
+        .contains("sheepdog_attempts_total{model=\"model-a\",outcome=\"unavailable\"} 2.0")
+        .contains("sheepdog_requests_total{model=\"model-a\",outcome=\"success\"} 1.0")
+        .contains("sheepdog_requests_total{model=\"model-b\",outcome=\"success\"} 2.0")
+        .contains("sheepdog_request_latency_seconds_count 3")
+        .contains("sheepdog_http_requests_total{endpoint=\"/v1/chat/completions\",status=\"200\"} 3.0")
+        .contains("sheepdog_http_requests_total{endpoint=\"/metrics\",status=\"200\"} 1.0");
+  }
+
+  @Test
   void models_without_limits_have_no_headroom_series() {
     // given
     fixture = new GatewayFixture();

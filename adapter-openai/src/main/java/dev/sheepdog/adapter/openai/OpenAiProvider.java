@@ -5,6 +5,7 @@ import dev.sheepdog.adapter.openai.internal.EndpointHeaders;
 import dev.sheepdog.adapter.openai.internal.FailureClassifier;
 import dev.sheepdog.adapter.openai.internal.OpenAiApi;
 import dev.sheepdog.adapter.openai.internal.SseStreamBridge;
+import dev.sheepdog.adapter.openai.internal.TimeoutHeartbeat;
 import dev.sheepdog.spi.CallOptions;
 import dev.sheepdog.spi.ChatProvider;
 import dev.sheepdog.spi.ChatRequest;
@@ -25,6 +26,7 @@ import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiFunction;
 import jakarta.inject.Inject;
 import okhttp3.ConnectionPool;
@@ -37,6 +39,8 @@ import okhttp3.RequestBody;
 import okhttp3.ResponseBody;
 import okhttp3.sse.EventSource;
 import okhttp3.sse.EventSources;
+import okio.Buffer;
+import okio.ByteString;
 import retrofit2.Call;
 import retrofit2.Callback;
 import retrofit2.Response;
@@ -68,6 +72,7 @@ public final class OpenAiProvider implements ChatProvider, AutoCloseable {
   private final OpenAiApi api;
   private final HttpUrl chatCompletionsUrl;
   private final FailureClassifier classifier;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   @Inject
   OpenAiProvider(OpenAiConfig config) {
@@ -81,6 +86,8 @@ public final class OpenAiProvider implements ChatProvider, AutoCloseable {
     this.chatCompletionsUrl = Objects.requireNonNull(config.baseUrl().resolve("chat/completions"));
     this.classifier = new FailureClassifier(
         config.apiKey().orElse(null), config.defaultRetryAfter(), config.maxRetryAfter(), clock);
+    // fewer wake-ups of Okio's timeout thread per call; released by close()
+    TimeoutHeartbeat.acquire();
   }
 
   public static Builder builder() {
@@ -131,7 +138,7 @@ public final class OpenAiProvider implements ChatProvider, AutoCloseable {
   public CompletableFuture<ChatResponse> complete(ModelSpec model, ChatRequest request, CallOptions options) {
     RequestBody body;
     try {
-      body = RequestBody.create(ChatCompletionCodec.toJson(ChatCompletionCodec.encode(model, request, false)), JSON);
+      body = RequestBody.create(ChatCompletionCodec.requestBytes(model, request, false), JSON);
     } catch (IllegalArgumentException e) {
       return CompletableFuture.failedFuture(new ProviderException(FailureKind.BAD_REQUEST, 0, e.getMessage()));
     }
@@ -141,9 +148,9 @@ public final class OpenAiProvider implements ChatProvider, AutoCloseable {
 
   @Override
   public StreamHandle stream(ModelSpec model, ChatRequest request, CallOptions options, StreamListener listener) {
-    String json;
+    ByteString json;
     try {
-      json = ChatCompletionCodec.toJson(ChatCompletionCodec.encode(model, request, true));
+      json = ChatCompletionCodec.requestBytes(model, request, true);
     } catch (IllegalArgumentException e) {
       listener.onError(new ProviderException(FailureKind.BAD_REQUEST, 0, e.getMessage()));
       return StreamHandle.NOOP;
@@ -165,12 +172,12 @@ public final class OpenAiProvider implements ChatProvider, AutoCloseable {
 
   @Override
   public CompletableFuture<List<String>> listModels() {
-    return enqueue(api.models(), config.readTimeout().plus(config.connectTimeout()), (status, text) ->
-        ChatCompletionCodec.decodeModelIds(ChatCompletionCodec.parse(text, status), status));
+    return enqueue(api.models(), config.readTimeout().plus(config.connectTimeout()), (status, bytes) ->
+        ChatCompletionCodec.decodeModelIds(ChatCompletionCodec.parse(bytes, status), status));
   }
 
   private <T> CompletableFuture<T> enqueue(
-      Call<ResponseBody> call, Duration timeout, BiFunction<Integer, String, T> reader) {
+      Call<ResponseBody> call, Duration timeout, BiFunction<Integer, Buffer, T> reader) {
     CompletableFuture<T> future = new CompletableFuture<>();
     call.timeout().timeout(timeout.toNanos(), TimeUnit.NANOSECONDS);
     future.whenComplete((value, failure) -> {
@@ -198,20 +205,25 @@ public final class OpenAiProvider implements ChatProvider, AutoCloseable {
     return future;
   }
 
-  private <T> T read(Response<ResponseBody> response, BiFunction<Integer, String, T> reader) throws IOException {
+  private <T> T read(Response<ResponseBody> response, BiFunction<Integer, Buffer, T> reader) throws IOException {
     int status = response.code();
     if (!response.isSuccessful()) {
       try (ResponseBody error = response.errorBody()) {
         throw classifier.fromHttp(status, response.headers(), error == null ? "" : error.string());
       }
     }
+    Buffer bytes = new Buffer();
     try (ResponseBody body = response.body()) {
-      return reader.apply(status, body == null ? "" : body.string());
+      if (body != null) {
+        // read whole first, so a connection lost mid-body stays a transport failure, not bad JSON
+        body.source().readAll(bytes);
+      }
     }
+    return reader.apply(status, bytes);
   }
 
-  private ChatResponse readAnswer(int status, String text) {
-    Map<String, Object> json = ChatCompletionCodec.map(ChatCompletionCodec.parse(text, status), "answer", status);
+  private ChatResponse readAnswer(int status, Buffer bytes) {
+    Map<String, Object> json = ChatCompletionCodec.map(ChatCompletionCodec.parse(bytes, status), "answer", status);
     if (json.get("error") != null && json.get("choices") == null) {
       // some compatible servers report failures with a 200 and an error object
       throw classifier.fromErrorObject(status, json.get("error"));
@@ -222,6 +234,9 @@ public final class OpenAiProvider implements ChatProvider, AutoCloseable {
   /** Releases the client's threads and idle connections, unless the client was shared. */
   @Override
   public void close() {
+    if (closed.compareAndSet(false, true)) {
+      TimeoutHeartbeat.release();
+    }
     if (config.sharedClient().isEmpty()) {
       client.dispatcher().executorService().shutdown();
       client.connectionPool().evictAll();

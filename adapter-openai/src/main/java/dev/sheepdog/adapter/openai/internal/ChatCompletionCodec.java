@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import okio.Buffer;
+import okio.ByteString;
 
 /**
  * Maps between the router's values and the chat-completions JSON, as generic maps and lists so
@@ -70,6 +71,102 @@ public final class ChatCompletionCodec {
     return body;
   }
 
+  /**
+   * The request body's UTF-8 bytes, the same JSON as {@code toJsonBytes(encode(model, request,
+   * stream))} member for member, written straight to the buffer without building the maps.
+   */
+  public static ByteString requestBytes(ModelSpec model, ChatRequest request, boolean stream) {
+    Buffer buffer = new Buffer();
+    try (JsonWriter writer = JsonWriter.of(buffer)) {
+      writer.setSerializeNulls(true);
+      writeRequest(writer, model, request, stream);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return buffer.readByteString();
+  }
+
+  private static void writeRequest(JsonWriter writer, ModelSpec model, ChatRequest request, boolean stream)
+      throws IOException {
+    Map<String, Object> extensions = request.extensions();
+    writer.beginObject();
+    writer.name("model").value(model.upstreamName());
+    writer.name("messages").beginArray();
+    for (ChatMessage message : request.messages()) {
+      writeMessage(writer, message);
+    }
+    writer.endArray();
+    boolean temperature = request.temperature() != null;
+    if (temperature) {
+      writer.name("temperature");
+      JsonValueAdapter.INSTANCE.toJson(writer, request.temperature());
+    }
+    // newer OpenAI models take max_completion_tokens and reject both being sent
+    boolean maxTokens = request.maxTokens() != null && !extensions.containsKey("max_completion_tokens");
+    if (maxTokens) {
+      writer.name("max_tokens");
+      JsonValueAdapter.INSTANCE.toJson(writer, request.maxTokens());
+    }
+    for (Map.Entry<String, Object> e : extensions.entrySet()) {
+      String name = e.getKey();
+      boolean written = switch (name) {
+        case "model", "messages", "stream", "stream_options" -> true;
+        case "temperature" -> temperature;
+        case "max_tokens" -> maxTokens;
+        default -> false;
+      };
+      if (!written) {
+        writer.name(name);
+        JsonValueAdapter.INSTANCE.toJson(writer, e.getValue());
+      }
+    }
+    if (stream) {
+      writer.name("stream").value(true);
+      writer.name("stream_options").beginObject();
+      // without usage a streamed answer cannot be priced: include_usage is true, where the client put it or last
+      boolean includeUsage = false;
+      if (extensions.get("stream_options") instanceof Map<?, ?> given) {
+        for (Map.Entry<?, ?> e : given.entrySet()) {
+          String name = String.valueOf(e.getKey());
+          writer.name(name);
+          if (name.equals("include_usage")) {
+            writer.value(true);
+            includeUsage = true;
+          } else {
+            JsonValueAdapter.INSTANCE.toJson(writer, e.getValue());
+          }
+        }
+      }
+      if (!includeUsage) {
+        writer.name("include_usage").value(true);
+      }
+      writer.endObject();
+    }
+    writer.endObject();
+  }
+
+  private static void writeMessage(JsonWriter writer, ChatMessage message) throws IOException {
+    writer.beginObject();
+    writer.name("role").value(message.role());
+    Map<String, Object> fields = message.fields();
+    boolean partsGiven = fields.containsKey("content");
+    if (partsGiven) {
+      // the original array of parts (text, images, audio) is sent instead of its text
+      writer.name("content");
+      JsonValueAdapter.INSTANCE.toJson(writer, fields.get("content"));
+    } else if (message.content() != null) {
+      writer.name("content").value(message.content());
+    }
+    for (Map.Entry<String, Object> e : fields.entrySet()) {
+      String name = e.getKey();
+      if (!name.equals("role") && !name.equals("content")) {
+        writer.name(name);
+        JsonValueAdapter.INSTANCE.toJson(writer, e.getValue());
+      }
+    }
+    writer.endObject();
+  }
+
   private static Map<String, Object> encode(ChatMessage message) {
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("role", message.role());
@@ -86,6 +183,11 @@ public final class ChatCompletionCodec {
   }
 
   public static String toJson(Object value) {
+    return toJsonBytes(value).utf8();
+  }
+
+  /** The UTF-8 bytes of {@code value}'s JSON, for a request body: no string is built and encoded again. */
+  public static ByteString toJsonBytes(Object value) {
     Buffer buffer = new Buffer();
     try (JsonWriter writer = JsonWriter.of(buffer)) {
       writer.setSerializeNulls(true);
@@ -93,13 +195,22 @@ public final class ChatCompletionCodec {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return buffer.readUtf8();
+    return buffer.readByteString();
   }
 
   /** Parses a JSON document; throws {@link ProviderException} of kind MALFORMED_RESPONSE. */
   public static Object parse(String json, int status) {
+    return parse(new Buffer().writeUtf8(json), status);
+  }
+
+  /**
+   * Parses the JSON document in {@code utf8}, consuming it; throws {@link ProviderException} of
+   * kind MALFORMED_RESPONSE. A reply read into a buffer is parsed from its bytes, without being
+   * decoded into a string first.
+   */
+  public static Object parse(Buffer utf8, int status) {
     try {
-      JsonReader reader = JsonReader.of(new Buffer().writeUtf8(json));
+      JsonReader reader = JsonReader.of(utf8);
       Object value = JsonValueAdapter.INSTANCE.fromJson(reader);
       if (reader.peek() != JsonReader.Token.END_DOCUMENT) {
         throw malformed(status, "unexpected content after the JSON document");

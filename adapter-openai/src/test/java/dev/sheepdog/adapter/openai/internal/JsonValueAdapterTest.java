@@ -32,4 +32,17 @@ class JsonValueAdapterTest {
     assertThat(ChatCompletionCodec.toJson(Map.of("n", 2.0))).isEqualTo("{\"n\":2}");
     assertThat(ChatCompletionCodec.toJson(Map.of("seed", 42))).isEqualTo("{\"seed\":42}");
   }
+
+  @Test
+  void bytes_written_and_parsed_are_utf8_without_a_string_in_between() {
+    // given
+    Map<String, Object> value = Map.of("content", "Grüße, 東京 🐑");
+    // when
+    okio.ByteString bytes = ChatCompletionCodec.toJsonBytes(value);
+    Object parsed = ChatCompletionCodec.parse(new okio.Buffer().write(bytes), 200);
+    // then
+    assertThat(bytes.utf8()).isEqualTo("{\"content\":\"Grüße, 東京 🐑\"}");
+    assertThat(bytes.size()).isEqualTo(bytes.utf8().getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+    assertThat(parsed).isEqualTo(value);
+  }
 }
