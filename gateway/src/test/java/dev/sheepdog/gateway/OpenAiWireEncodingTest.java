@@ -25,7 +25,7 @@ class OpenAiWireEncodingTest {
     Map<String, Object> extensions = ordered("system_fingerprint", "fp_1", "model", "upstream-name", "object",
         "other", "service_tier", null);
     ChatMessage message = new ChatMessage("assistant", "Grüße 🐑",
-        ordered("refusal", null, "content", List.of(Map.of("type", "text", "text", "Grüße 🐑")), "role", "x"));
+        ordered("refusal", null, "content", List.of(ordered("type", "text", "text", "Grüße 🐑")), "role", "x"));
     Choice choice = new Choice(0, message, null, ordered("logprobs", null, "index", 7, "message", "x"));
     ChatResponse response = new ChatResponse(null, "upstream-name", List.of(choice), null, extensions);
     RoutedResponse routed = new RoutedResponse("req-1", response, ModelId.of("model-a"), List.of(),
