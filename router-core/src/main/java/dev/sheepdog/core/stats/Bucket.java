@@ -19,8 +19,12 @@ final class Bucket {
 
   final AtomicHistogram latency = LatencyHistograms.concurrent();
   final AtomicHistogram timeToFirstToken = LatencyHistograms.concurrent();
-  final AtomicLong successes = new AtomicLong();
-  /** Failures of every kind; with the successes, the calls (one counter fewer per success). */
+  /**
+   * Latencies in {@link #latency} that are not successes (abandoned hedges): the successes are the
+   * latency histogram's count less these, so a success writes no counter of its own.
+   */
+  final AtomicLong abandoned = new AtomicLong();
+  /** Failures of every kind; with the successes, the calls. */
   final AtomicLong failures = new AtomicLong();
   final AtomicLong successNanos = new AtomicLong();
   /** Failures that say something about the model; the numerator of the error rate. */
@@ -29,8 +33,23 @@ final class Bucket {
 
   void recordSuccess(long latencyNanos) {
     latency.recordValue(latencyNanos);
-    successNanos.addAndGet(latencyNanos);
-    successes.incrementAndGet();
+    successNanos.getAndAdd(latencyNanos);
+  }
+
+  /** A latency that is not a success: recorded first, counted as abandoned after. */
+  void recordAbandoned(long latencyNanos) {
+    latency.recordValue(latencyNanos);
+    abandoned.incrementAndGet();
+  }
+
+  /**
+   * Successes in this bucket. The abandoned count is read before the histogram's: an abandoned
+   * latency is recorded before it is counted, so a racing read can see one success too many for a
+   * moment, never one too few (the calls never fall below the failures).
+   */
+  long successes() {
+    long notSuccesses = abandoned.get();
+    return latency.getTotalCount() - notSuccesses;
   }
 
   void recordFailure(FailureKind kind, boolean modelFault) {
@@ -45,14 +64,14 @@ final class Bucket {
 
   /** Calls completed in this bucket: successes and failures of every kind. */
   long calls() {
-    return failures.get() + successes.get();
+    return failures.get() + successes();
   }
 
   void clear() {
     latency.reset();
     timeToFirstToken.reset();
     failures.set(0);
-    successes.set(0);
+    abandoned.set(0);
     successNanos.set(0);
     modelFailures.set(0);
     for (int i = 0; i < KINDS; i++) {

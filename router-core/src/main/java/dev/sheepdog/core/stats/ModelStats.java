@@ -74,6 +74,11 @@ public final class ModelStats {
   private final Histogram windowLatency = LatencyHistograms.scratch();
   private final Histogram windowTimeToFirstToken = LatencyHistograms.scratch();
   private volatile Percentiles percentiles;
+  /**
+   * The bucket the last recorder that looked it up found; recorders within its slice use it
+   * without computing the slice. Tagged buckets only: {@link Bucket#sequence} says which slice.
+   */
+  private volatile Bucket current;
 
   public ModelStats(Ticker ticker, StatsConfig config) {
     this.ticker = Objects.requireNonNull(ticker, "ticker must not be null");
@@ -162,7 +167,7 @@ public final class ModelStats {
    * delay) would shrink until ordinary calls were hedged too.
    */
   public void recordAbandoned(long elapsedNanos) {
-    bucketAt(ticker.nanoTime()).latency.recordValue(LatencyHistograms.clamp(elapsedNanos));
+    bucketAt(ticker.nanoTime()).recordAbandoned(LatencyHistograms.clamp(elapsedNanos));
     callEnded();
   }
 
@@ -206,10 +211,25 @@ public final class ModelStats {
   }
 
   private Bucket bucketAt(long nowNanos) {
+    // the common case: still inside the slice the last recorder found, known without a division
+    Bucket latest = current;
+    if (latest != null) {
+      long intoSlice = nowNanos - originNanos - latest.sequence * bucketNanos;
+      if (intoSlice >= 0 && intoSlice < bucketNanos) {
+        return latest;
+      }
+    }
+    return bucketAtSlowly(nowNanos);
+  }
+
+  private Bucket bucketAtSlowly(long nowNanos) {
     long sequence = sequenceAt(nowNanos);
     Bucket bucket = buckets[(int) Math.floorMod(sequence, (long) buckets.length)];
     if (bucket.sequence < sequence) {
       rotate(bucket, sequence);
+    }
+    if (bucket.sequence == sequence) {
+      current = bucket;
     }
     return bucket;
   }
@@ -401,10 +421,11 @@ public final class ModelStats {
     void add(Bucket b) {
       latency.add(b.latency);
       timeToFirstToken.add(b.timeToFirstToken);
-      calls += b.calls();
-      successes += b.successes.get();
-      successNanos += b.successNanos.get();
       modelFailures += b.modelFailures.get();
+      long bucketSuccesses = b.successes();
+      calls += b.failures.get() + bucketSuccesses;
+      successes += bucketSuccesses;
+      successNanos += b.successNanos.get();
       for (int i = 0; i < failuresByKind.length; i++) {
         failuresByKind[i] += b.failuresByKind.get(i);
       }
