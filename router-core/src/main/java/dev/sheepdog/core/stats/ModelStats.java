@@ -39,11 +39,16 @@ import org.HdrHistogram.Histogram;
  *
  * <h2>Concurrency</h2>
  *
- * <p>Recording is lock-free and allocation-free: atomic increments into the current bucket's
- * counters and fixed-range {@code AtomicHistogram}s, a CAS on the in-flight count, and a short
- * monitor around the moving average's two fields. The window is a ring of buckets, each tagged
- * with the slice of time it holds; time comes from the {@link Ticker}, so there is no background
- * thread. A recorder that finds its bucket tagged with an older slice takes {@link #lock}, folds
+ * <p>Recording is lock-free and allocation-free: one {@link Ticker} reading, atomic increments
+ * into the current bucket's fixed-range {@code AtomicHistogram} and sum, a CAS on the in-flight
+ * count, and a short monitor around the moving average's fields. A success writes two counters
+ * of its own, not four: the histogram's count is the successes. The histograms and sums are
+ * striped by recording thread (see {@code Bucket}), so recorders on different cores write
+ * different cache lines; the moving average is published to readers on a line of its own, and
+ * only when it moves (see {@code PeakEwma}), so a strategy reading it on every plan does not pull
+ * the recorders' line away. The window is a ring of buckets, each tagged with the slice of time
+ * it holds; time comes from the {@link Ticker}, so there is no background thread. Recorders find
+ * the current bucket through a field that remembers it, without dividing the time. A recorder that finds its bucket tagged with an older slice takes {@link #lock}, folds
  * the old contents into the lifetime totals, clears the bucket and re-tags it — once per bucket
  * length, not per call. Only a recorder that stalled for a whole window could write into a bucket
  * being cleared; its sample would be miscounted, nothing worse.
@@ -137,7 +142,7 @@ public final class ModelStats {
   public void recordTimeToFirstToken(long nanos) {
     long now = ticker.nanoTime();
     long ttft = LatencyHistograms.clamp(nanos);
-    bucketAt(now).timeToFirstToken.recordValue(ttft);
+    bucketAt(now).recordTimeToFirstToken(ttft);
     ewma.observe(ttft, now);
   }
 
@@ -351,8 +356,8 @@ public final class ModelStats {
     windowTimeToFirstToken.reset();
     for (Bucket b : buckets) {
       if (inWindow(b, current)) {
-        windowLatency.add(b.latency);
-        windowTimeToFirstToken.add(b.timeToFirstToken);
+        b.addLatencyTo(windowLatency);
+        b.addTimeToFirstTokenTo(windowTimeToFirstToken);
       }
     }
     return new Percentiles(
@@ -419,13 +424,13 @@ public final class ModelStats {
     long modelFailures;
 
     void add(Bucket b) {
-      latency.add(b.latency);
-      timeToFirstToken.add(b.timeToFirstToken);
+      b.addLatencyTo(latency);
+      b.addTimeToFirstTokenTo(timeToFirstToken);
       modelFailures += b.modelFailures.get();
       long bucketSuccesses = b.successes();
       calls += b.failures.get() + bucketSuccesses;
       successes += bucketSuccesses;
-      successNanos += b.successNanos.get();
+      successNanos += b.successNanos();
       for (int i = 0; i < failuresByKind.length; i++) {
         failuresByKind[i] += b.failuresByKind.get(i);
       }
