@@ -15,9 +15,10 @@ import org.HdrHistogram.AtomicHistogram;
  *
  * <p>Latencies and their sums are striped: each recording thread writes the {@link Stripe} its
  * thread id picks, so recorders on different cores do not fight over the histograms' total counts
- * and the sums' cache lines. Readers add the stripes up. A stripe other than the first is made by
- * the first thread that picks it, once for the life of the model (buckets are reused, stripes
- * with them), so a model recorded from one thread holds one stripe per bucket.
+ * and the sums' cache lines. Readers add the stripes up. The first stripe is made up front; any
+ * other by the first thread that picks it, once for the life of the model (buckets are reused,
+ * stripes with them), so a model recorded from few threads does not pay for every stripe. A
+ * stripe holds two histograms of about 27 KB each.
  */
 final class Bucket {
   static final long EMPTY = Long.MIN_VALUE;
