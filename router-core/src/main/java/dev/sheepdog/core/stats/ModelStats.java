@@ -39,18 +39,19 @@ import org.HdrHistogram.Histogram;
  *
  * <h2>Concurrency</h2>
  *
- * <p>Recording is lock-free and allocation-free: one {@link Ticker} reading, atomic increments
- * into the current bucket's fixed-range {@code AtomicHistogram} and sum, a CAS on the in-flight
- * count, and a short monitor around the moving average's fields. A success writes two counters
- * of its own, not four: the histogram's count is the successes. The histograms and sums are
- * striped by recording thread (see {@code Bucket}), so recorders on different cores write
- * different cache lines; the moving average is published to readers on a line of its own, and
- * only when it moves (see {@code PeakEwma}), so a strategy reading it on every plan does not pull
- * the recorders' line away. The window is a ring of buckets, each tagged with the slice of time
- * it holds; time comes from the {@link Ticker}, so there is no background thread. Recorders find
- * the current bucket through a field that remembers it, without dividing the time. A recorder that finds its bucket tagged with an older slice takes {@link #lock}, folds
- * the old contents into the lifetime totals, clears the bucket and re-tags it — once per bucket
- * length, not per call. Only a recorder that stalled for a whole window could write into a bucket
+ * <p>Recording is lock-free and allocation-free: one {@link Ticker} reading, atomic adds into the
+ * current bucket's fixed-range {@code AtomicHistogram} and latency sum, a CAS on the in-flight
+ * count, and a short monitor around the moving average's fields. A success makes three atomic
+ * adds (the histogram's bucket and total count, the sum), not four: the histogram's count is the
+ * successes. The histograms and sums are striped by recording thread (see {@code Bucket}), so
+ * recorders on different cores write different cache lines; the moving average is published to
+ * readers on a line of its own, and only when it moves (see {@code PeakEwma}), so a strategy
+ * reading it on every plan does not pull the recorders' line away. The window is a ring of
+ * buckets, each tagged with the slice of time it holds; time comes from the {@link Ticker}, so
+ * there is no background thread. Recorders find the current bucket through a field that
+ * remembers it, without dividing the time. A recorder that finds its bucket tagged with an older
+ * slice takes {@link #lock}, folds the old contents into the lifetime totals, clears the bucket
+ * and re-tags it — once per bucket length, not per call. Only a recorder that stalled for a whole window could write into a bucket
  * being cleared; its sample would be miscounted, nothing worse.
  *
  * <p>Reads for routing ({@link #p95LatencyNanos()}, {@link #errorRate()}, ...) are volatile reads.
