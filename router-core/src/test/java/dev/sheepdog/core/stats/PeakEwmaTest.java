@@ -66,4 +66,35 @@ class PeakEwmaTest {
     ewma.observe(2_000_000_000L, PeakEwma.PUBLISH_INTERVAL_NANOS + 1);
     assertThat(ewma.nanos()).isEqualTo(2_000_000_000L);
   }
+
+  @Test
+  void concurrentUpdatesLoseNoPeak() throws Exception {
+    // given four threads observing rising samples, each at the instant equal to its value (and
+    // all at least 1 µs apart): a sample below the average comes no later than the average's time
+    // stamp, so it moves nothing, and every new peak is published. Under the lock the average
+    // must end at the highest sample of all; an update racing another would write back a lower one
+    PeakEwma ewma = new PeakEwma(10_000_000_000L);
+    Thread[] workers = new Thread[4];
+    int perThread = 200_000;
+    for (int t = 0; t < workers.length; t++) {
+      int id = t;
+      workers[t] = new Thread(() -> {
+        for (int i = 0; i < perThread; i++) {
+          long sample = (4L * i + id + 1) * PeakEwma.PUBLISH_INTERVAL_NANOS;
+          ewma.observe(sample, sample);
+        }
+      });
+    }
+
+    // when
+    for (Thread w : workers) {
+      w.start();
+    }
+    for (Thread w : workers) {
+      w.join();
+    }
+
+    // then
+    assertThat(ewma.nanos()).isEqualTo(4L * perThread * PeakEwma.PUBLISH_INTERVAL_NANOS);
+  }
 }
