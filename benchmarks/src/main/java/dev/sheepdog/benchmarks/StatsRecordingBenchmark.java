@@ -14,12 +14,25 @@ import org.openjdk.jmh.annotations.State;
  * A model's statistics under contention: recording threads report answers while one reader asks
  * for the p95 and the peak EWMA, as strategies do on every plan. Groups with 1, 2 and 4 recorders;
  * on a 2-core machine the 4-recorder group is oversubscribed, which is the point of running it.
+ * {@code recordAlone} is one thread recording with nobody reading: the cost of the recording
+ * itself, without a second thread on the other core.
  */
 public class StatsRecordingBenchmark extends BenchmarkDefaults {
 
   /** One model's statistics, shared by the threads of a group. */
   @State(Scope.Group)
   public static class SharedStats {
+    ModelStats stats;
+
+    @Setup
+    public void setUp() {
+      stats = new ModelStats(Ticker.system());
+    }
+  }
+
+  /** One model's statistics of one thread's own. */
+  @State(Scope.Thread)
+  public static class OwnStats {
     ModelStats stats;
 
     @Setup
@@ -45,6 +58,11 @@ public class StatsRecordingBenchmark extends BenchmarkDefaults {
     long next() {
       return nanos[index++ & MASK];
     }
+  }
+
+  @Benchmark
+  public void recordAlone(OwnStats own, Latencies latencies) {
+    own.stats.recordSuccess(latencies.next());
   }
 
   @Benchmark

@@ -39,13 +39,19 @@ import org.HdrHistogram.Histogram;
  *
  * <h2>Concurrency</h2>
  *
- * <p>Recording is lock-free and allocation-free: atomic increments into the current bucket's
- * counters and fixed-range {@code AtomicHistogram}s, a CAS on the in-flight count, and a short
- * monitor around the moving average's two fields. The window is a ring of buckets, each tagged
- * with the slice of time it holds; time comes from the {@link Ticker}, so there is no background
- * thread. A recorder that finds its bucket tagged with an older slice takes {@link #lock}, folds
- * the old contents into the lifetime totals, clears the bucket and re-tags it — once per bucket
- * length, not per call. Only a recorder that stalled for a whole window could write into a bucket
+ * <p>Recording is lock-free and allocation-free: one {@link Ticker} reading, atomic adds into the
+ * current bucket's fixed-range {@code AtomicHistogram} and latency sum, a CAS on the in-flight
+ * count, and a short monitor around the moving average's fields. A success makes three atomic
+ * adds (the histogram's bucket and total count, the sum), not four: the histogram's count is the
+ * successes. The histograms and sums are striped by recording thread (see {@code Bucket}), so
+ * recorders on different cores write different cache lines; the moving average is published to
+ * readers on a line of its own, and only when it moves (see {@code PeakEwma}), so a strategy
+ * reading it on every plan does not pull the recorders' line away. The window is a ring of
+ * buckets, each tagged with the slice of time it holds; time comes from the {@link Ticker}, so
+ * there is no background thread. Recorders find the current bucket through a field that
+ * remembers it, without dividing the time. A recorder that finds its bucket tagged with an older
+ * slice takes {@link #lock}, folds the old contents into the lifetime totals, clears the bucket
+ * and re-tags it — once per bucket length, not per call. Only a recorder that stalled for a whole window could write into a bucket
  * being cleared; its sample would be miscounted, nothing worse.
  *
  * <p>Reads for routing ({@link #p95LatencyNanos()}, {@link #errorRate()}, ...) are volatile reads.
@@ -74,6 +80,11 @@ public final class ModelStats {
   private final Histogram windowLatency = LatencyHistograms.scratch();
   private final Histogram windowTimeToFirstToken = LatencyHistograms.scratch();
   private volatile Percentiles percentiles;
+  /**
+   * The bucket the last recorder that looked it up found; recorders within its slice use it
+   * without computing the slice. Tagged buckets only: {@link Bucket#sequence} says which slice.
+   */
+  private volatile Bucket current;
 
   public ModelStats(Ticker ticker, StatsConfig config) {
     this.ticker = Objects.requireNonNull(ticker, "ticker must not be null");
@@ -132,7 +143,7 @@ public final class ModelStats {
   public void recordTimeToFirstToken(long nanos) {
     long now = ticker.nanoTime();
     long ttft = LatencyHistograms.clamp(nanos);
-    bucketAt(now).timeToFirstToken.recordValue(ttft);
+    bucketAt(now).recordTimeToFirstToken(ttft);
     ewma.observe(ttft, now);
   }
 
@@ -162,7 +173,7 @@ public final class ModelStats {
    * delay) would shrink until ordinary calls were hedged too.
    */
   public void recordAbandoned(long elapsedNanos) {
-    bucketAt(ticker.nanoTime()).latency.recordValue(LatencyHistograms.clamp(elapsedNanos));
+    bucketAt(ticker.nanoTime()).recordAbandoned(LatencyHistograms.clamp(elapsedNanos));
     callEnded();
   }
 
@@ -206,10 +217,25 @@ public final class ModelStats {
   }
 
   private Bucket bucketAt(long nowNanos) {
+    // the common case: still inside the slice the last recorder found, known without a division
+    Bucket latest = current;
+    if (latest != null) {
+      long intoSlice = nowNanos - originNanos - latest.sequence * bucketNanos;
+      if (intoSlice >= 0 && intoSlice < bucketNanos) {
+        return latest;
+      }
+    }
+    return bucketAtSlowly(nowNanos);
+  }
+
+  private Bucket bucketAtSlowly(long nowNanos) {
     long sequence = sequenceAt(nowNanos);
     Bucket bucket = buckets[(int) Math.floorMod(sequence, (long) buckets.length)];
     if (bucket.sequence < sequence) {
       rotate(bucket, sequence);
+    }
+    if (bucket.sequence == sequence) {
+      current = bucket;
     }
     return bucket;
   }
@@ -331,8 +357,8 @@ public final class ModelStats {
     windowTimeToFirstToken.reset();
     for (Bucket b : buckets) {
       if (inWindow(b, current)) {
-        windowLatency.add(b.latency);
-        windowTimeToFirstToken.add(b.timeToFirstToken);
+        b.addLatencyTo(windowLatency);
+        b.addTimeToFirstTokenTo(windowTimeToFirstToken);
       }
     }
     return new Percentiles(
@@ -399,12 +425,13 @@ public final class ModelStats {
     long modelFailures;
 
     void add(Bucket b) {
-      latency.add(b.latency);
-      timeToFirstToken.add(b.timeToFirstToken);
-      calls += b.calls();
-      successes += b.successes.get();
-      successNanos += b.successNanos.get();
+      b.addLatencyTo(latency);
+      b.addTimeToFirstTokenTo(timeToFirstToken);
       modelFailures += b.modelFailures.get();
+      long bucketSuccesses = b.successes();
+      calls += b.failures.get() + bucketSuccesses;
+      successes += bucketSuccesses;
+      successNanos += b.successNanos();
       for (int i = 0; i < failuresByKind.length; i++) {
         failuresByKind[i] += b.failuresByKind.get(i);
       }

@@ -389,6 +389,42 @@ class ModelStatsTest {
     assertThat(stats.inFlight()).isZero();
   }
 
+  @Test
+  void latenciesRecordedFromManyThreadsAllReachThePercentilesAndTheAverage() throws Exception {
+    // given four threads, each recording its own latency: 100, 200 and 300 ms 1,000 times each,
+    // 400 ms 3,000 times; leaving out any one thread's (or any two's) samples moves p50 or p95
+    Thread[] workers = new Thread[4];
+    for (int t = 0; t < workers.length; t++) {
+      long latency = (t + 1) * 100 * MS;
+      int times = t == 3 ? 3_000 : 1_000;
+      workers[t] = new Thread(() -> {
+        for (int i = 0; i < times; i++) {
+          stats.recordSuccess(latency);
+          stats.recordTimeToFirstToken(latency / 10);
+        }
+      });
+    }
+
+    // when
+    for (Thread w : workers) {
+      w.start();
+    }
+    for (Thread w : workers) {
+      w.join();
+    }
+    ticker.advance(Duration.ofSeconds(1));
+
+    // then every thread's samples count, wherever they were recorded
+    assertThat(stats.p50LatencyNanos()).isCloseTo(300 * MS, within(3 * MS));
+    assertThat(stats.p95LatencyNanos()).isCloseTo(400 * MS, within(4 * MS));
+    assertThat(stats.p50TimeToFirstTokenNanos()).isCloseTo(30 * MS, within(MS));
+    assertThat(stats.p95TimeToFirstTokenNanos()).isCloseTo(40 * MS, within(MS));
+    StatsSnapshot snapshot = stats.snapshot();
+    assertThat(snapshot.window().successes()).isEqualTo(6_000);
+    assertThat(snapshot.window().average()).isEqualTo(Duration.ofMillis(300));
+    assertThat(snapshot.lifetime().p99().toNanos()).isCloseTo(400 * MS, within(4 * MS));
+  }
+
   private static void awaitQuietly(java.util.concurrent.CyclicBarrier barrier) {
     try {
       barrier.await();
