@@ -7,6 +7,7 @@ import com.squareup.moshi.JsonWriter;
 import dev.sheepdog.adapter.openai.JsonValueAdapter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import okio.Buffer;
 
 /**
@@ -34,14 +35,7 @@ final class Json {
   }
 
   static String write(Object value) {
-    Buffer buffer = new Buffer();
-    try (JsonWriter writer = JsonWriter.of(buffer)) {
-      writer.setSerializeNulls(true);
-      JsonValueAdapter.INSTANCE.toJson(writer, value);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return buffer.readUtf8();
+    return new String(writeBytes(writer -> JsonValueAdapter.INSTANCE.toJson(writer, value)), StandardCharsets.UTF_8);
   }
 
   /** What {@link #writeBytes} writes with. */

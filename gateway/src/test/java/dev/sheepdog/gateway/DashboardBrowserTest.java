@@ -17,7 +17,6 @@ import dev.sheepdog.spi.Priority;
 import dev.sheepdog.spi.ProviderId;
 import dev.sheepdog.spi.TaskType;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -267,14 +266,7 @@ class DashboardBrowserTest {
     }
 
     HttpResponse<String> send(HttpRequest.Builder request) {
-      try {
-        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
+      return GatewayFixture.send(http, request);
     }
 
     @Override

@@ -80,6 +80,11 @@ final class GatewayFixture implements AutoCloseable {
   }
 
   HttpResponse<String> send(HttpRequest.Builder request) {
+    return send(http, request);
+  }
+
+  /** Sends {@code request} with {@code http}, the body as text; I/O failures and interrupts unchecked. */
+  static HttpResponse<String> send(HttpClient http, HttpRequest.Builder request) {
     try {
       return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
