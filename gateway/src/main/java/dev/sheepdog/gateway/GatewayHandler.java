@@ -47,11 +47,14 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
   private final List<String> clientTags;
   private final byte[] adminKey;
   private final Dashboard dashboard = Dashboard.load();
-  private SandboxFaultsEndpoint sandbox; // set before the server starts; null: no sandbox, no endpoint
+  private final SandboxFaultsEndpoint sandbox; // null: no sandbox providers, no endpoint
   private final DeferredReplays replays;
 
-  GatewayHandler(Router router, GatewayConfig config, GatewayMetrics metrics, DeferredQueue deferred) {
+  /** {@code sandbox} serves {@link SandboxFaultsEndpoint#PATH}, or is {@code null} when there is none. */
+  GatewayHandler(Router router, GatewayConfig config, GatewayMetrics metrics, DeferredQueue deferred,
+      SandboxFaultsEndpoint sandbox) {
     this.router = router;
+    this.sandbox = sandbox;
     this.deferred = deferred;
     this.metrics = metrics;
     this.config = config;
@@ -61,12 +64,6 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
     this.clientTags = config.clientKeys().stream().map(GatewayHandler::clientTag).toList();
     this.adminKey = config.adminKey() == null ? null : config.adminKey().getBytes(StandardCharsets.UTF_8);
     this.replays = router.deferredQueue().isPresent() ? new DeferredReplays(router, metrics) : null;
-  }
-
-  /** Serves {@code endpoint} (or nothing, when {@code null}) at {@link SandboxFaultsEndpoint#PATH}. */
-  GatewayHandler sandbox(SandboxFaultsEndpoint endpoint) {
-    this.sandbox = endpoint;
-    return this;
   }
 
   @Override

@@ -56,8 +56,8 @@ public final class GatewayServer implements AutoCloseable {
   }
 
   /**
-   * Binds and starts serving, and lists the entries of {@code deferred} (the router's deferred
-   * queue, or {@code null}) at {@code /admin/deferred}.
+   * Binds and starts serving, and lists the entries of {@code deferred} at {@code /admin/deferred};
+   * when {@code null}, the router's own deferred queue, if it has one.
    */
   public static GatewayServer start(Router router, GatewayConfig config, GatewayMetrics metrics,
       DeferredQueue deferred) {
@@ -88,8 +88,8 @@ public final class GatewayServer implements AutoCloseable {
     connector.setIdleTimeout(config.idleTimeout().toMillis());
     server.addConnector(connector);
     // on stop, new requests are refused while those in flight finish, up to the drain timeout
-    GracefulHandler graceful = new GracefulHandler(new GatewayHandler(router, config, metrics, deferred)
-        .sandbox(SandboxFaultsEndpoint.of(sandboxes)));
+    GracefulHandler graceful = new GracefulHandler(new GatewayHandler(router, config, metrics, queue,
+        SandboxFaultsEndpoint.of(sandboxes)));
     server.setHandler(graceful);
     server.setStopTimeout(config.drainTimeout().toMillis());
     server.setErrorHandler(new JsonErrorHandler());

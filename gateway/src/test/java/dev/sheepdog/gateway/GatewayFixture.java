@@ -69,7 +69,8 @@ final class GatewayFixture implements AutoCloseable {
         .settings(new RouterSettings(defaults.deadline(), defaults.attemptTimeout(), RetryConfig.noRetries(),
             defaults.circuit(), defaults.allOpenPolicy(), defaults.defaultRetryAfter()))
         .build();
-    gateway = GatewayServer.start(router, config.apply(GatewayConfig.builder()).build(), metrics, deferred);
+    // the deferred queue is not passed: the gateway lists and replays the router's own
+    gateway = GatewayServer.start(router, config.apply(GatewayConfig.builder()).build(), metrics);
   }
 
   HttpRequest.Builder post(String body) {
