@@ -68,14 +68,7 @@ final class ChatCompletions {
 
   void stream(Exchange exchange, OpenAiWire.IncomingRequest incoming, RouteHints hints) {
     StreamRelay relay = new StreamRelay(exchange);
-    RoutedStream stream;
-    try {
-      stream = router.stream(incoming.request(), hints, relay);
-    } catch (RuntimeException e) {
-      metrics.untrack(exchange.requestId());
-      throw e;
-    }
-    relay.attach(stream);
+    relay.attach(router.stream(incoming.request(), hints, relay));
     exchange.request().addFailureListener(relay::clientGone);
   }
 
@@ -98,11 +91,16 @@ final class ChatCompletions {
     private final long startNanos = System.nanoTime();
     private volatile SseResponse sse;
     private volatile ModelId model;
+    /** The attempt that serves the stream, from {@link #onStart}; 0 until then. */
+    private volatile int attempts;
 
     StreamRelay(Exchange exchange) {
       this.exchange = exchange;
-      // before router.stream(): its first attempt may start on this thread
-      metrics.track(exchange.requestId());
+    }
+
+    @Override
+    public void onStart(ModelId from, int attempt) {
+      attempts = attempt;
     }
 
     void attach(RoutedStream routed) {
@@ -121,7 +119,7 @@ final class ChatCompletions {
         response.getHeaders().put("Content-Type", "text/event-stream; charset=utf-8");
         response.getHeaders().put("Cache-Control", "no-cache");
         response.getHeaders().put(Headers.MODEL, from.value());
-        int attempts = metrics.attemptsSoFar(exchange.requestId());
+        int attempts = this.attempts;
         if (attempts > 0) {
           response.getHeaders().put(Headers.ATTEMPTS, Integer.toString(attempts));
         }
@@ -148,9 +146,9 @@ final class ChatCompletions {
     public void onComplete(RoutedStreamResult result) {
       if (sse == null) {
         // an answer without a single chunk is still a well-formed (empty) stream
+        attempts = result.attempts().size();
         onChunk(result.model(), new ChatChunk(null, null, java.util.List.of(), null, java.util.Map.of()));
       }
-      metrics.untrack(exchange.requestId());
       sse.comment(Headers.COST + ": " + result.cost().toUsdString());
       sse.data("[DONE]", true);
       exchange.served(result.model().value(), result.attempts().size(), result.cost().toUsdString());
@@ -160,7 +158,6 @@ final class ChatCompletions {
 
     @Override
     public void onError(RouterException error) {
-      metrics.untrack(exchange.requestId());
       ApiError apiError = Failures.toApiError(error);
       if (sse == null) {
         exchange.served("-", attemptsOf(error), null);
@@ -174,7 +171,6 @@ final class ChatCompletions {
 
     private void clientGone(Throwable failure) {
       clientGone.set(true);
-      metrics.untrack(exchange.requestId());
       // the router hears nothing more after a cancel, so this is the request's one access log line
       exchange.logAccess(CLIENT_CLOSED_REQUEST);
       RoutedStream routed = stream.get();

@@ -24,7 +24,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.ToLongFunction;
@@ -50,8 +49,6 @@ public final class GatewayMetrics implements RouterListener {
 
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final AtomicLong listenerFailures = new AtomicLong();
-  /** Attempts started per request id, for streams in flight only. */
-  private final Map<String, AtomicInteger> streamAttempts = new ConcurrentHashMap<>();
   /** Each model's limiter headroom, refreshed once per scrape (one health report, not one per gauge). */
   private volatile Map<ModelId, RateLimitHeadroom> headroom = Map.of();
   private volatile Router router;
@@ -87,12 +84,7 @@ public final class GatewayMetrics implements RouterListener {
   }
 
   private void record(RouterEvent event) {
-    if (event instanceof RouterEvent.AttemptStarted started) {
-      AtomicInteger attempts = streamAttempts.get(started.requestId());
-      if (attempts != null) {
-        attempts.incrementAndGet();
-      }
-    } else if (event instanceof RouterEvent.AttemptSucceeded ok) {
+    if (event instanceof RouterEvent.AttemptSucceeded ok) {
       modelMeters(ok.model()).succeeded(ok.latency(), ok.usage(), ok.cost());
     } else if (event instanceof RouterEvent.AttemptFailed failed) {
       modelMeters(failed.model()).failed(failed.kind());
@@ -246,21 +238,6 @@ public final class GatewayMetrics implements RouterListener {
   void bind(DeferredQueue deferred) {
     Gauge.builder("sheepdog.deferred.queued", deferred, DeferredQueue::queued)
         .description("deferred requests waiting for a replay").register(registry);
-  }
-
-  /** Counts attempts for the stream {@code requestId} until {@link #untrack}. */
-  void track(String requestId) {
-    streamAttempts.put(requestId, new AtomicInteger());
-  }
-
-  /** Attempts the tracked stream has started so far; 0 when unknown (this is not the router's listener). */
-  int attemptsSoFar(String requestId) {
-    AtomicInteger attempts = streamAttempts.get(requestId);
-    return attempts == null ? 0 : attempts.get();
-  }
-
-  void untrack(String requestId) {
-    streamAttempts.remove(requestId);
   }
 
   /** From the gateway receiving a streamed request to the first chunk leaving for the client. */

@@ -75,6 +75,9 @@ final class StreamExecution extends RouteExecution<RoutedStreamResult> implement
           committedTo = attempt;
           firstChunkNanos = router.ticker.nanoTime();
           model.recordFirstChunk(firstChunkNanos - attempt.startedNanos);
+          if (!deliver(() -> listener.onStart(model.id(), attempt.number))) {
+            return;
+          }
         }
         if (!deliver(() -> listener.onChunk(model.id(), chunk))) {
           return;

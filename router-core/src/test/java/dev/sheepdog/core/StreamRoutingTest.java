@@ -65,6 +65,40 @@ class StreamRoutingTest {
   }
 
   @Test
+  void on_start_names_the_serving_model_and_its_attempt_once_before_the_first_chunk() {
+    // given
+    world.p1.model("a").then(Outcome.fail(FailureKind.UNAVAILABLE, 503));
+    world.p1.model("b").then(Outcome.stream("Hel", "lo"));
+    List<String> calls = new CopyOnWriteArrayList<>();
+    // when
+    world.router().stream(hello, RouteHints.DEFAULT, new RoutedStreamListener() {
+      @Override
+      public void onStart(ModelId model, int attempt) {
+        calls.add("start " + model.value() + " #" + attempt);
+      }
+
+      @Override
+      public void onChunk(ModelId model, ChatChunk chunk) {
+        if (!chunk.text().isEmpty()) {
+          calls.add("chunk " + chunk.text());
+        }
+      }
+
+      @Override
+      public void onComplete(RoutedStreamResult result) {
+        calls.add("complete");
+      }
+
+      @Override
+      public void onError(RouterException error) {
+        calls.add("error");
+      }
+    });
+    // then
+    assertThat(calls).containsExactly("start b #2", "chunk Hel", "chunk lo", "complete");
+  }
+
+  @Test
   void a_stream_that_breaks_after_its_first_chunk_ends_with_one_error_and_no_failover() {
     // given
     world.p1.model("a").then(Outcome.stream("one ", "two ", "three").failingAfter(1, FailureKind.UNAVAILABLE));
