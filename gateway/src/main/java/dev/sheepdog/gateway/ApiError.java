@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * An error answer in OpenAI's shape, {@code {"error":{"message","type","code","param"}}}, with its
@@ -35,13 +36,43 @@ record ApiError(int status, String message, String type, String code, String par
   }
 
   static ApiError tooLarge(long limit) {
-    return new ApiError(413, "the request body is larger than " + limit + " bytes", "invalid_request_error",
+    return new ApiError(413, limit > 0 ? "the request body is larger than " + limit + " bytes"
+        : "the request is too large", "invalid_request_error",
         "request_too_large", null, null, null);
+  }
+
+  /** The request's headers or body did not arrive in time, or arrived too slowly. */
+  static ApiError requestTimeout(String message) {
+    return new ApiError(408, message, "invalid_request_error", "request_timeout", null, null, null);
+  }
+
+  /** Refused before anything else is looked at; {@code code} says which rule. */
+  static ApiError forbidden(String message, String code) {
+    return new ApiError(403, message, "invalid_request_error", code, null, null, null);
+  }
+
+  /** The gateway is draining for shutdown: another instance (or this one, restarted) should be tried. */
+  static ApiError shuttingDown() {
+    return new ApiError(503, "the gateway is shutting down; retry on another connection", "server_error",
+        "shutting_down", null, Duration.ofSeconds(1), null);
+  }
+
+  /** The connection opened while the gateway served its maximum of connections. */
+  static ApiError tooManyConnections() {
+    return new ApiError(503, "the gateway serves its maximum of connections; retry shortly", "server_error",
+        "too_many_connections", null, Duration.ofSeconds(1), null);
   }
 
   static ApiError internal() {
     return new ApiError(500, "the gateway failed to handle the request", "server_error", "internal_error", null,
         null, null);
+  }
+
+  private static final Set<String> CLOSING_CODES = Set.of("request_timeout", "shutting_down", "too_many_connections");
+
+  /** Whether the connection is closed after this answer: it stops a client that is too slow or too many. */
+  boolean closesConnection() {
+    return code != null && CLOSING_CODES.contains(code);
   }
 
   /** Whole seconds, rounded up: {@code Retry-After} has no fractions and 0 would invite a hot loop. */

@@ -11,7 +11,6 @@ import dev.sheepdog.spi.ModelId;
 import dev.sheepdog.spi.RouteHints;
 import dev.sheepdog.spi.RouterException;
 import java.time.Duration;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -36,40 +35,38 @@ final class ChatCompletions {
   void complete(Exchange exchange, OpenAiWire.IncomingRequest incoming, RouteHints hints) {
     CompletableFuture<RoutedResponse> routed = router.route(incoming.request(), hints);
     // a client that hangs up should not keep an upstream call (and its cost) running
-    exchange.request().addFailureListener(failure -> routed.cancel(true));
-    routed.whenComplete((answer, failure) -> {
-      if (failure != null) {
-        if (Failures.unwrap(failure) instanceof CancellationException) {
-          // cancelled because the client hung up: the answer below has no one to reach
-          exchange.logAccess(CLIENT_CLOSED_REQUEST);
-        }
-        exchange.served("-", attemptsOf(Failures.unwrap(failure)), null);
-        exchange.error(Failures.toApiError(failure));
-        return;
-      }
-      byte[] body;
-      try {
-        body = OpenAiWire.encodeResponse(answer, exchange.createdEpochSeconds());
-      } catch (RuntimeException e) {
-        // an exception here would vanish into the future and leave the client waiting
-        log.error("request {}: the answer of {} could not be encoded", exchange.requestId(), answer.model(), e);
-        exchange.error(ApiError.internal());
-        return;
-      }
-      Response response = exchange.response();
-      response.getHeaders().put(Headers.MODEL, answer.model().value());
-      response.getHeaders().put(Headers.ATTEMPTS, Integer.toString(answer.attempts().size()));
-      response.getHeaders().put(Headers.COST, answer.cost().toUsdString());
-      exchange.served(answer.model().value(), answer.attempts().size(), answer.cost().toUsdString());
-      metrics.clientSpend(exchange.client(), answer.usage(), answer.cost());
-      exchange.json(200, body);
+    exchange.request().addFailureListener(failure -> {
+      routed.cancel(true);
+      exchange.abort(CLIENT_CLOSED_REQUEST, failure);
     });
+    exchange.onShutdown(() -> {
+      exchange.error(ApiError.shuttingDown());
+      routed.cancel(true);
+    });
+    routed.whenComplete((answer, failure) -> exchange.guard(() -> answer(exchange, answer, failure)));
+  }
+
+  private void answer(Exchange exchange, RoutedResponse answer, Throwable failure) {
+    if (failure != null) {
+      exchange.served("-", attemptsOf(Failures.unwrap(failure)), null);
+      exchange.error(Failures.toApiError(failure));
+      return;
+    }
+    byte[] body = OpenAiWire.encodeResponse(answer, exchange.createdEpochSeconds());
+    Response response = exchange.response();
+    response.getHeaders().put(Headers.MODEL, answer.model().value());
+    response.getHeaders().put(Headers.ATTEMPTS, Integer.toString(answer.attempts().size()));
+    response.getHeaders().put(Headers.COST, answer.cost().toUsdString());
+    exchange.served(answer.model().value(), answer.attempts().size(), answer.cost().toUsdString());
+    metrics.clientSpend(exchange.client(), answer.usage(), answer.cost());
+    exchange.json(200, body);
   }
 
   void stream(Exchange exchange, OpenAiWire.IncomingRequest incoming, RouteHints hints) {
     StreamRelay relay = new StreamRelay(exchange);
-    relay.attach(router.stream(incoming.request(), hints, relay));
     exchange.request().addFailureListener(relay::clientGone);
+    exchange.onShutdown(relay::shutdown);
+    relay.attach(router.stream(incoming.request(), hints, relay));
   }
 
   /**
@@ -83,19 +80,33 @@ final class ChatCompletions {
    * known only at the end, so it comes last, as the comment line {@code : X-Sheepdog-Cost-Usd: …}
    * just before {@code data: [DONE]}; event-stream parsers (OpenAI's clients among them) skip
    * comments.
+   *
+   * <p>Ends: the router's {@code onComplete} or {@code onError}, the client hanging up, the client
+   * reading so slowly that the stream's buffer fills ({@link SseResponse.Listener#overflowed}), and
+   * a drain that runs out of time. The first to get {@link #terminate()} decides; the others only
+   * stop the upstream call. Every end that still can writes a last event saying why.
    */
-  private final class StreamRelay implements RoutedStreamListener {
+  private final class StreamRelay implements RoutedStreamListener, SseResponse.Listener {
     private final Exchange exchange;
     private final AtomicReference<RoutedStream> stream = new AtomicReference<>();
-    private final AtomicBoolean clientGone = new AtomicBoolean();
+    private final AtomicBoolean cancelled = new AtomicBoolean();
     private final long startNanos = System.nanoTime();
     private volatile SseResponse sse;
     private volatile ModelId model;
     /** The attempt that serves the stream, from {@link #onStart}; 0 until then. */
     private volatile int attempts;
+    /** Guarded by {@code this}: the stream's end has been decided. */
+    private boolean terminated;
 
     StreamRelay(Exchange exchange) {
       this.exchange = exchange;
+    }
+
+    void attach(RoutedStream routed) {
+      stream.set(routed);
+      if (cancelled.get()) {
+        routed.cancel();
+      }
     }
 
     @Override
@@ -103,30 +114,15 @@ final class ChatCompletions {
       attempts = attempt;
     }
 
-    void attach(RoutedStream routed) {
-      stream.set(routed);
-      if (clientGone.get()) {
-        routed.cancel();
-      }
-    }
-
     @Override
     public void onChunk(ModelId from, ChatChunk chunk) {
-      if (sse == null) {
-        model = from;
-        Response response = exchange.response();
-        response.setStatus(200);
-        response.getHeaders().put("Content-Type", "text/event-stream; charset=utf-8");
-        response.getHeaders().put("Cache-Control", "no-cache");
-        response.getHeaders().put(Headers.MODEL, from.value());
-        int attempts = this.attempts;
-        if (attempts > 0) {
-          response.getHeaders().put(Headers.ATTEMPTS, Integer.toString(attempts));
-        }
-        metrics.firstToken(from, Duration.ofNanos(System.nanoTime() - startNanos));
-        // what the access line says should the client hang up before the end
-        exchange.served(from.value(), attempts, null);
-        sse = new SseResponse(response, exchange.callback(), this::clientGone);
+      exchange.guard(() -> relay(from, chunk));
+    }
+
+    private void relay(ModelId from, ChatChunk chunk) {
+      SseResponse events = sse != null ? sse : open(from);
+      if (events == null) {
+        return;
       }
       String payload;
       try {
@@ -134,45 +130,121 @@ final class ChatCompletions {
             exchange.createdEpochSeconds());
       } catch (RuntimeException e) {
         log.error("request {}: a chunk of {} could not be encoded", exchange.requestId(), from, e);
-        exchange.logAccess(500);
-        clientGone(e);
-        sse.data(ApiError.internal().toJson(), true);
+        if (terminate()) {
+          cancelUpstream();
+          exchange.outcome(500);
+          events.end(ApiError.internal().toJson());
+        }
         return;
       }
-      sse.data(payload, false);
+      events.data(payload, false);
+    }
+
+    /** Starts the event stream with the first chunk; {@code null} when the stream has already ended. */
+    private synchronized SseResponse open(ModelId from) {
+      if (terminated || !exchange.claimResponse()) {
+        cancelUpstream();
+        return null;
+      }
+      model = from;
+      Response response = exchange.response();
+      response.setStatus(200);
+      response.getHeaders().put("Content-Type", "text/event-stream; charset=utf-8");
+      response.getHeaders().put("Cache-Control", "no-cache");
+      response.getHeaders().put(Headers.MODEL, from.value());
+      int attempts = this.attempts;
+      if (attempts > 0) {
+        response.getHeaders().put(Headers.ATTEMPTS, Integer.toString(attempts));
+      }
+      metrics.firstToken(from, Duration.ofNanos(System.nanoTime() - startNanos));
+      // what the access line says should the client hang up before the end
+      exchange.served(from.value(), attempts, null);
+      SseResponse events = new SseResponse(exchange, exchange.limits().maxStreamBufferBytes(), this);
+      sse = events;
+      return events;
     }
 
     @Override
     public void onComplete(RoutedStreamResult result) {
-      if (sse == null) {
-        // an answer without a single chunk is still a well-formed (empty) stream
-        attempts = result.attempts().size();
-        onChunk(result.model(), new ChatChunk(null, null, java.util.List.of(), null, java.util.Map.of()));
-      }
-      sse.comment(Headers.COST + ": " + result.cost().toUsdString());
-      sse.data("[DONE]", true);
-      exchange.served(result.model().value(), result.attempts().size(), result.cost().toUsdString());
-      metrics.clientSpend(exchange.client(), result.usage(), result.cost());
-      exchange.logAccess(200);
+      exchange.guard(() -> {
+        if (sse == null) {
+          // an answer without a single chunk is still a well-formed (empty) stream
+          attempts = result.attempts().size();
+          relay(result.model(), new ChatChunk(null, null, java.util.List.of(), null, java.util.Map.of()));
+        }
+        if (!terminate() || sse == null) {
+          return;
+        }
+        exchange.served(result.model().value(), result.attempts().size(), result.cost().toUsdString());
+        metrics.clientSpend(exchange.client(), result.usage(), result.cost());
+        sse.comment(Headers.COST + ": " + result.cost().toUsdString());
+        sse.data("[DONE]", true);
+      });
     }
 
     @Override
     public void onError(RouterException error) {
-      ApiError apiError = Failures.toApiError(error);
-      if (sse == null) {
-        exchange.served("-", attemptsOf(error), null);
-        exchange.error(apiError);
-        return;
-      }
-      sse.data(apiError.toJson(), true);
-      exchange.served(model.value(), attemptsOf(error), null);
-      exchange.logAccess(apiError.status());
+      exchange.guard(() -> {
+        if (!terminate()) {
+          return;
+        }
+        ApiError apiError = Failures.toApiError(error);
+        if (sse == null) {
+          exchange.served("-", attemptsOf(error), null);
+          exchange.error(apiError);
+          return;
+        }
+        exchange.served(model.value(), attemptsOf(error), null);
+        exchange.outcome(apiError.status());
+        sse.end(apiError.toJson());
+      });
     }
 
-    private void clientGone(Throwable failure) {
-      clientGone.set(true);
-      // the router hears nothing more after a cancel, so this is the request's one access log line
-      exchange.logAccess(CLIENT_CLOSED_REQUEST);
+    @Override
+    public void overflowed() {
+      if (!terminate()) {
+        return;
+      }
+      cancelUpstream();
+      ApiError slow = ApiError.requestTimeout("the client read the stream too slowly: more than "
+          + exchange.limits().maxStreamBufferBytes() + " bytes were waiting for it");
+      exchange.outcome(slow.status());
+      sse.end(slow.toJson());
+    }
+
+    /** The drain ran out of time: the stream ends now, with an error event if it has begun. */
+    void shutdown() {
+      if (!terminate()) {
+        return;
+      }
+      cancelUpstream();
+      ApiError shuttingDown = ApiError.shuttingDown();
+      if (sse == null) {
+        exchange.error(shuttingDown);
+      } else {
+        exchange.outcome(shuttingDown.status());
+        sse.end(shuttingDown.toJson());
+      }
+    }
+
+    @Override
+    public void clientGone(Throwable failure) {
+      terminate();
+      cancelUpstream();
+      exchange.abort(CLIENT_CLOSED_REQUEST, failure);
+    }
+
+    private synchronized boolean terminate() {
+      if (terminated) {
+        return false;
+      }
+      terminated = true;
+      return true;
+    }
+
+    /** The router hears nothing more after a cancel. */
+    private void cancelUpstream() {
+      cancelled.set(true);
       RoutedStream routed = stream.get();
       if (routed != null) {
         routed.cancel();

@@ -22,7 +22,8 @@ import java.util.Set;
  * @param routes the tasks a route alias ({@code task:priority}) may name
  * @param deadline how long one request may take, or {@code null} for the router's default
  * @param idleTimeout how long a connection may stay silent, streams included
- * @param drainTimeout on close, how long requests in flight may take to finish
+ * @param drainTimeout on close, how long requests in flight may take to finish, and the whole close
+ * @param limits what one client may cost in connections, bytes and time
  */
 public record GatewayConfig(
     String host,
@@ -34,7 +35,8 @@ public record GatewayConfig(
     Set<TaskType> routes,
     Duration deadline,
     Duration idleTimeout,
-    Duration drainTimeout) {
+    Duration drainTimeout,
+    GatewayLimits limits) {
 
   public GatewayConfig {
     Objects.requireNonNull(host, "host");
@@ -73,6 +75,7 @@ public record GatewayConfig(
     if (drainTimeout.isNegative()) {
       throw new IllegalArgumentException("drainTimeout must not be negative, was " + drainTimeout);
     }
+    Objects.requireNonNull(limits, "limits");
   }
 
   static boolean isLoopback(String host) {
@@ -85,7 +88,8 @@ public record GatewayConfig(
 
   /**
    * Starts from loopback, a free port, 1 MiB bodies, no keys, no fallbacks, the four built-in tasks,
-   * a 5 minute idle timeout and a 30 second drain.
+   * a 5 minute idle timeout, a 30 second drain and the {@linkplain GatewayLimits#defaults() default
+   * limits}.
    */
   public static final class Builder {
     private String host = "127.0.0.1";
@@ -99,6 +103,7 @@ public record GatewayConfig(
     private Duration deadline;
     private Duration idleTimeout = Duration.ofMinutes(5);
     private Duration drainTimeout = Duration.ofSeconds(30);
+    private GatewayLimits.Builder limits = GatewayLimits.builder(GatewayLimits.defaults());
 
     private Builder() {}
 
@@ -160,9 +165,57 @@ public record GatewayConfig(
       return this;
     }
 
+    /** Every limit at once; the setters below change one of them. */
+    public Builder limits(GatewayLimits limits) {
+      this.limits = GatewayLimits.builder(limits);
+      return this;
+    }
+
+    /** @see GatewayLimits#maxConnections() */
+    public Builder maxConnections(int maxConnections) {
+      limits.maxConnections(maxConnections);
+      return this;
+    }
+
+    /** @see GatewayLimits#maxHeaderBytes() */
+    public Builder maxHeaderBytes(int maxHeaderBytes) {
+      limits.maxHeaderBytes(maxHeaderBytes);
+      return this;
+    }
+
+    /** @see GatewayLimits#headerTimeout() */
+    public Builder headerTimeout(Duration headerTimeout) {
+      limits.headerTimeout(headerTimeout);
+      return this;
+    }
+
+    /** @see GatewayLimits#bodyTimeout() */
+    public Builder bodyTimeout(Duration bodyTimeout) {
+      limits.bodyTimeout(bodyTimeout);
+      return this;
+    }
+
+    /** @see GatewayLimits#minRequestBytesPerSecond() */
+    public Builder minRequestBytesPerSecond(long rate) {
+      limits.minRequestBytesPerSecond(rate);
+      return this;
+    }
+
+    /** @see GatewayLimits#minResponseBytesPerSecond() */
+    public Builder minResponseBytesPerSecond(long rate) {
+      limits.minResponseBytesPerSecond(rate);
+      return this;
+    }
+
+    /** @see GatewayLimits#maxStreamBufferBytes() */
+    public Builder maxStreamBufferBytes(long bytes) {
+      limits.maxStreamBufferBytes(bytes);
+      return this;
+    }
+
     public GatewayConfig build() {
       return new GatewayConfig(host, port, maxBodyBytes, clientKeys, adminKey, fallbacks, routes, deadline,
-          idleTimeout, drainTimeout);
+          idleTimeout, drainTimeout, limits.build());
     }
   }
 }

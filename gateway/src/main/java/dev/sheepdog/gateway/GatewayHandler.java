@@ -16,6 +16,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.http.HttpHeader;
@@ -23,6 +26,7 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +38,8 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
   private static final Logger log = LoggerFactory.getLogger(GatewayHandler.class);
   private static final String DEFERRED_PREFIX = "/admin/deferred/";
   private static final String REPLAY_SUFFIX = "/replay";
-  private static final Pattern SAFE_REQUEST_ID = Pattern.compile("[A-Za-z0-9._:\\-]{1,128}");
+  private static final int MAX_REQUEST_ID = 128;
+  private static final Pattern SAFE_REQUEST_ID = Pattern.compile("[A-Za-z0-9._:\\-]{1," + MAX_REQUEST_ID + "}");
 
   private final Router router;
   private final GatewayMetrics metrics;
@@ -49,33 +54,105 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
   private final Dashboard dashboard = Dashboard.load();
   private final SandboxFaultsEndpoint sandbox; // null: no sandbox providers, no endpoint
   private final DeferredReplays replays;
+  private final ConnectionGuard connections;
+  private final OpenAccess openAccess; // null: client keys are configured
+  private final Exchange.Context context;
+  private final Set<Exchange> inFlight = ConcurrentHashMap.newKeySet();
+  private final CompletableFuture<Void> drained = new CompletableFuture<>();
+  private volatile boolean draining;
 
   /** {@code sandbox} serves {@link SandboxFaultsEndpoint#PATH}, or is {@code null} when there is none. */
   GatewayHandler(Router router, GatewayConfig config, GatewayMetrics metrics, DeferredQueue deferred,
-      SandboxFaultsEndpoint sandbox) {
+      SandboxFaultsEndpoint sandbox, ConnectionGuard connections, Scheduler scheduler) {
     this.router = router;
     this.sandbox = sandbox;
     this.deferred = deferred;
     this.metrics = metrics;
     this.config = config;
+    this.connections = connections;
     this.resolver = new RouteResolver(router.catalog(), config);
     this.completions = new ChatCompletions(router, metrics);
     this.clientKeys = config.clientKeys().stream().map(k -> k.getBytes(StandardCharsets.UTF_8)).toList();
     this.clientTags = config.clientKeys().stream().map(GatewayHandler::clientTag).toList();
     this.adminKey = config.adminKey() == null ? null : config.adminKey().getBytes(StandardCharsets.UTF_8);
     this.replays = router.deferredQueue().isPresent() ? new DeferredReplays(router, metrics) : null;
+    this.openAccess = config.clientKeys().isEmpty() ? new OpenAccess(config.host()) : null;
+    this.context = new Exchange.Context(metrics, scheduler, config.limits(), this::ended);
   }
 
   @Override
   public boolean handle(Request request, Response response, Callback callback) {
-    Exchange exchange = new Exchange(request, response, callback, requestId(request), metrics);
+    Exchange exchange;
     try {
-      dispatch(exchange, request.getMethod(), Request.getPathInContext(request));
-    } catch (RuntimeException e) {
-      log.error("request {} failed in the gateway", exchange.requestId(), e);
-      exchange.error(ApiError.internal());
+      exchange = new Exchange(request, response, callback, requestId(request), context);
+    } catch (Throwable failure) {
+      callback.failed(failure);
+      return true;
     }
+    exchange.guard(() -> begin(exchange));
     return true;
+  }
+
+  private void begin(Exchange exchange) {
+    inFlight.add(exchange);
+    Request request = exchange.request();
+    try {
+      exchange.connection = connections.started(request.getConnectionMetaData().getConnection());
+    } catch (ConnectionGuard.ClosingException closing) {
+      // the sweep has answered 408 on this connection already; nothing more may be written
+      exchange.abort(408, closing);
+      return;
+    }
+    if (draining) {
+      exchange.error(ApiError.shuttingDown());
+      return;
+    }
+    if (ConnectionGuard.overLimit(exchange.connection)) {
+      exchange.error(ApiError.tooManyConnections());
+      return;
+    }
+    if (openAccess != null) {
+      ApiError refusal = openAccess.refusal(request);
+      if (refusal != null) {
+        exchange.error(refusal);
+        return;
+      }
+    }
+    String encoding = request.getHeaders().get(HttpHeader.CONTENT_ENCODING);
+    if (encoding != null && !encoding.strip().equalsIgnoreCase("identity")) {
+      // bodies are never inflated: no decompression bomb, and no body the size limit did not see
+      exchange.error(new ApiError(415, "compressed request bodies are not accepted; send the body uncompressed",
+          "invalid_request_error", "unsupported_content_encoding", null, null, null));
+      return;
+    }
+    dispatch(exchange, request.getMethod(), Request.getPathInContext(request));
+  }
+
+  private void ended(Exchange exchange) {
+    inFlight.remove(exchange);
+    connections.ended(exchange.connection);
+    if (draining && inFlight.isEmpty()) {
+      drained.complete(null);
+    }
+  }
+
+  /**
+   * Refuses new requests from now on (503 with {@code Retry-After}, and the connection closed);
+   * the future completes once every exchange in flight has ended.
+   */
+  CompletableFuture<Void> drain() {
+    draining = true;
+    if (inFlight.isEmpty()) {
+      drained.complete(null);
+    }
+    return drained;
+  }
+
+  /** Ends every exchange still in flight: answers 503, or ends its stream with an error event. */
+  int cutInFlight() {
+    List<Exchange> open = new ArrayList<>(inFlight);
+    open.forEach(Exchange::shutdown);
+    return open.size();
   }
 
   private void dispatch(Exchange exchange, String method, String path) {
@@ -139,7 +216,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
       }
       case "/admin/deferred/replay" -> {
         if (allowed(exchange, method, "POST") && admin(exchange) && replayable(exchange)) {
-          replays.replayDue().whenComplete((pass, failure) -> {
+          replays.replayDue().whenComplete((pass, failure) -> exchange.guard(() -> {
             if (failure != null) {
               log.error("request {}: the replay pass failed in the gateway", exchange.requestId(), failure);
               exchange.error(ApiError.internal());
@@ -147,7 +224,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
               pass.put("queued", router.deferredQueue().map(DeferredQueue::queued).orElse(0));
               exchange.json(200, Json.write(pass));
             }
-          });
+          }));
         }
       }
       default -> {
@@ -162,7 +239,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
             if (entry.isPresent()) {
               exchange.json(200, Json.write(DeferredJson.encode(entry.get())));
             } else {
-              exchange.error(ApiError.notFound("no deferred request " + id, "deferred_not_found", "id"));
+              exchange.error(ApiError.notFound("no deferred request " + safeId(id), "deferred_not_found", "id"));
             }
           }
         } else {
@@ -187,7 +264,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
       exchange.error(ApiError.notFound("no deferred request " + safeId(id), "deferred_not_found", "id"));
       return;
     }
-    replays.replay(id).whenComplete((settled, failure) -> {
+    replays.replay(id).whenComplete((settled, failure) -> exchange.guard(() -> {
       if (failure != null) {
         log.error("request {}: the replay of {} failed in the gateway", exchange.requestId(), entry.id(), failure);
         exchange.error(ApiError.internal());
@@ -197,7 +274,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
       } else {
         exchange.json(200, Json.write(settled.get()));
       }
-    });
+    }));
   }
 
   /** An id from the path, safe to echo; the queue's ids are {@code def-} and a UUID. */
@@ -206,26 +283,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
   }
 
   private void chatCompletions(Exchange exchange, String clientTag) {
-    Request request = exchange.request();
-    long length = request.getLength();
-    if (length > config.maxBodyBytes()) {
-      exchange.error(ApiError.tooLarge(config.maxBodyBytes()));
-      return;
-    }
-    BodyReader.read(request, config.maxBodyBytes()).whenComplete((body, failure) -> {
-      try {
-        if (failure instanceof BodyReader.TooLargeException) {
-          exchange.error(ApiError.tooLarge(config.maxBodyBytes()));
-        } else if (failure != null) {
-          exchange.error(ApiError.badRequest("the request body could not be read", "invalid_body", null));
-        } else {
-          route(exchange, body, clientTag);
-        }
-      } catch (RuntimeException e) {
-        log.error("request {} failed in the gateway", exchange.requestId(), e);
-        exchange.error(ApiError.internal());
-      }
-    });
+    exchange.readBody(config.maxBodyBytes(), body -> route(exchange, body, clientTag));
   }
 
   private void route(Exchange exchange, byte[] body, String clientTag) {
@@ -355,10 +413,11 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
     }
   }
 
-  private static String requestId(Request request) {
+  static String requestId(Request request) {
     String given = request.getHeaders().get(ChatCompletions.Headers.REQUEST_ID);
     // an id that could break a header or a log line is replaced, not echoed
-    return given != null && SAFE_REQUEST_ID.matcher(given).matches() ? given : "req-" + randomUuid();
+    return given != null && given.length() <= MAX_REQUEST_ID && SAFE_REQUEST_ID.matcher(given).matches() ? given
+        : "req-" + randomUuid();
   }
 
   /**

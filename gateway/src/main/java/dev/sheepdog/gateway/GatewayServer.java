@@ -6,12 +6,18 @@ import dev.sheepdog.spi.DeferredQueue;
 import java.net.URI;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ErrorHandler;
-import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
@@ -28,16 +34,22 @@ import org.slf4j.LoggerFactory;
  */
 public final class GatewayServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
+  /** Of the drain timeout, the part kept to cut what is still in flight and let those last writes leave. */
+  private static final long CUT_RESERVE_DIVISOR = 10;
+  private static final long MAX_CUT_RESERVE_MILLIS = 1_000;
 
   private final Server server;
   private final ServerConnector connector;
-  private final GracefulHandler graceful;
+  private final GatewayHandler handler;
+  private final ConnectionGuard connections;
   private final long drainMillis;
 
-  private GatewayServer(Server server, ServerConnector connector, GracefulHandler graceful, long drainMillis) {
+  private GatewayServer(Server server, ServerConnector connector, GatewayHandler handler, ConnectionGuard connections,
+      long drainMillis) {
     this.server = server;
     this.connector = connector;
-    this.graceful = graceful;
+    this.handler = handler;
+    this.connections = connections;
     this.drainMillis = drainMillis;
   }
 
@@ -79,22 +91,31 @@ public final class GatewayServer implements AutoCloseable {
     if (queue != null) {
       metrics.bind(queue);
     }
+    GatewayLimits limits = config.limits();
     QueuedThreadPool threads = new QueuedThreadPool();
     threads.setName("sheepdog-gateway");
     Server server = new Server(threads);
-    ServerConnector connector = new ServerConnector(server);
+    HttpConfiguration http = new HttpConfiguration();
+    http.setRequestHeaderSize(limits.maxHeaderBytes());
+    http.setSendServerVersion(false);
+    http.setSendXPoweredBy(false);
+    ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
     connector.setHost(config.host());
     connector.setPort(config.port());
     connector.setIdleTimeout(config.idleTimeout().toMillis());
+    ConnectionGuard connections = new ConnectionGuard(limits.maxConnections(), limits.headerTimeout(),
+        System::nanoTime);
+    connector.addEventListener(connections);
     server.addConnector(connector);
-    // on stop, new requests are refused while those in flight finish, up to the drain timeout
-    GracefulHandler graceful = new GracefulHandler(new GatewayHandler(router, config, metrics, queue,
-        SandboxFaultsEndpoint.of(sandboxes)));
-    server.setHandler(graceful);
-    server.setStopTimeout(config.drainTimeout().toMillis());
-    server.setErrorHandler(new JsonErrorHandler());
+    // past the band of connections told 503, a flood waits in the kernel's backlog, not in memory
+    server.addBean(new NetworkConnectionLimit(limits.acceptCeiling(), connector));
+    GatewayHandler handler = new GatewayHandler(router, config, metrics, queue, SandboxFaultsEndpoint.of(sandboxes),
+        connections, server.getScheduler());
+    server.setHandler(handler);
+    server.setErrorHandler(new JsonErrorHandler(metrics, config.limits(), server));
     try {
       server.start();
+      connections.start(server.getScheduler());
     } catch (Exception e) {
       try {
         server.stop();
@@ -104,12 +125,12 @@ public final class GatewayServer implements AutoCloseable {
       throw new IllegalStateException("the gateway could not start on " + config.host() + ":" + config.port(), e);
     }
     if (config.clientKeys().isEmpty()) {
-      log.warn("The gateway accepts every client: no client keys are configured (allowed on loopback {} only)",
-          config.host());
+      log.warn("The gateway accepts every client: no client keys are configured (allowed on loopback {} only; "
+          + "requests from browsers and other hosts are refused)", config.host());
     }
     log.info("Sheepdog gateway serving {} models on {}:{}", router.catalog().size(), config.host(),
         connector.getLocalPort());
-    return new GatewayServer(server, connector, graceful, config.drainTimeout().toMillis());
+    return new GatewayServer(server, connector, handler, connections, config.drainTimeout().toMillis());
   }
 
   /** The port bound, useful after asking for port 0. */
@@ -123,29 +144,67 @@ public final class GatewayServer implements AutoCloseable {
     return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port());
   }
 
-  /** Stops accepting, lets requests in flight finish up to the drain timeout, then closes the connections. */
+  /** Connections open now. */
+  int openConnections() {
+    return connections.openConnections();
+  }
+
+  /**
+   * Stops within the drain timeout, in all: new requests are answered 503 with {@code
+   * Retry-After} from now on; requests in flight may finish until a tenth of the timeout (at most
+   * a second) is left; then those still open are cut — answered 503, or their streams ended with
+   * an error event, their upstream calls cancelled — and the server stops in what remains.
+   */
   @Override
   public void close() {
-    // Drain before Jetty's own graceful stop: that one also shuts the connector down, which closes
-    // connections that look idle, and a request waiting on an upstream looks idle (no I/O).
-    try {
-      graceful.shutdown().get(drainMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
-    } catch (java.util.concurrent.TimeoutException e) {
-      log.warn("Requests were still in flight after the drain timeout of {} ms; they are cut off", drainMillis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (java.util.concurrent.ExecutionException e) {
-      log.warn("Draining the requests in flight failed: {}", e.getCause().toString());
+    long start = System.nanoTime();
+    long drainNanos = TimeUnit.MILLISECONDS.toNanos(drainMillis);
+    long reserve = Math.min(drainNanos / CUT_RESERVE_DIVISOR, TimeUnit.MILLISECONDS.toNanos(MAX_CUT_RESERVE_MILLIS));
+    CompletableFuture<Void> drained = handler.drain();
+    if (!await(drained, drainNanos - reserve)) {
+      int cut = handler.cutInFlight();
+      log.warn("{} requests were still in flight after {} ms of draining; they were ended with a 503 or an error "
+          + "event", cut, TimeUnit.NANOSECONDS.toMillis(drainNanos - reserve));
+      await(drained, drainNanos - (System.nanoTime() - start));
     }
+    connections.stop();
+    // what is left of the drain timeout: the exchanges have ended, so only connections remain to close
+    server.setStopTimeout(Math.max(0, TimeUnit.NANOSECONDS.toMillis(drainNanos - (System.nanoTime() - start))));
     try {
       server.stop();
     } catch (Exception e) {
-      throw new IllegalStateException("the gateway did not stop cleanly", e);
+      throw new IllegalStateException("the gateway did not stop cleanly: " + e, e);
     }
   }
 
-  /** Jetty's own errors (a malformed request line, headers too large) in OpenAI's shape, without stacks. */
+  private static boolean await(CompletableFuture<Void> future, long nanos) {
+    if (nanos <= 0) {
+      return future.isDone();
+    }
+    try {
+      future.get(nanos, TimeUnit.NANOSECONDS);
+      return true;
+    } catch (TimeoutException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (ExecutionException e) {
+      return true;
+    }
+  }
+
+  /**
+   * Jetty's own errors (a malformed request line, headers too large, a bad chunk) in OpenAI's shape,
+   * without stacks, and like every answer with {@code X-Request-Id}, an access line and a count.
+   */
   private static final class JsonErrorHandler extends ErrorHandler {
+    private final Exchange.Context context;
+
+    JsonErrorHandler(GatewayMetrics metrics, GatewayLimits limits, Server server) {
+      this.context = new Exchange.Context(metrics, server.getScheduler(), limits, exchange -> { });
+    }
+
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
       int status = response.getStatus() >= 400 ? response.getStatus() : 500;
@@ -153,16 +212,25 @@ public final class GatewayServer implements AutoCloseable {
       if (attribute instanceof Integer code && code >= 400 && code <= 599) {
         status = code;
       }
-      ApiError error = status == 413 ? new ApiError(413, "the request is too large", "invalid_request_error",
-          "request_too_large", null, null, null)
-          : status == 503 ? new ApiError(503, "the gateway is shutting down", "server_error", "shutting_down", null,
-              null, null)
-          : status < 500 ? ApiError.badRequest("the request could not be parsed as HTTP", "invalid_request", null)
-          : ApiError.internal();
-      response.setStatus(error.status() == 400 ? status : error.status());
-      response.getHeaders().put("Content-Type", "application/json");
-      org.eclipse.jetty.io.Content.Sink.write(response, true, error.toJson(), callback);
+      ApiError error = jettyError(status);
+      Exchange exchange = new Exchange(request, response, callback, GatewayHandler.requestId(request), context);
+      exchange.guard(() -> exchange.error(error));
       return true;
+    }
+
+    private static ApiError jettyError(int status) {
+      return switch (status) {
+        case 413 -> ApiError.tooLarge(-1);
+        case 414 -> new ApiError(414, "the request line is too long", "invalid_request_error", "uri_too_long", null,
+            null, null);
+        case 431 -> new ApiError(431, "the request headers are too large", "invalid_request_error",
+            "headers_too_large", null, null, null);
+        case 503 -> ApiError.shuttingDown();
+        default -> status < 500
+            ? new ApiError(status, "the request could not be parsed as HTTP", "invalid_request_error",
+                "invalid_request", null, null, null)
+            : ApiError.internal();
+      };
     }
   }
 }

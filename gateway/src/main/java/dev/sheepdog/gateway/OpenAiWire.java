@@ -21,6 +21,12 @@ import java.util.Set;
 /** OpenAI's chat-completions shapes, to and from the router's records. */
 final class OpenAiWire {
   private static final Set<String> INTERPRETED = Set.of("model", "messages", "temperature", "max_tokens", "stream");
+  /** Longer than any model id or route; a name past it is refused rather than echoed in an error. */
+  static final int MAX_MODEL_LENGTH = 256;
+  /** OpenAI's own limit on {@code n}. */
+  static final int MAX_CHOICES = 128;
+  /** A parser's message names where the JSON broke; past this it is cut, as it may quote member names. */
+  private static final int MAX_PARSE_MESSAGE = 200;
 
   private OpenAiWire() {}
 
@@ -33,7 +39,9 @@ final class OpenAiWire {
     try {
       parsed = Json.parse(body);
     } catch (Json.MalformedJsonException e) {
-      throw new InvalidRequestException("the body is not valid JSON: " + e.getMessage(), "invalid_json", null);
+      String message = e.getMessage() == null ? "" : e.getMessage();
+      throw new InvalidRequestException("the body is not valid JSON: " + (message.length() > MAX_PARSE_MESSAGE
+          ? message.substring(0, MAX_PARSE_MESSAGE) + "…" : message), "invalid_json", null);
     }
     if (!(parsed instanceof Map<?, ?> json)) {
       throw new InvalidRequestException("the body must be a JSON object", "invalid_json", null);
@@ -41,6 +49,10 @@ final class OpenAiWire {
     Object model = json.get("model");
     if (!(model instanceof String name) || name.isBlank()) {
       throw missingOrWrong("model", "a non-empty string");
+    }
+    if (name.length() > MAX_MODEL_LENGTH) {
+      throw new InvalidRequestException("model must be at most " + MAX_MODEL_LENGTH + " characters", "invalid_value",
+          "model");
     }
     if (!(json.get("messages") instanceof List<?> wireMessages) || wireMessages.isEmpty()) {
       throw missingOrWrong("messages", "a non-empty array");
@@ -62,6 +74,11 @@ final class OpenAiWire {
     if (maxTokens == null) {
       // only for cost estimates: the member itself is forwarded as it came
       maxTokens = tokens(json, "max_completion_tokens");
+    }
+    Object n = json.get("n");
+    if (n != null && (!(n instanceof Long choices) || choices < 1 || choices > MAX_CHOICES)) {
+      // forwarded as it came, but counted in cost and token estimates, so it must be a sane count
+      throw new InvalidRequestException("n must be an integer between 1 and " + MAX_CHOICES, "invalid_value", "n");
     }
     Object stream = json.get("stream");
     if (stream != null && !(stream instanceof Boolean)) {

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * Turns a request's {@code model} member and {@code X-Sheepdog-*} headers into route hints: a
@@ -18,6 +19,10 @@ import java.util.Optional;
  */
 final class RouteResolver {
   static final String AUTO = "auto";
+  /** A task name from a header: short, and only what a route name may hold, so it can be echoed. */
+  private static final Pattern TASK_NAME = Pattern.compile("[A-Za-z0-9_.\\-]{1,64}");
+  /** Dollars with at most nine decimals (a nano-dollar): checked before any number is built from it. */
+  private static final Pattern DOLLARS = Pattern.compile("[0-9]{1,12}(\\.[0-9]{1,9})?");
 
   private final ModelCatalog catalog;
   private final GatewayConfig config;
@@ -54,8 +59,13 @@ final class RouteResolver {
       }
     }
     if (headers.task() != null) {
-      hints.task(knownTask(headers.task()).orElseThrow(() -> new RouteException(ApiError.notFound(
-          "the task '" + headers.task() + "' has no route", "route_not_found", "X-Sheepdog-Task"))));
+      String task = headers.task().strip();
+      if (!TASK_NAME.matcher(task).matches()) {
+        throw new RouteException(ApiError.badRequest("X-Sheepdog-Task must be a route name: letters, digits, '_', "
+            + "'.' and '-', at most 64", "invalid_value", "X-Sheepdog-Task"));
+      }
+      hints.task(knownTask(task).orElseThrow(() -> new RouteException(ApiError.notFound(
+          "the task '" + task + "' has no route", "route_not_found", "X-Sheepdog-Task"))));
     }
     if (headers.priority() != null) {
       hints.priority(Priority.parse(headers.priority()).orElseThrow(() -> new RouteException(ApiError.badRequest(
@@ -84,16 +94,13 @@ final class RouteResolver {
   }
 
   private static Money maxCost(String usd) {
-    try {
-      Money cost = Money.ofUsd(usd.strip());
-      if (cost.nanos() < 0) {
-        throw new NumberFormatException("negative");
-      }
-      return cost;
-    } catch (RuntimeException e) {
-      throw new RouteException(ApiError.badRequest("X-Sheepdog-Max-Cost-Usd must be a non-negative dollar amount",
-          "invalid_value", "X-Sheepdog-Max-Cost-Usd"));
+    String amount = usd.strip();
+    // the shape first: no number is built from a value that is not a short plain amount
+    if (amount.length() > 22 || !DOLLARS.matcher(amount).matches()) {
+      throw new RouteException(ApiError.badRequest("X-Sheepdog-Max-Cost-Usd must be a dollar amount such as 0.05 "
+          + "(digits, at most 9 decimals)", "invalid_value", "X-Sheepdog-Max-Cost-Usd"));
     }
+    return Money.ofUsd(amount);
   }
 
   /** Hints that cannot be honoured, with the answer to give. */

@@ -46,17 +46,7 @@ final class SandboxFaultsEndpoint {
   void handle(Exchange exchange, String method) {
     switch (method) {
       case "GET" -> exchange.json(200, state());
-      case "POST" -> BodyReader.read(exchange.request(), MAX_BODY_BYTES).whenComplete((body, failure) -> {
-        try {
-          if (failure != null) {
-            exchange.error(ApiError.badRequest("the request body could not be read", "invalid_body", null));
-          } else {
-            apply(exchange, body);
-          }
-        } catch (RuntimeException e) {
-          exchange.error(ApiError.internal());
-        }
-      });
+      case "POST" -> exchange.readBody(MAX_BODY_BYTES, body -> apply(exchange, body));
       default -> {
         exchange.response().getHeaders().put("Allow", "GET, POST");
         exchange.error(new ApiError(405, "use GET or POST on this endpoint", "invalid_request_error",

@@ -120,6 +120,7 @@ class SandboxConfigTest {
   private HttpResponse<String> chat(URI base, String model) throws Exception {
     return http.send(HttpRequest.newBuilder(base.resolve("/v1/chat/completions"))
         .timeout(Duration.ofSeconds(10))
+        .header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(
             "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"))
         .build(), HttpResponse.BodyHandlers.ofString());
