@@ -118,6 +118,13 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         return;
       }
     }
+    String transfer = request.getHeaders().get(HttpHeader.TRANSFER_ENCODING);
+    if (transfer != null && !transfer.strip().equalsIgnoreCase("chunked")) {
+      // a coding Jetty would pass through undecoded: the body read would not be the body sent
+      exchange.error(new ApiError(501, "only the chunked transfer coding is accepted", "invalid_request_error",
+          "unsupported_transfer_encoding", null, null, null));
+      return;
+    }
     String encoding = request.getHeaders().get(HttpHeader.CONTENT_ENCODING);
     if (encoding != null && !encoding.strip().equalsIgnoreCase("identity")) {
       // bodies are never inflated: no decompression bomb, and no body the size limit did not see

@@ -226,6 +226,8 @@ public final class GatewayServer implements AutoCloseable {
         case 431 -> new ApiError(431, "the request headers are too large", "invalid_request_error",
             "headers_too_large", null, null, null);
         case 503 -> ApiError.shuttingDown();
+        case 505 -> new ApiError(505, "the HTTP version is not supported; use HTTP/1.1", "invalid_request_error",
+            "http_version_not_supported", null, null, null);
         default -> status < 500
             ? new ApiError(status, "the request could not be parsed as HTTP", "invalid_request_error",
                 "invalid_request", null, null, null)
