@@ -71,7 +71,9 @@ abstract class RouteExecution<T> {
   final long startNanos;
   final long deadlineNanos;
   final long estimatedPromptTokens;
-  /** Tokens reserved in a model's limiter per attempt: the prompt estimate plus the output cap. */
+  /** The output cap times the choices asked for ({@link ChatRequest#expectedOutputTokens()}). */
+  final long outputTokens;
+  /** Tokens reserved in a model's limiter per attempt: the prompt estimate plus the output estimate. */
   final long reservedTokens;
   final CompletableFuture<T> result = new ExecutionFuture<>(this);
 
@@ -112,7 +114,8 @@ abstract class RouteExecution<T> {
     this.startNanos = router.ticker.nanoTime();
     this.deadlineNanos = startNanos + deadline().toNanos();
     this.estimatedPromptTokens = router.estimator.estimatePromptTokens(request);
-    this.reservedTokens = estimatedPromptTokens + Router.outputTokens(request);
+    this.outputTokens = request.expectedOutputTokens();
+    this.reservedTokens = estimatedPromptTokens + outputTokens;
   }
 
   /** Starts the provider call of one attempt; reports its end to {@code attempt}. */
@@ -347,7 +350,8 @@ abstract class RouteExecution<T> {
    * a request slot and the estimated tokens), else records why not and returns null.
    */
   private Object admit(ModelHealth model, long now) {
-    SkipReason reason = router.skipReason(model, now, estimatedPromptTokens, request, hints, minContextWindow, this);
+    SkipReason reason = router.skipReason(model, now, estimatedPromptTokens, outputTokens, hints, minContextWindow,
+        this);
     Object permit = null;
     if (reason == null) {
       permit = model.breaker().tryAcquire(now);

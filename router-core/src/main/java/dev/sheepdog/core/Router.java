@@ -249,7 +249,7 @@ public final class Router {
   }
 
   /** Why {@code model} may not be called now, or {@code null}; the circuit is checked after this. */
-  SkipReason skipReason(ModelHealth model, long now, long promptTokens, ChatRequest request, RouteHints hints,
+  SkipReason skipReason(ModelHealth model, long now, long promptTokens, long outputTokens, RouteHints hints,
       long minContextWindow, RouteExecution<?> execution) {
     ModelSpec spec = model.spec();
     if (!providers.containsKey(spec.provider())) {
@@ -263,7 +263,7 @@ public final class Router {
     if (spec.contextWindow() <= minContextWindow || promptTokens > spec.contextWindow()) {
       return SkipReason.CONTEXT_TOO_SMALL;
     }
-    BudgetDecision decision = budget.check(spec, promptTokens, outputTokens(request), hints);
+    BudgetDecision decision = budget.check(spec, promptTokens, outputTokens, hints);
     if (decision == BudgetDecision.REJECT) {
       execution.roundStatus().budgetRejected = true;
       return SkipReason.OVER_BUDGET;
@@ -276,10 +276,6 @@ public final class Router {
       return SkipReason.COOLING_DOWN;
     }
     return null;
-  }
-
-  static long outputTokens(ChatRequest request) {
-    return request.maxTokens() == null ? ChatRequest.DEFAULT_MAX_TOKENS : request.maxTokens();
   }
 
   /** Half-opens the circuit of the planned model that would recover first. */
