@@ -30,7 +30,10 @@ import java.util.function.Supplier;
  *
  * <h2>Flow</h2>
  *
- * A round walks the plan in order: each model is admitted (provider, context window, cost cap,
+ * Before the first round, a request that no planned model could ever take (prompt beyond every
+ * context window, cost above its own cap everywhere, reservation above every tokens-per-minute
+ * limit; see {@link Servability}) ends with a {@link RequestNotServableException}, never retried
+ * or deferred. A round walks the plan in order: each model is admitted (provider, context window, cost cap,
  * 429 cool-down, circuit) or skipped, and the first admitted one is called. A transient failure
  * moves on to the next model at once; a failure that another model would repeat ends the request.
  * When a round runs out of models it ends with a {@link RoundFailed} that says whether another
@@ -142,6 +145,14 @@ abstract class RouteExecution<T> {
       fail(new AllModelsFailedException(requestId, "no model is planned for " + hints.task() + ":"
           + hints.priority().wireName() + (hints.pinned().isEmpty() ? "" : " and " + hints.pinned()), List.of(),
           null, false, null, null));
+      return;
+    }
+    // A request no planned model could ever take fails now, as the caller's error: no attempt, no
+    // retry round, no deferral that would only replay it for nothing.
+    RequestNotServableException unservable = Servability.check(requestId, plan, estimatedPromptTokens, outputTokens,
+        hints.maxCost());
+    if (unservable != null) {
+      fail(unservable);
       return;
     }
     if (startRound(null)) {

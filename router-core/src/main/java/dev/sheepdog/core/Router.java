@@ -130,8 +130,10 @@ public final class Router {
 
   /**
    * Routes one request. The future completes with the answer, or exceptionally with a {@link
-   * RoutingException}: {@link AllModelsFailedException}, {@link RequestRejectedException} or
-   * {@link DeadlineExceededException}. Cancelling it cancels the call in flight. Never blocks.
+   * RoutingException}: {@link AllModelsFailedException}, {@link RequestRejectedException}, {@link
+   * RequestNotServableException} (before any call, when no planned model could ever take it),
+   * {@link BudgetExceededException} or {@link DeadlineExceededException}. Cancelling it cancels
+   * the call in flight. Never blocks.
    */
   public CompletableFuture<RoutedResponse> route(ChatRequest request, RouteHints hints) {
     Objects.requireNonNull(request, "request");
