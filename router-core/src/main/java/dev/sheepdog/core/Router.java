@@ -88,6 +88,9 @@ public final class Router {
   private final RouterListeners listeners;
   private final DeferredQueue deferredQueue;
   private final AtomicLong sequence = new AtomicLong();
+  /** The longest deferral refusal passed on to a caller. */
+  private static final int MAX_REFUSAL_CHARS = 200;
+
   private final String idPrefix = "req-" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL) + "-";
 
   private Router(RouterBuilder b) {
@@ -354,15 +357,18 @@ public final class Router {
     String id = "def-" + UUID.randomUUID();
     DeferredRequest deferred = new DeferredRequest(id, execution.requestId, execution.request, execution.hints,
         ticker.epochMillis(), failure.getMessage());
-    boolean accepted;
+    java.util.Optional<String> refusal;
     try {
-      accepted = deferredQueue.offer(deferred);
+      refusal = deferredQueue.offerOrRefusal(deferred);
     } catch (RuntimeException e) {
       // not the queue's message: a store's error may quote its connection string
       return failure.withDeferral(null, "the deferred queue failed (" + e.getClass().getSimpleName() + ")");
     }
-    if (!accepted) {
-      return failure.withDeferral(null, "the deferred queue is full");
+    if (refusal.isPresent()) {
+      // a refusal is written for the caller, but it comes from a plug-in: keep it short
+      String why = refusal.get();
+      return failure.withDeferral(null, why.length() <= MAX_REFUSAL_CHARS ? why
+          : why.substring(0, MAX_REFUSAL_CHARS) + "\u2026");
     }
     emit(() -> new RouterEvent.RequestDeferred(execution.requestId, id));
     return failure.withDeferral(id, null);
