@@ -30,7 +30,10 @@ import java.util.function.Supplier;
  *
  * <h2>Flow</h2>
  *
- * A round walks the plan in order: each model is admitted (provider, context window, cost cap,
+ * Before the first round, a request that no planned model could ever take (prompt beyond every
+ * context window, cost above its own cap everywhere, reservation above every tokens-per-minute
+ * limit; see {@link Servability}) ends with a {@link RequestNotServableException}, never retried
+ * or deferred. A round walks the plan in order: each model is admitted (provider, context window, cost cap,
  * 429 cool-down, circuit) or skipped, and the first admitted one is called. A transient failure
  * moves on to the next model at once; a failure that another model would repeat ends the request.
  * When a round runs out of models it ends with a {@link RoundFailed} that says whether another
@@ -71,7 +74,9 @@ abstract class RouteExecution<T> {
   final long startNanos;
   final long deadlineNanos;
   final long estimatedPromptTokens;
-  /** Tokens reserved in a model's limiter per attempt: the prompt estimate plus the output cap. */
+  /** The output cap times the choices asked for ({@link ChatRequest#expectedOutputTokens()}). */
+  final long outputTokens;
+  /** Tokens reserved in a model's limiter per attempt: the prompt estimate plus the output estimate. */
   final long reservedTokens;
   final CompletableFuture<T> result = new ExecutionFuture<>(this);
 
@@ -112,7 +117,8 @@ abstract class RouteExecution<T> {
     this.startNanos = router.ticker.nanoTime();
     this.deadlineNanos = startNanos + deadline().toNanos();
     this.estimatedPromptTokens = router.estimator.estimatePromptTokens(request);
-    this.reservedTokens = estimatedPromptTokens + Router.outputTokens(request);
+    this.outputTokens = request.expectedOutputTokens();
+    this.reservedTokens = estimatedPromptTokens + outputTokens;
   }
 
   /** Starts the provider call of one attempt; reports its end to {@code attempt}. */
@@ -139,6 +145,14 @@ abstract class RouteExecution<T> {
       fail(new AllModelsFailedException(requestId, "no model is planned for " + hints.task() + ":"
           + hints.priority().wireName() + (hints.pinned().isEmpty() ? "" : " and " + hints.pinned()), List.of(),
           null, false, null, null));
+      return;
+    }
+    // A request no planned model could ever take fails now, as the caller's error: no attempt, no
+    // retry round, no deferral that would only replay it for nothing.
+    RequestNotServableException unservable = Servability.check(requestId, plan, estimatedPromptTokens, outputTokens,
+        hints.maxCost());
+    if (unservable != null) {
+      fail(unservable);
       return;
     }
     if (startRound(null)) {
@@ -347,7 +361,8 @@ abstract class RouteExecution<T> {
    * a request slot and the estimated tokens), else records why not and returns null.
    */
   private Object admit(ModelHealth model, long now) {
-    SkipReason reason = router.skipReason(model, now, estimatedPromptTokens, request, hints, minContextWindow, this);
+    SkipReason reason = router.skipReason(model, now, estimatedPromptTokens, outputTokens, hints, minContextWindow,
+        this);
     Object permit = null;
     if (reason == null) {
       permit = model.breaker().tryAcquire(now);

@@ -25,8 +25,9 @@ public interface RoutedStreamListener {
 
   /**
    * The stream could not be served ({@link AllModelsFailedException}, {@link
-   * RequestRejectedException}, {@link DeadlineExceededException}) or broke after its first chunk
-   * ({@link StreamInterruptedException}).
+   * RequestRejectedException}, {@link RequestNotServableException}, {@link
+   * DeadlineExceededException}) or broke after its first chunk ({@link
+   * StreamInterruptedException}).
    */
   void onError(RouterException error);
 }

@@ -88,6 +88,9 @@ public final class Router {
   private final RouterListeners listeners;
   private final DeferredQueue deferredQueue;
   private final AtomicLong sequence = new AtomicLong();
+  /** The longest deferral refusal passed on to a caller. */
+  private static final int MAX_REFUSAL_CHARS = 200;
+
   private final String idPrefix = "req-" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL) + "-";
 
   private Router(RouterBuilder b) {
@@ -130,8 +133,10 @@ public final class Router {
 
   /**
    * Routes one request. The future completes with the answer, or exceptionally with a {@link
-   * RoutingException}: {@link AllModelsFailedException}, {@link RequestRejectedException} or
-   * {@link DeadlineExceededException}. Cancelling it cancels the call in flight. Never blocks.
+   * RoutingException}: {@link AllModelsFailedException}, {@link RequestRejectedException}, {@link
+   * RequestNotServableException} (before any call, when no planned model could ever take it),
+   * {@link BudgetExceededException} or {@link DeadlineExceededException}. Cancelling it cancels
+   * the call in flight. Never blocks.
    */
   public CompletableFuture<RoutedResponse> route(ChatRequest request, RouteHints hints) {
     Objects.requireNonNull(request, "request");
@@ -249,7 +254,7 @@ public final class Router {
   }
 
   /** Why {@code model} may not be called now, or {@code null}; the circuit is checked after this. */
-  SkipReason skipReason(ModelHealth model, long now, long promptTokens, ChatRequest request, RouteHints hints,
+  SkipReason skipReason(ModelHealth model, long now, long promptTokens, long outputTokens, RouteHints hints,
       long minContextWindow, RouteExecution<?> execution) {
     ModelSpec spec = model.spec();
     if (!providers.containsKey(spec.provider())) {
@@ -263,7 +268,7 @@ public final class Router {
     if (spec.contextWindow() <= minContextWindow || promptTokens > spec.contextWindow()) {
       return SkipReason.CONTEXT_TOO_SMALL;
     }
-    BudgetDecision decision = budget.check(spec, promptTokens, outputTokens(request), hints);
+    BudgetDecision decision = budget.check(spec, promptTokens, outputTokens, hints);
     if (decision == BudgetDecision.REJECT) {
       execution.roundStatus().budgetRejected = true;
       return SkipReason.OVER_BUDGET;
@@ -276,10 +281,6 @@ public final class Router {
       return SkipReason.COOLING_DOWN;
     }
     return null;
-  }
-
-  static long outputTokens(ChatRequest request) {
-    return request.maxTokens() == null ? ChatRequest.DEFAULT_MAX_TOKENS : request.maxTokens();
   }
 
   /** Half-opens the circuit of the planned model that would recover first. */
@@ -356,15 +357,18 @@ public final class Router {
     String id = "def-" + UUID.randomUUID();
     DeferredRequest deferred = new DeferredRequest(id, execution.requestId, execution.request, execution.hints,
         ticker.epochMillis(), failure.getMessage());
-    boolean accepted;
+    java.util.Optional<String> refusal;
     try {
-      accepted = deferredQueue.offer(deferred);
+      refusal = deferredQueue.offerOrRefusal(deferred);
     } catch (RuntimeException e) {
       // not the queue's message: a store's error may quote its connection string
       return failure.withDeferral(null, "the deferred queue failed (" + e.getClass().getSimpleName() + ")");
     }
-    if (!accepted) {
-      return failure.withDeferral(null, "the deferred queue is full");
+    if (refusal.isPresent()) {
+      // a refusal is written for the caller, but it comes from a plug-in: keep it short
+      String why = refusal.get();
+      return failure.withDeferral(null, why.length() <= MAX_REFUSAL_CHARS ? why
+          : why.substring(0, MAX_REFUSAL_CHARS) + "\u2026");
     }
     emit(() -> new RouterEvent.RequestDeferred(execution.requestId, id));
     return failure.withDeferral(id, null);

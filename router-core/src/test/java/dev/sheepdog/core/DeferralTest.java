@@ -2,9 +2,11 @@ package dev.sheepdog.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sheepdog.core.deferred.DeferredQuota;
 import dev.sheepdog.core.deferred.InMemoryDeferredQueue;
 import dev.sheepdog.spi.ChatRequest;
 import dev.sheepdog.spi.DeferredEntry;
+import dev.sheepdog.spi.DeferredQueue;
 import dev.sheepdog.spi.FailureKind;
 import dev.sheepdog.spi.RouteHints;
 import dev.sheepdog.spi.RouterEvent;
@@ -17,7 +19,7 @@ class DeferralTest {
   private final ChatRequest hello = ChatRequest.ofUser("Hello");
   private final RouteHints deferrable = RouteHints.builder().allowDeferral(true).requestId("r-1").build();
 
-  private Router routerWithQueue(InMemoryDeferredQueue queue) {
+  private Router routerWithQueue(DeferredQueue queue) {
     world.p1.model("a").thenAlways(Outcome.fail(FailureKind.UNAVAILABLE, 503));
     world.p1.model("b").thenAlways(Outcome.fail(FailureKind.UNAVAILABLE, 503));
     world.p1.model("c").thenAlways(Outcome.fail(FailureKind.UNAVAILABLE, 503));
@@ -60,6 +62,29 @@ class DeferralTest {
     assertThat(e.deferredId()).isEmpty();
     assertThat(e.deferralRefusal()).hasValueSatisfying(r -> assertThat(r).contains("full"));
     assertThat(queue.queued()).isEqualTo(1);
+  }
+
+  @Test
+  void a_client_at_its_quota_is_told_so_and_gets_no_id_while_another_client_is_parked() {
+    // given: each client may keep one request deferred
+    InMemoryDeferredQueue queue = new InMemoryDeferredQueue(10, 10);
+    DeferredQuota quota = DeferredQuota.builder(queue).owner(DeferredQuota.ownerByTag("client:"))
+        .maxQueuedPerOwner(1).build();
+    Router router = routerWithQueue(quota);
+    RouteHints clientA = RouteHints.builder().allowDeferral(true).tag("client:a").build();
+    RouteHints clientB = RouteHints.builder().allowDeferral(true).tag("client:b").build();
+    RetryRoundsTest.allFailed(router.route(hello, clientA));
+    world.ticker.advance(Duration.ofMinutes(5));
+    // when
+    AllModelsFailedException again = RetryRoundsTest.allFailed(router.route(hello, clientA));
+    AllModelsFailedException other = RetryRoundsTest.allFailed(router.route(hello, clientB));
+    // then
+    assertThat(again.deferredId()).isEmpty();
+    assertThat(again.deferralRefusal()).hasValueSatisfying(r -> assertThat(r).contains("client's quota"));
+    assertThat(again.getMessage()).contains("not deferred").contains("quota");
+    assertThat(other.deferredId()).isPresent();
+    assertThat(queue.queued()).isEqualTo(2);
+    assertThat(world.events(RouterEvent.RequestDeferred.class)).hasSize(2);
   }
 
   @Test

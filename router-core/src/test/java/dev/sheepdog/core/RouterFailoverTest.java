@@ -196,7 +196,8 @@ class RouterFailoverTest {
     assertThat(answer.model().value()).isEqualTo("x");
     RouteHints tooCheap = RouteHints.builder().maxCost(Money.ofUsd("0.0001")).build();
     assertThatThrownBy(() -> router.route(hello, tooCheap).join()).cause()
-        .isInstanceOf(AllModelsFailedException.class).hasMessageContaining("OVER_BUDGET");
+        .isInstanceOfSatisfying(RequestNotServableException.class,
+            e -> assertThat(e.reason()).isEqualTo(RequestNotServableException.Reason.OVER_MAX_COST));
   }
 
   @Test

@@ -11,8 +11,8 @@ import java.util.Map;
  *
  * @param messages the conversation, at least one message
  * @param temperature sampling temperature in [0, 2], or {@code null} for the provider's default
- * @param maxTokens the output cap, or {@code null} for the provider's default; the router uses it
- *     to estimate cost and tokens per minute
+ * @param maxTokens the output cap per choice, or {@code null} for the provider's default; the
+ *     router uses it, times {@link #choices()}, to estimate cost and tokens per minute
  * @param stream whether the caller asked for a stream
  * @param extensions every request member the router does not interpret ({@code tools}, {@code
  *     tool_choice}, {@code response_format}, {@code stop}, {@code seed}, {@code top_p}, {@code
@@ -29,6 +29,9 @@ public record ChatRequest(
   public static final double DEFAULT_TEMPERATURE = 0.7;
 
   public static final int DEFAULT_MAX_TOKENS = 2000;
+
+  /** The most choices ({@code n}) one request may ask for, as OpenAI allows. */
+  public static final int MAX_CHOICES = 128;
 
   public ChatRequest {
     Checks.noNulls(messages, "messages");
@@ -52,6 +55,41 @@ public record ChatRequest(
   /** A request of one user message with the default temperature and output cap. */
   public static ChatRequest ofUser(String content) {
     return builder().user(content).build();
+  }
+
+  /**
+   * How many choices the request asks for: its {@code n} extension when that is a whole number
+   * from 1 to {@value #MAX_CHOICES}, else 1. Lenient on purpose: a gateway validates {@code n}
+   * and answers its client; the router only needs it for estimates. Read through {@link
+   * Number#doubleValue()} alone, so a pass-through number kept as its literal text is never turned
+   * into a string or parsed twice.
+   */
+  public int choices() {
+    if (!(extensions.get("n") instanceof Number n)) {
+      return 1;
+    }
+    double value;
+    try {
+      value = n.doubleValue();
+    } catch (RuntimeException e) {
+      // a pass-through number that cannot say its value counts as one choice, like any other junk
+      return 1;
+    }
+    // NaN fails both comparisons; a fraction is not a count
+    if (!(value >= 1 && value <= MAX_CHOICES) || value != Math.rint(value)) {
+      return 1;
+    }
+    return (int) value;
+  }
+
+  /**
+   * The output tokens an answer may take: the cap ({@code max_tokens}, or {@link
+   * #DEFAULT_MAX_TOKENS}) for each of the {@linkplain #choices() choices}. The router estimates
+   * cost, budgets and token reservations with it.
+   */
+  public long expectedOutputTokens() {
+    long perChoice = maxTokens == null ? DEFAULT_MAX_TOKENS : maxTokens;
+    return perChoice * choices();
   }
 
   public ChatRequest withStream(boolean stream) {

@@ -12,10 +12,21 @@ import java.util.Optional;
  */
 public interface DeferredQueue {
   /**
-   * Parks a request. Returns {@code false} when the queue is full: the request was not deferred and
-   * the caller must be told so. Never drops silently.
+   * Parks a request. Returns {@code false} when the queue will not take it (it is full, or the
+   * request's owner has reached a quota): the request was not deferred and the caller must be told
+   * so. Never drops silently.
    */
   boolean offer(DeferredRequest request);
+
+  /**
+   * Parks a request like {@link #offer}, and when it was not parked says why, in a short phrase
+   * for the caller ("the deferred queue is full"); empty when it was parked. The router defers
+   * through this method. The default calls {@link #offer}; a queue that refuses for more than one
+   * reason overrides it.
+   */
+  default Optional<String> offerOrRefusal(DeferredRequest request) {
+    return offer(request) ? Optional.empty() : Optional.of("the deferred queue is full");
+  }
 
   /**
    * Queued entries due at {@code nowEpochMillis}, oldest first, at most {@code max}. They stay

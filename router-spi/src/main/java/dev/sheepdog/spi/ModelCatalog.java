@@ -41,7 +41,7 @@ public final class ModelCatalog {
   public ModelSpec require(ModelId id) {
     ModelSpec spec = models.get(id);
     if (spec == null) {
-      throw new IllegalArgumentException("unknown model " + id + "; known: " + models.keySet());
+      throw new IllegalArgumentException("unknown model " + Checks.quote(id) + "; known: " + models.keySet());
     }
     return spec;
   }

@@ -13,23 +13,30 @@ import java.math.RoundingMode;
 public record Money(long nanos) implements Comparable<Money> {
   public static final Money ZERO = new Money(0);
 
-  private static final BigDecimal NANOS_PER_USD = BigDecimal.valueOf(1_000_000_000L);
-
   public static Money ofNanos(long nanos) {
     return nanos == 0 ? ZERO : new Money(nanos);
   }
 
-  /** Parses a dollar amount such as {@code "0.0025"}; rejects amounts finer than a nano-dollar. */
+  /**
+   * Parses a dollar amount such as {@code "0.0025"}, {@code "-12"} or {@code "1e-3"}: an optional
+   * sign, at most 12 integer and 18 fraction digits, an optional exponent of at most two digits, at
+   * most 40 characters. Its shape and length are checked before it is parsed, so hostile input
+   * fails at once with a short message. Rejects amounts finer than a nano-dollar or beyond a long's
+   * range of nano-dollars.
+   *
+   * @throws IllegalArgumentException naming what is wrong; the message quotes at most a short
+   *     prefix of the input
+   */
   public static Money ofUsd(String usd) {
-    return ofUsd(new BigDecimal(Checks.notBlank(usd, "amount")));
+    return ofUsd(Checks.decimal(usd, "amount"));
   }
 
+  /**
+   * The amount in {@code usd}; rejects amounts finer than a nano-dollar or beyond a long's range
+   * of nano-dollars, with a message of bounded length whatever the value's size.
+   */
   public static Money ofUsd(BigDecimal usd) {
-    try {
-      return ofNanos(usd.multiply(NANOS_PER_USD).longValueExact());
-    } catch (ArithmeticException e) {
-      throw new IllegalArgumentException("amount " + usd.toPlainString() + " USD is finer than a nano-dollar or too large", e);
-    }
+    return ofNanos(Checks.scaledExact(usd, 9, "amount", "USD is finer than a nano-dollar"));
   }
 
   public Money plus(Money other) {

@@ -14,8 +14,11 @@ public record PlanRequest(ChatRequest request, RouteHints hints, long estimatedP
     Checks.notNegative(estimatedPromptTokens, "estimated prompt tokens");
   }
 
-  /** The output tokens a model may produce for this request: {@code max_tokens}, or the default. */
+  /**
+   * The output tokens a model may produce for this request: {@code max_tokens} (or the default)
+   * for each of its choices; see {@link ChatRequest#expectedOutputTokens()}.
+   */
   public long expectedOutputTokens() {
-    return request.maxTokens() == null ? ChatRequest.DEFAULT_MAX_TOKENS : request.maxTokens();
+    return request.expectedOutputTokens();
   }
 }

@@ -11,16 +11,18 @@ import java.math.BigDecimal;
 public record Price(long inputNanosPerToken, long outputNanosPerToken) {
   public static final Price FREE = new Price(0, 0);
 
-  private static final BigDecimal NANOS_PER_TOKEN_PER_USD_PER_MILLION = BigDecimal.valueOf(1000);
-
   public Price {
     Checks.notNegative(inputNanosPerToken, "input price");
     Checks.notNegative(outputNanosPerToken, "output price");
   }
 
-  /** A price from dollars per million tokens, such as {@code perMillion("8.00", "32.00")}. */
+  /**
+   * A price from dollars per million tokens, such as {@code perMillion("8.00", "32.00")}; each
+   * amount is checked for shape and length before it is parsed, as {@link Money#ofUsd(String)}
+   * does.
+   */
   public static Price perMillion(String inputUsd, String outputUsd) {
-    return perMillion(new BigDecimal(inputUsd), new BigDecimal(outputUsd));
+    return perMillion(Checks.decimal(inputUsd, "input price"), Checks.decimal(outputUsd, "output price"));
   }
 
   public static Price perMillion(BigDecimal inputUsd, BigDecimal outputUsd) {
@@ -28,12 +30,7 @@ public record Price(long inputNanosPerToken, long outputNanosPerToken) {
   }
 
   private static long toNanosPerToken(BigDecimal usdPerMillion, String field) {
-    try {
-      return usdPerMillion.multiply(NANOS_PER_TOKEN_PER_USD_PER_MILLION).longValueExact();
-    } catch (ArithmeticException e) {
-      throw new IllegalArgumentException(
-          field + " " + usdPerMillion.toPlainString() + " USD per 1M tokens has more than three decimals", e);
-    }
+    return Checks.scaledExact(usdPerMillion, 3, field, "USD per 1M tokens has more than three decimals");
   }
 
   /** The exact cost of the given usage. */
