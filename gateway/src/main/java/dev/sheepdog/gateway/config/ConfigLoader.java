@@ -54,6 +54,8 @@ import org.snakeyaml.engine.v2.nodes.Node;
  * Immutable; the withers return a changed copy.
  */
 public final class ConfigLoader {
+  private static final int YAML_PROBLEM_MAX_LENGTH = 200;
+
   private final UnaryOperator<String> environment;
   private final ProviderTypes types;
 
@@ -97,10 +99,13 @@ public final class ConfigLoader {
       LoadSettings settings = LoadSettings.builder().setLabel(fileName).setAllowDuplicateKeys(false).build();
       root = new Compose(settings).composeString(yaml).orElse(null);
     } catch (MarkedYamlEngineException e) {
+      // the problem alone: the full message quotes the offending line, which may hold a key
       int line = e.getProblemMark().map(mark -> mark.getLine() + 1).orElse(0);
-      throw new ConfigException(List.of(new ConfigProblem(fileName, line, "", "not valid YAML: " + e.getProblem())));
+      throw new ConfigException(List.of(new ConfigProblem(fileName, line, "", "not valid YAML: "
+          + bounded(e.getProblem()))));
     } catch (YamlEngineException e) {
-      throw new ConfigException(List.of(new ConfigProblem(fileName, 0, "", "not valid YAML: " + e.getMessage())));
+      throw new ConfigException(List.of(new ConfigProblem(fileName, 0, "", "not valid YAML: "
+          + bounded(e.getMessage()))));
     }
     ConfigNode node = ConfigNode.root(root, fileName, environment);
     if (root != null && !(root instanceof MappingNode)) {
@@ -112,6 +117,12 @@ public final class ConfigLoader {
       throw new ConfigException(node.problems());
     }
     return config;
+  }
+
+  /** A parser's problem, cut short: some name what they found (an undefined alias, for one). */
+  private static String bounded(String problem) {
+    String text = String.valueOf(problem).strip();
+    return text.length() <= YAML_PROBLEM_MAX_LENGTH ? text : text.substring(0, YAML_PROBLEM_MAX_LENGTH) + "…";
   }
 
   /** One pass over one file. */

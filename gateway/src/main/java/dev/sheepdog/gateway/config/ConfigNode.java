@@ -310,16 +310,21 @@ public final class ConfigNode {
     Matcher part = DURATION_PART.matcher(value);
     Duration total = Duration.ZERO;
     int end = 0;
-    while (part.find() && part.start() == end) {
-      long amount = Long.parseLong(part.group(1));
-      total = total.plus(switch (part.group(2)) {
-        case "ms" -> Duration.ofMillis(amount);
-        case "s" -> Duration.ofSeconds(amount);
-        case "m" -> Duration.ofMinutes(amount);
-        case "h" -> Duration.ofHours(amount);
-        default -> Duration.ofDays(amount);
-      });
-      end = part.end();
+    try {
+      while (part.find() && part.start() == end) {
+        long amount = Long.parseLong(part.group(1));
+        total = total.plus(switch (part.group(2)) {
+          case "ms" -> Duration.ofMillis(amount);
+          case "s" -> Duration.ofSeconds(amount);
+          case "m" -> Duration.ofMinutes(amount);
+          case "h" -> Duration.ofHours(amount);
+          default -> Duration.ofDays(amount);
+        });
+        end = part.end();
+      }
+    } catch (NumberFormatException | ArithmeticException e) {
+      error("is too long for a duration");
+      return Optional.empty();
     }
     if (end == 0 || end != value.length()) {
       error("expected a duration such as 250ms, 60s, 5m or 1h");
@@ -353,7 +358,13 @@ public final class ConfigNode {
       case "GiB" -> 1L << 30;
       default -> 1L;
     };
-    long bytes = Long.parseLong(size.group(1)) * unit;
+    long bytes;
+    try {
+      bytes = Math.multiplyExact(Long.parseLong(size.group(1)), unit);
+    } catch (NumberFormatException | ArithmeticException e) {
+      child.get().error("is too large for a size in bytes");
+      return defaultValue;
+    }
     if (bytes < 1) {
       child.get().error("must be at least 1 byte");
       return defaultValue;

@@ -308,6 +308,31 @@ class ConfigSecrecyTest {
         .doesNotContain(CANARY);
   }
 
+  @ParameterizedTest
+  @CsvSource({"idle_timeout, 99999999999999999999s", "idle_timeout, 9999999999999999d",
+      "max_body_size, 99999999999999999999", "max_body_size, 99999999999GiB"})
+  void a_number_too_large_to_read_is_a_problem_not_a_crash(String key, String value) {
+    // given
+    String yaml = MINIMAL + "server:\n  " + key + ": " + value + "\n";
+    // when
+    String message = message(yaml);
+    // then
+    assertThat(message).startsWith("gateway.yaml:13: server." + key + ": ").doesNotContain("99999");
+  }
+
+  @Test
+  void a_yaml_error_is_bounded_and_does_not_quote_the_line() {
+    // given: an alias naming no anchor, its name long like a key
+    String alias = "sk" + "a1b2c3d4".repeat(40);
+    String yaml = MINIMAL + "server:\n  host: *" + alias + "\n";
+    // when
+    String message = message(yaml);
+    // then
+    assertThat(message).startsWith("gateway.yaml:13: not valid YAML: ").doesNotContain(alias)
+        .doesNotContain("host:");
+    assertThat(message.length()).isLessThan(260);
+  }
+
   // --- a canary in every field ---
 
   /** Each field where a value can be wrong, with {v} where the value goes. */
