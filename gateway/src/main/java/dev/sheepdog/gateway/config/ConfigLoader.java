@@ -54,6 +54,8 @@ import org.snakeyaml.engine.v2.nodes.Node;
  * Immutable; the withers return a changed copy.
  */
 public final class ConfigLoader {
+  private static final int YAML_PROBLEM_MAX_LENGTH = 200;
+
   private final UnaryOperator<String> environment;
   private final ProviderTypes types;
 
@@ -97,10 +99,13 @@ public final class ConfigLoader {
       LoadSettings settings = LoadSettings.builder().setLabel(fileName).setAllowDuplicateKeys(false).build();
       root = new Compose(settings).composeString(yaml).orElse(null);
     } catch (MarkedYamlEngineException e) {
+      // the problem alone: the full message quotes the offending line, which may hold a key
       int line = e.getProblemMark().map(mark -> mark.getLine() + 1).orElse(0);
-      throw new ConfigException(List.of(new ConfigProblem(fileName, line, "", "not valid YAML: " + e.getProblem())));
+      throw new ConfigException(List.of(new ConfigProblem(fileName, line, "", "not valid YAML: "
+          + bounded(e.getProblem()))));
     } catch (YamlEngineException e) {
-      throw new ConfigException(List.of(new ConfigProblem(fileName, 0, "", "not valid YAML: " + e.getMessage())));
+      throw new ConfigException(List.of(new ConfigProblem(fileName, 0, "", "not valid YAML: "
+          + bounded(e.getMessage()))));
     }
     ConfigNode node = ConfigNode.root(root, fileName, environment);
     if (root != null && !(root instanceof MappingNode)) {
@@ -114,6 +119,12 @@ public final class ConfigLoader {
     return config;
   }
 
+  /** A parser's problem, cut short: some name what they found (an undefined alias, for one). */
+  private static String bounded(String problem) {
+    String text = String.valueOf(problem).strip();
+    return text.length() <= YAML_PROBLEM_MAX_LENGTH ? text : text.substring(0, YAML_PROBLEM_MAX_LENGTH) + "…";
+  }
+
   /** One pass over one file. */
   private static final class Reading {
     private final ConfigNode root;
@@ -121,6 +132,8 @@ public final class ConfigLoader {
     // every provider name in the file, even those whose section has problems, so models naming them
     // are not reported a second time
     private final Set<String> providerNames = new TreeSet<>();
+    // the model ids that problems may list: those written in the file, not those from ${...}
+    private final Set<String> listedModels = new TreeSet<>();
 
     Reading(ConfigNode root, ProviderTypes types) {
       this.root = root;
@@ -133,7 +146,7 @@ public final class ConfigLoader {
       SheepdogConfig.Auth auth = auth(root.section("auth"));
       if (auth.clientKeys().isEmpty() && !isLoopback(server.host())) {
         // an open gateway spends the operator's upstream credit for anyone who can reach it
-        serverSection.error("host", "binding " + server.host() + " needs client keys: without "
+        serverSection.error("host", "binding an address other than loopback needs client keys: without "
             + "auth.client_keys_env, only a loopback address (127.0.0.1, localhost, ::1) is allowed");
       }
       Map<String, SheepdogConfig.Provider> providers = providers();
@@ -189,7 +202,7 @@ public final class ConfigLoader {
         ConfigNode section = entry.getValue();
         providerNames.add(name);
         if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
-          section.error("a provider name is letters, digits, '.', '_' and '-', was " + ConfigNode.quote(name));
+          section.error("a provider name is letters, digits, '.', '_' and '-'");
         }
         Optional<String> type = section.requiredString("type");
         if (type.isEmpty()) {
@@ -198,7 +211,7 @@ public final class ConfigLoader {
         Optional<ProviderFactory> factory = types.find(type.get());
         if (factory.isEmpty()) {
           String suggestion = ConfigNode.closest(type.get(), types.names());
-          section.error("type", "unknown provider type " + ConfigNode.quote(type.get())
+          section.error("type", "unknown provider type"
               + (suggestion == null ? "" : "; did you mean " + suggestion + "?")
               + " (known: " + String.join(", ", new TreeSet<>(types.names())) + ")");
           continue;
@@ -232,13 +245,12 @@ public final class ConfigLoader {
         QualityTier tier = item.choice("tier", QualityTier.class, QualityTier.STANDARD);
         item.rejectUnknownKeys();
         if (id.isPresent() && seen.putIfAbsent(id.get(), item.line()) != null) {
-          item.error("id", "model " + ConfigNode.quote(id.get()) + " is listed twice (also on line "
-              + seen.get(id.get()) + ")");
+          item.error("id", "is listed twice (also on line " + seen.get(id.get()) + ")");
           continue;
         }
         if (provider.isPresent() && !providerNames.contains(provider.get())) {
           String suggestion = ConfigNode.closest(provider.get(), providerNames);
-          item.error("provider", "unknown provider " + ConfigNode.quote(provider.get())
+          item.error("provider", "unknown provider"
               + (suggestion == null ? "" : "; did you mean " + suggestion + "?")
               + " (known: " + String.join(", ", providerNames) + ")");
           continue;
@@ -246,13 +258,16 @@ public final class ConfigLoader {
         if (id.isEmpty() || provider.isEmpty()) {
           continue;
         }
-        attempt(item, () -> models.add(ModelSpec.builder(id.get(), provider.get())
+        boolean added = attempt(item, () -> models.add(ModelSpec.builder(id.get(), provider.get())
             .upstreamName(upstream)
             .price(Price.perMillion(input.orElse(BigDecimal.ZERO), output.orElse(BigDecimal.ZERO)))
             .contextWindow(context)
             .limits(rpm, tpm)
             .tier(tier)
             .build()));
+        if (added && item.get("id").map(node -> !node.substituted()).orElse(false)) {
+          listedModels.add(id.get());
+        }
       }
       if (models.isEmpty()) {
         if (root.has("models") && !root.hasProblems()) {
@@ -266,10 +281,12 @@ public final class ConfigLoader {
     private SheepdogConfig.Routes routes(ConfigNode section, Set<ModelId> models) {
       String strategy = section.string("strategy", RouteTableStrategy.NAME);
       List<String> parts = Strategies.parts(strategy);
-      for (String part : parts) {
+      for (int i = 0; i < parts.size(); i++) {
+        String part = parts.get(i);
         if (!Strategies.NAMES.contains(part)) {
           String suggestion = ConfigNode.closest(part, Strategies.NAMES);
-          section.error("strategy", "unknown strategy " + ConfigNode.quote(part)
+          section.error("strategy", "unknown strategy"
+              + (parts.size() == 1 ? "" : " (part " + (i + 1) + " of " + parts.size() + ")")
               + (suggestion == null ? "" : "; did you mean " + suggestion + "?")
               + " (known: " + String.join(", ", new TreeSet<>(Strategies.NAMES))
               + "; compose them with +, such as latency-tier+cost)");
@@ -281,8 +298,7 @@ public final class ConfigLoader {
       for (String model : fallbackSection.keys()) {
         List<ConfigNode> next = fallbackSection.textItems(model);
         if (!models.contains(ModelId.of(model))) {
-          fallbackSection.error(model, "fallbacks for unknown model " + ConfigNode.quote(model)
-              + suggest(model, models));
+          fallbackSection.error(model, "fallbacks for an unknown model" + suggest(model));
         }
         List<ModelId> ids = new ArrayList<>();
         for (ConfigNode item : next) {
@@ -361,18 +377,16 @@ public final class ConfigLoader {
         return Optional.empty();
       }
       if (!models.contains(ModelId.of(name.get()))) {
-        item.error("unknown model " + ConfigNode.quote(name.get()) + suggest(name.get(), models));
+        item.error("unknown model" + suggest(name.get()));
         return Optional.empty();
       }
       return Optional.of(ModelId.of(name.get()));
     }
 
-    private static String suggest(String name, Set<ModelId> models) {
-      Set<String> names = new TreeSet<>();
-      models.forEach(model -> names.add(model.value()));
-      String suggestion = ConfigNode.closest(name, names);
-      return (suggestion == null ? "" : "; did you mean " + suggestion + "?") + " (models: "
-          + String.join(", ", names) + ")";
+    private String suggest(String name) {
+      String suggestion = ConfigNode.closest(name, listedModels);
+      return (suggestion == null ? "" : "; did you mean " + suggestion + "?")
+          + (listedModels.isEmpty() ? "" : " (models: " + String.join(", ", listedModels) + ")");
     }
 
     private RouterSettings settings() {
@@ -452,7 +466,7 @@ public final class ConfigLoader {
 
     private List<BudgetCap> budgets(ConfigNode section) {
       List<BudgetCap> caps = new ArrayList<>();
-      Set<String> names = new LinkedHashSet<>();
+      Map<String, Integer> names = new LinkedHashMap<>();
       for (ConfigNode item : section.list("caps")) {
         Optional<String> name = item.requiredString("name");
         Optional<String> tag = item.string("tag");
@@ -467,8 +481,12 @@ public final class ConfigLoader {
           item.error("action", "restrict needs max_output_price, the highest output price (USD per 1M tokens) "
               + "a model may have to still be tried");
         }
-        if (name.isPresent() && !names.add(name.get())) {
-          item.error("name", "budget cap " + ConfigNode.quote(name.get()) + " is given twice");
+        if (name.isPresent() && names.putIfAbsent(name.get(), item.line()) != null) {
+          item.error("name", "is given twice (also on line " + names.get(name.get()) + ")");
+        }
+        if (limit.isPresent() && limit.get().signum() == 0) {
+          item.error("daily_limit_usd", "must be more than zero");
+          continue;
         }
         if (name.isEmpty() || limit.isEmpty()) {
           continue;
@@ -505,7 +523,7 @@ public final class ConfigLoader {
       try {
         return constructor.get();
       } catch (IllegalArgumentException | IllegalStateException | NullPointerException e) {
-        section.error(String.valueOf(e.getMessage()));
+        section.rejected(e);
         return fallback;
       }
     }
@@ -515,7 +533,7 @@ public final class ConfigLoader {
         action.run();
         return true;
       } catch (IllegalArgumentException | IllegalStateException e) {
-        at.error(e.getMessage());
+        at.rejected(e);
         return false;
       }
     }

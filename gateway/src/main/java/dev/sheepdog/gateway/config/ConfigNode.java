@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -33,13 +34,28 @@ import org.snakeyaml.engine.v2.nodes.Tag;
  *
  * <p>Scalar values go through environment substitution first: {@code ${NAME}} is the variable's
  * value, {@code ${NAME:-fallback}} falls back when it is unset or empty, {@code $${} is a literal
- * {@code ${}. An unset variable without a fallback is a problem naming it.
+ * {@code ${}. An unset variable without a fallback is a problem naming it. Names of variables are
+ * upper case ({@code [A-Z_][A-Z0-9_]*}); anything else is refused without being repeated.
+ *
+ * <p>Problems never repeat a value from the file or the environment, which may be a key pasted in
+ * the wrong place: the readers show only a number written in the file ({@code must be between 0
+ * and 65535, was 70000}), and a problem about a value that came from {@code ${NAME}} says so
+ * instead of showing it. As a last guard, every value that came from the environment is blanked
+ * out of every message, whoever wrote it. Messages may name keys (they are in the field's path
+ * anyway) and names Sheepdog knows, such as provider types.
  *
  * <p>Not thread-safe; used while loading only.
  */
 public final class ConfigNode {
   private static final Pattern VARIABLE = Pattern.compile("\\$\\$\\{|\\$\\{([^}:]*)(?::-([^}]*))?}");
-  private static final Pattern VARIABLE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+  private static final Pattern VARIABLE_NAME = Pattern.compile("[A-Z_][A-Z0-9_]*");
+  // a pasted key rather than a name: upper-case hex or base32, long, letters and digits, no word breaks
+  private static final Pattern KEY_LIKE_NAME = Pattern.compile("(?=.*[A-Z])(?=.*[0-9])[A-Z0-9]{16,}");
+  private static final Pattern PLAIN_NUMBER = Pattern.compile("[-+]?[0-9][0-9_,]*(\\.[0-9]+)?%?");
+  // a number as a constructor may print it: 0.987, PT0.987S, 1E+3
+  private static final Pattern NUMBER_IN_MESSAGE = Pattern.compile("(?<![A-Za-z0-9_])(PT)?[-+]?[0-9][A-Za-z0-9.,_+]*");
+  // environment values shorter than this are not taken for secrets by the last guard
+  private static final int SECRET_MIN_LENGTH = 8;
   private static final Pattern DURATION_PART = Pattern.compile("(\\d+)(ms|s|m|h|d)");
   private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KB|KiB|MB|MiB|GB|GiB)?");
 
@@ -141,13 +157,18 @@ public final class ConfigNode {
     return items;
   }
 
-  /** This part as text, after environment substitution; empty (with a problem) when it is not a scalar. */
+  /**
+   * This part as text, after environment substitution; empty (with a problem) when it is not a
+   * scalar. Do not put the text in a problem's message: it may be a key.
+   */
   public Optional<String> text() {
     if (!(node instanceof ScalarNode scalar)) {
       error("expected a single value, " + shape());
       return Optional.empty();
     }
-    return substitute(scalar.getValue());
+    Optional<String> text = substitute(scalar.getValue());
+    text.ifPresent(value -> source.reads.add(new Read(path, value.strip(), variables(node))));
+    return text;
   }
 
   /** The text under {@code key}, or empty when absent. */
@@ -195,12 +216,13 @@ public final class ConfigNode {
     try {
       long parsed = Long.parseLong(value);
       if (parsed < min || parsed > max) {
-        child.get().error("must be between " + min + " and " + max + ", was " + parsed);
+        child.get().error("must be between " + min + " and " + max + child.get().was(parsed));
         return defaultValue;
       }
       return parsed;
     } catch (NumberFormatException e) {
-      child.get().error("expected a whole number, was " + quote(text.get()));
+      child.get().error(value.matches("[-+]?[0-9]+") ? "must be between " + min + " and " + max
+          : "expected a whole number");
       return defaultValue;
     }
   }
@@ -213,7 +235,7 @@ public final class ConfigNode {
     }
     double parsed = value.get().doubleValue();
     if (parsed < min || parsed > max) {
-      child.get().error("must be between " + min + " and " + max + ", was " + value.get().toPlainString());
+      child.get().error("must be between " + min + " and " + max + child.get().was(value.get()));
       return defaultValue;
     }
     return parsed;
@@ -234,12 +256,12 @@ public final class ConfigNode {
     try {
       BigDecimal parsed = new BigDecimal(percent ? value.substring(0, value.length() - 1).strip() : value);
       if (parsed.signum() < 0) {
-        error("must not be negative, was " + quote(text.get()));
+        error("must not be negative" + was(parsed));
         return Optional.empty();
       }
       return Optional.of(percent ? parsed.movePointLeft(2) : parsed);
     } catch (NumberFormatException e) {
-      error("expected a number, was " + quote(text.get()));
+      error("expected a number");
       return Optional.empty();
     }
   }
@@ -256,7 +278,7 @@ public final class ConfigNode {
       case "false", "no", "off":
         return false;
       default:
-        child.get().error("expected true or false, was " + quote(text.get()));
+        child.get().error("expected true or false");
         return defaultValue;
     }
   }
@@ -288,23 +310,28 @@ public final class ConfigNode {
     Matcher part = DURATION_PART.matcher(value);
     Duration total = Duration.ZERO;
     int end = 0;
-    while (part.find() && part.start() == end) {
-      long amount = Long.parseLong(part.group(1));
-      total = total.plus(switch (part.group(2)) {
-        case "ms" -> Duration.ofMillis(amount);
-        case "s" -> Duration.ofSeconds(amount);
-        case "m" -> Duration.ofMinutes(amount);
-        case "h" -> Duration.ofHours(amount);
-        default -> Duration.ofDays(amount);
-      });
-      end = part.end();
+    try {
+      while (part.find() && part.start() == end) {
+        long amount = Long.parseLong(part.group(1));
+        total = total.plus(switch (part.group(2)) {
+          case "ms" -> Duration.ofMillis(amount);
+          case "s" -> Duration.ofSeconds(amount);
+          case "m" -> Duration.ofMinutes(amount);
+          case "h" -> Duration.ofHours(amount);
+          default -> Duration.ofDays(amount);
+        });
+        end = part.end();
+      }
+    } catch (NumberFormatException | ArithmeticException e) {
+      error("is too long for a duration");
+      return Optional.empty();
     }
     if (end == 0 || end != value.length()) {
-      error("expected a duration such as 250ms, 60s, 5m or 1h, was " + quote(text.get()));
+      error("expected a duration such as 250ms, 60s, 5m or 1h");
       return Optional.empty();
     }
     if (total.isZero() && !zeroAllowed) {
-      error("must be longer than zero, was " + quote(text.get()));
+      error("must be longer than zero");
       return Optional.empty();
     }
     return Optional.of(total);
@@ -319,7 +346,7 @@ public final class ConfigNode {
     }
     Matcher size = SIZE.matcher(text.get().strip());
     if (!size.matches()) {
-      child.get().error("expected a size such as 1MiB, 512KiB or 1048576 (bytes), was " + quote(text.get()));
+      child.get().error("expected a size such as 1MiB, 512KiB or 1048576 (bytes)");
       return defaultValue;
     }
     long unit = switch (size.group(2) == null ? "B" : size.group(2)) {
@@ -331,9 +358,15 @@ public final class ConfigNode {
       case "GiB" -> 1L << 30;
       default -> 1L;
     };
-    long bytes = Long.parseLong(size.group(1)) * unit;
+    long bytes;
+    try {
+      bytes = Math.multiplyExact(Long.parseLong(size.group(1)), unit);
+    } catch (NumberFormatException | ArithmeticException e) {
+      child.get().error("is too large for a size in bytes");
+      return defaultValue;
+    }
     if (bytes < 1) {
-      child.get().error("must be at least 1 byte, was " + quote(text.get()));
+      child.get().error("must be at least 1 byte");
       return defaultValue;
     }
     return bytes;
@@ -356,13 +389,15 @@ public final class ConfigNode {
     for (E constant : type.getEnumConstants()) {
       names.add(constant.name().toLowerCase(Locale.ROOT));
     }
-    child.get().error("unknown value " + quote(text.get()) + " (expected one of " + String.join(", ", names) + ")");
+    String suggestion = closest(text.get().strip(), new LinkedHashSet<>(names));
+    child.get().error("unknown value" + (suggestion == null ? "" : "; did you mean " + suggestion + "?")
+        + " (expected one of " + String.join(", ", names) + ")");
     return defaultValue;
   }
 
   /**
-   * The name of an environment variable under {@code key}; a problem when it is not a valid
-   * variable name (when it looks like a key pasted in by mistake, the value is not repeated).
+   * The name of an environment variable under {@code key}; a problem, which does not repeat it, when
+   * it is not an upper-case name or looks like a key pasted in by mistake.
    */
   public Optional<String> variableName(String key) {
     Optional<ConfigNode> child = get(key);
@@ -376,9 +411,10 @@ public final class ConfigNode {
       return Optional.empty();
     }
     String name = text.get().strip();
-    if (!VARIABLE_NAME.matcher(name).matches()) {
-      error("expected the name of an environment variable (such as SHEEPDOG_ADMIN_KEY), not a value; "
-          + "put the key itself in that variable");
+    String problem = variableNameProblem(name, exampleVariable(path.substring(path.lastIndexOf('.') + 1))
+        .replace("[", "").replace("]", ""));
+    if (problem != null) {
+      error(problem);
       return Optional.empty();
     }
     return Optional.of(name);
@@ -393,6 +429,31 @@ public final class ConfigNode {
     return child.flatMap(ConfigNode::secretValue);
   }
 
+  /**
+   * Like {@link #secretFromEnvironment(String)}, but when {@code key} is absent the variable is
+   * {@code defaultVariable}, the one a provider type reads by default; its problems are reported at
+   * this section.
+   */
+  public Optional<Secret> secretFromEnvironment(String key, String defaultVariable) {
+    if (has(key)) {
+      return secretFromEnvironment(key);
+    }
+    read.add(key);
+    if (!isVariableName(defaultVariable)) {
+      error("the default " + key + " of this type is not the name of an environment variable (it is not "
+          + "shown, in case it is a key); name a variable with " + key);
+      return Optional.empty();
+    }
+    String value = source.environment.apply(defaultVariable);
+    if (value == null || value.isBlank()) {
+      error("environment variable " + defaultVariable + " is not set (the default " + key + " of this type); "
+          + "export it, or name another variable with " + key);
+      return Optional.empty();
+    }
+    source.remember(value);
+    return Optional.of(new Secret(defaultVariable, value.strip()));
+  }
+
   /** The value of the environment variable this scalar names. */
   public Optional<Secret> secretValue() {
     Optional<String> name = variableNameValue();
@@ -401,10 +462,13 @@ public final class ConfigNode {
     }
     String value = source.environment.apply(name.get());
     if (value == null || value.isBlank()) {
-      error("environment variable " + name.get() + " is not set"
-          + (value == null ? "" : " (it is empty)") + "; export it before starting Sheepdog");
+      // a name that came from ${...} is a value from the environment like any other
+      String variable = substituted() ? "the environment variable named here" : "environment variable " + name.get();
+      error(variable + " is not set" + (value == null ? "" : " (it is empty)")
+          + "; export it before starting Sheepdog");
       return Optional.empty();
     }
+    source.remember(value);
     return Optional.of(new Secret(name.get(), value.strip()));
   }
 
@@ -428,6 +492,32 @@ public final class ConfigNode {
         : envKey.startsWith("client") ? "[SHEEPDOG_CLIENT_KEY]" : "MY_PROVIDER_API_KEY";
   }
 
+  /** Why {@code name} is not the name of an environment variable, without repeating it; null when it is one. */
+  private static String variableNameProblem(String name, String example) {
+    if (!isUpperCaseName(name)) {
+      return "expected the name of an environment variable, in upper case: letters, digits and _, such as "
+          + example + " (what is written is not shown, in case it is a key: put the key in a variable and "
+          + "name the variable here)";
+    }
+    if (looksLikeKey(name)) {
+      return "looks like a key, not the name of an environment variable, so it is not shown: put the key in "
+          + "a variable such as " + example + " and name the variable here";
+    }
+    return null;
+  }
+
+  private static boolean isUpperCaseName(String name) {
+    return VARIABLE_NAME.matcher(name).matches();
+  }
+
+  private static boolean looksLikeKey(String name) {
+    return KEY_LIKE_NAME.matcher(name).matches();
+  }
+
+  private static boolean isVariableName(String name) {
+    return isUpperCaseName(name) && !looksLikeKey(name);
+  }
+
   /** The value of an environment variable, from the environment the file is loaded with. */
   public String environment(String variable) {
     return source.environment.apply(variable);
@@ -435,15 +525,49 @@ public final class ConfigNode {
 
   // --- problems ---
 
-  /** Records a problem at this part. */
+  /**
+   * Records a problem at this part. Say what is wrong without repeating the value, which may be a
+   * key; when it came from {@code ${NAME}}, the message says so.
+   */
   public void error(String message) {
-    problem(node, path, message);
+    problem(node, path, message + notShown(node));
   }
 
   /** Records a problem at the value of {@code key} (or at this part when the key is absent). */
   public void error(String key, String message) {
     NodeTuple tuple = entries().get(key);
-    problem(tuple == null ? node : tuple.getValueNode(), join(key), message);
+    Node at = tuple == null ? node : tuple.getValueNode();
+    problem(at, join(key), message + notShown(at));
+  }
+
+  /**
+   * Records the complaint of a validating constructor about the values read under this part (a
+   * record's compact constructor, a builder). Its message was not written with secrets in mind, so
+   * every value read under this part that may not be shown is blanked out of it first; when one
+   * came from the environment, so is every number, which the constructor may have printed in
+   * another form ({@code PT0.9S} for {@code 900ms}).
+   */
+  public void rejected(RuntimeException e) {
+    String message = String.valueOf(e.getMessage());
+    List<String> hidden = new ArrayList<>();
+    Set<String> variables = new LinkedHashSet<>();
+    for (Read value : source.reads) {
+      if (isUnder(value.path())) {
+        variables.addAll(value.variables());
+        if (!value.variables().isEmpty() || !PLAIN_NUMBER.matcher(value.text()).matches()) {
+          hidden.add(value.text());
+        }
+      }
+    }
+    hidden.sort(Comparator.comparingInt(String::length).reversed());
+    for (String value : hidden) {
+      message = blankOut(message, value);
+    }
+    if (!variables.isEmpty()) {
+      message = NUMBER_IN_MESSAGE.matcher(message).replaceAll("…") + " (values from "
+          + String.join(", ", variables) + " are not shown)";
+    }
+    problem(node, path, message);
   }
 
   /** Records that a required {@code key} is missing. */
@@ -475,17 +599,22 @@ public final class ConfigNode {
   }
 
   List<ConfigProblem> problems() {
-    List<ConfigProblem> sorted = new ArrayList<>(source.problems);
+    List<ConfigProblem> sorted = new ArrayList<>();
+    for (ConfigProblem problem : source.problems) {
+      // only now is every value from the environment known
+      sorted.add(new ConfigProblem(problem.file(), problem.line(), problem.path(),
+          source.withoutSecrets(problem.message())));
+    }
     sorted.sort(Comparator.comparingInt(ConfigProblem::line));
     return sorted;
   }
 
-  void problemAtLine(int line, String path, String message) {
-    source.problems.add(new ConfigProblem(source.file, line, path, message));
+  /** Whether this value came, wholly or partly, from {@code ${NAME}}. */
+  boolean substituted() {
+    return !variables(node).isEmpty();
   }
 
   // --- internals ---
-
 
   private Node keyNode(String key) {
     NodeTuple tuple = entries().get(key);
@@ -525,17 +654,26 @@ public final class ConfigNode {
       } else {
         String name = matcher.group(1).strip();
         String fallback = matcher.group(2);
-        String value = VARIABLE_NAME.matcher(name).matches() ? source.environment.apply(name) : null;
-        if (!VARIABLE_NAME.matcher(name).matches()) {
-          error("${" + name + "} does not name an environment variable");
+        String value = isVariableName(name) ? source.environment.apply(name) : null;
+        if (!isUpperCaseName(name)) {
+          problem(node, path, "${…} does not name an environment variable: names are upper case, letters, "
+              + "digits and _, such as ${MY_VARIABLE} (what is inside the braces is not shown, in case it is "
+              + "a key)");
+          complete = false;
+          replacement = "";
+        } else if (looksLikeKey(name)) {
+          problem(node, path, "${…} holds what looks like a key, not the name of an environment variable, so "
+              + "it is not shown: put the key in a variable such as MY_PROVIDER_API_KEY and write "
+              + "${MY_PROVIDER_API_KEY}");
           complete = false;
           replacement = "";
         } else if (value != null && !value.isEmpty()) {
+          source.remember(value);
           replacement = value;
         } else if (fallback != null) {
           replacement = fallback;
         } else {
-          error("environment variable " + name + " is not set (used as ${" + name + "}; "
+          problem(node, path, "environment variable " + name + " is not set (used as ${" + name + "}; "
               + "export it or give a fallback with ${" + name + ":-value})");
           complete = false;
           replacement = "";
@@ -544,7 +682,72 @@ public final class ConfigNode {
       matcher.appendReplacement(out, Matcher.quoteReplacement(replacement));
     }
     matcher.appendTail(out);
-    return complete ? Optional.of(out.toString()) : Optional.empty();
+    if (!complete) {
+      return Optional.empty();
+    }
+    if (!variables(node).isEmpty()) {
+      source.remember(out.toString());
+    }
+    return Optional.of(out.toString());
+  }
+
+  /** {@code ${NAME}} for each variable this scalar names, {@code ${…}} for what names none. */
+  private static Set<String> variables(Node at) {
+    Set<String> variables = new LinkedHashSet<>();
+    if (at instanceof ScalarNode scalar) {
+      Matcher matcher = VARIABLE.matcher(scalar.getValue());
+      while (matcher.find()) {
+        if (!matcher.group().equals("$${")) {
+          String name = matcher.group(1).strip();
+          variables.add(isVariableName(name) ? "${" + name + "}" : "${…}");
+        }
+      }
+    }
+    return variables;
+  }
+
+  /** What a message about the value at {@code at} says instead of the value, when it came from the environment. */
+  private static String notShown(Node at) {
+    Set<String> variables = variables(at);
+    return variables.isEmpty() ? ""
+        : " (the value comes from " + String.join(", ", variables) + " and is not shown)";
+  }
+
+  /**
+   * {@code ", was 70000"}: a number shows when it was written in the file. One from the environment
+   * does not; {@link #error(String)} says where it came from instead.
+   */
+  private String was(Number parsed) {
+    if (substituted()) {
+      return "";
+    }
+    return ", was " + (parsed instanceof BigDecimal decimal ? decimal.toPlainString() : parsed.toString());
+  }
+
+  private boolean isUnder(String readPath) {
+    return path.isEmpty() || readPath.equals(path) || readPath.startsWith(path + ".")
+        || readPath.startsWith(path + "[");
+  }
+
+  /** {@code message} with each occurrence of {@code value} that is a whole word replaced by an ellipsis. */
+  private static String blankOut(String message, String value) {
+    if (value.isEmpty()) {
+      return message;
+    }
+    StringBuilder out = new StringBuilder();
+    int copied = 0;
+    int at = message.indexOf(value);
+    while (at >= 0) {
+      int end = at + value.length();
+      boolean whole = (at == 0 || !Character.isLetterOrDigit(message.charAt(at - 1)))
+          && (end == message.length() || !Character.isLetterOrDigit(message.charAt(end)));
+      if (whole) {
+        out.append(message, copied, at).append('…');
+        copied = end;
+      }
+      at = message.indexOf(value, whole ? end : at + 1);
+    }
+    return out.append(message, copied, message.length()).toString();
   }
 
   private String shape() {
@@ -554,7 +757,7 @@ public final class ConfigNode {
     if (node instanceof SequenceNode) {
       return "found a list";
     }
-    return "found " + (node instanceof ScalarNode scalar ? quote(scalar.getValue()) : "nothing");
+    return node instanceof ScalarNode ? "found a single value" : "found nothing";
   }
 
   private String join(String key) {
@@ -575,15 +778,6 @@ public final class ConfigNode {
 
   private static boolean isNull(Node value) {
     return value instanceof ScalarNode && Tag.NULL.equals(value.getTag());
-  }
-
-  /** Quotes a value for a message; long or key-shaped values are shortened so a secret never shows. */
-  static String quote(String value) {
-    String stripped = value.strip();
-    if (stripped.length() > 40 || stripped.matches("(?i)(sk|key|api|tok)[-_].*")) {
-      return "\"" + stripped.substring(0, Math.min(3, stripped.length())) + "…\" (value hidden)";
-    }
-    return "\"" + stripped + "\"";
   }
 
   /** The known name closest to {@code unknown}, if close enough to be a typo. */
@@ -630,14 +824,36 @@ public final class ConfigNode {
     }
   }
 
+  /** A scalar that was read: where, its text, and the variables it came from (none when written in the file). */
+  private record Read(String path, String text, Set<String> variables) {}
+
   private static final class Source {
     final String file;
     final UnaryOperator<String> environment;
     final List<ConfigProblem> problems = new ArrayList<>();
+    final List<Read> reads = new ArrayList<>();
+    // values that came from the environment, longest first, kept out of every message
+    final Set<String> secrets = new TreeSet<>(Comparator.comparingInt(String::length).reversed()
+        .thenComparing(Comparator.naturalOrder()));
 
     Source(String file, UnaryOperator<String> environment) {
       this.file = file;
       this.environment = environment;
+    }
+
+    void remember(String value) {
+      String stripped = value.strip();
+      if (stripped.length() >= SECRET_MIN_LENGTH) {
+        secrets.add(stripped);
+      }
+    }
+
+    String withoutSecrets(String message) {
+      String cleaned = message;
+      for (String secret : secrets) {
+        cleaned = cleaned.replace(secret, "…");
+      }
+      return cleaned;
     }
   }
 }

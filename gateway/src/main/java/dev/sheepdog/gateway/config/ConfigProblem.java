@@ -8,7 +8,8 @@ import java.util.Objects;
  * @param file the file as it was named when loaded
  * @param line the 1-based line, or 0 when the problem has no line (an unreadable file)
  * @param path the field, such as {@code models[2].provider}; empty for the whole file
- * @param message what is wrong; never the value of a secret
+ * @param message what is wrong; never a value from the file or the environment, except a number
+ *     written in the file
  */
 public record ConfigProblem(String file, int line, String path, String message) {
   public ConfigProblem {
@@ -17,7 +18,7 @@ public record ConfigProblem(String file, int line, String path, String message) 
     Objects.requireNonNull(message, "message");
   }
 
-  /** {@code gateway.yaml:14: models[2].provider: unknown provider "x" (known: a, b)}. */
+  /** {@code gateway.yaml:14: models[2].provider: unknown provider; did you mean a? (known: a, b)}. */
   @Override
   public String toString() {
     return file + (line > 0 ? ":" + line : "") + ": " + (path.isEmpty() ? "" : path + ": ") + message;

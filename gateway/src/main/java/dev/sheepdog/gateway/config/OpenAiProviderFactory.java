@@ -33,12 +33,11 @@ final class OpenAiProviderFactory implements ProviderFactory {
         : section.string("base_url");
     String baseUrl = givenUrl.orElse(defaultBaseUrl);
     if (givenUrl.isPresent() && !isHttpUrl(givenUrl.get())) {
-      section.error("base_url", "expected an http or https URL such as https://api.openai.com/v1, was "
-          + ConfigNode.quote(givenUrl.get()));
+      section.error("base_url", "expected an http or https URL such as https://api.openai.com/v1");
     }
     section.rejectSecretInClear("api_key", "api_key_env");
-    Optional<ConfigNode.Secret> key = section.has("api_key_env") ? section.secretFromEnvironment("api_key_env")
-        : defaultKeyEnv == null ? Optional.empty() : defaultKeySecret(section, defaultKeyEnv);
+    Optional<ConfigNode.Secret> key = defaultKeyEnv == null ? section.secretFromEnvironment("api_key_env")
+        : section.secretFromEnvironment("api_key_env", defaultKeyEnv);
     Duration connect = section.duration("connect_timeout", OpenAiConfig.DEFAULT_CONNECT_TIMEOUT);
     Duration read = section.duration("read_timeout", OpenAiConfig.DEFAULT_READ_TIMEOUT);
     Duration write = section.duration("write_timeout", OpenAiConfig.DEFAULT_WRITE_TIMEOUT);
@@ -72,18 +71,6 @@ final class OpenAiProviderFactory implements ProviderFactory {
       headers.forEach(builder::header);
       return builder.build();
     });
-  }
-
-  private static Optional<ConfigNode.Secret> defaultKeySecret(ConfigNode section, String variable) {
-    Optional<ConfigNode.Secret> secret = Optional.empty();
-    // resolved as though written, so that an unset variable is reported at the provider's line
-    String value = section.environment(variable);
-    if (value == null || value.isBlank()) {
-      section.error("environment variable " + variable + " is not set (the default api_key_env of this type); "
-          + "export it, or name another variable with api_key_env");
-      return secret;
-    }
-    return Optional.of(new ConfigNode.Secret(variable, value.strip()));
   }
 
   static boolean isHttpUrl(String url) {

@@ -20,8 +20,9 @@ public interface ProviderFactory {
   /**
    * Reads the section of one provider. {@code type} has been read already; every key the factory
    * does not read is reported as unknown afterwards. Report problems through {@code section}
-   * ({@link ConfigNode#error}) rather than by throwing, and return a best effort: the result is
-   * used only when the whole file is free of problems.
+   * ({@link ConfigNode#error}, or {@link ConfigNode#rejected} for a constructor's complaint) rather
+   * than by throwing, and return a best effort: the result is used only when the whole file is free
+   * of problems. Messages say what is wrong without repeating the value, which may be a key.
    *
    * @param section the provider's section; {@link ConfigNode#path()} is {@code providers.NAME}
    * @param name the provider's name, which models name and which becomes its {@code ProviderId}

@@ -42,13 +42,14 @@ final class SandboxProviderFactory implements ProviderFactory {
     Map<ModelId, SandboxFault> faults = new LinkedHashMap<>();
     ConfigNode faultSection = section.section("faults");
     for (String model : faultSection.keys()) {
-      faultSection.string(model).ifPresent(text -> {
+      SandboxFault.Kind kind = faultSection.choice(model, SandboxFault.Kind.class, null);
+      if (kind != null) {
         try {
-          faults.put(ModelId.of(model), fault(SandboxFault.Kind.ofWireName(text.strip())));
+          faults.put(ModelId.of(model), fault(kind));
         } catch (IllegalArgumentException e) {
-          faultSection.error(model, e.getMessage());
+          faultSection.rejected(e);
         }
-      });
+      }
     }
     String description = "simulated models, seed " + seed + ", time scale " + timeScale
         + (faults.isEmpty() ? "" : ", starting with faults " + faults);
@@ -87,7 +88,7 @@ final class SandboxProviderFactory implements ProviderFactory {
     try {
       return java.util.Optional.of(new SandboxProfile(mean, p95, availability, tail, rpm, tokensPerSecond));
     } catch (IllegalArgumentException e) {
-      node.error(e.getMessage());
+      node.rejected(e);
       return java.util.Optional.empty();
     }
   }

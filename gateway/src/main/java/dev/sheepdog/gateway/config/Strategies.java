@@ -38,7 +38,9 @@ final class Strategies {
         case CostAwareStrategy.NAME -> CostAwareStrategy.ofDefaults();
         case PeakEwmaStrategy.NAME -> PeakEwmaStrategy.ofDefaults();
         case LatencyTierStrategy.NAME -> LatencyTierStrategy.ofDefaults();
-        default -> throw new IllegalArgumentException("unknown strategy " + part + " (known: " + NAMES + ")");
+        // not repeated: the loader has refused unknown names, with their line
+        default -> throw new IllegalArgumentException("routes.strategy names an unknown strategy (known: " + NAMES
+            + ")");
       };
       composed = composed == null ? strategy : composed.andThen(strategy);
     }

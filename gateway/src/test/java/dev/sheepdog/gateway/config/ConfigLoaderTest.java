@@ -177,7 +177,7 @@ class ConfigLoaderTest {
           host: 127.0.0.1
           port: eighty
         """;
-    assertThat(message(yaml)).isEqualTo("gateway.yaml:14: server.port: expected a whole number, was \"eighty\"");
+    assertThat(message(yaml)).isEqualTo("gateway.yaml:14: server.port: expected a whole number");
   }
 
   @Test
@@ -204,7 +204,7 @@ class ConfigLoaderTest {
             general:
               normal: [model-a]
         """;
-    assertThat(message(yaml)).isEqualTo("gateway.yaml:10: models[2].provider: unknown provider \"holysheeep\"; "
+    assertThat(message(yaml)).isEqualTo("gateway.yaml:10: models[2].provider: unknown provider; "
         + "did you mean holysheep? (known: holysheep, local)");
   }
 
@@ -250,7 +250,7 @@ class ConfigLoaderTest {
           recovery_time: 60 seconds
         """;
     assertThat(message(yaml)).isEqualTo("gateway.yaml:13: circuit.recovery_time: expected a duration such as "
-        + "250ms, 60s, 5m or 1h, was \"60 seconds\"");
+        + "250ms, 60s, 5m or 1h");
   }
 
   @Test
@@ -279,10 +279,10 @@ class ConfigLoaderTest {
     assertThat(problems).extracting(ConfigProblem::path).containsExactly("server.port", "server.idle_timeout",
         "providers.local.type", "models[0].colour", "routes.strategy", "routes.table.general.normal[1]",
         "routes.table.general.urgent");
-    assertThat(problems.get(2).message()).contains("unknown provider type \"openia\"; did you mean openai?");
-    assertThat(problems.get(4).message()).contains("unknown strategy \"cheapest\"")
+    assertThat(problems.get(2).message()).contains("unknown provider type; did you mean openai?");
+    assertThat(problems.get(4).message()).contains("unknown strategy")
         .contains("known: cost, latency, latency-tier, route-table");
-    assertThat(problems.get(5).message()).contains("unknown model \"model-z\"");
+    assertThat(problems.get(5).message()).contains("unknown model");
     assertThat(problems.get(6).message()).contains("unknown key").contains("fast, high, normal");
   }
 
@@ -294,8 +294,8 @@ class ConfigLoaderTest {
             llama-70b: [model-a]
         """;
     assertThat(problems(yaml)).extracting(ConfigProblem::toString).containsExactly(
-        "gateway.yaml:13: routes.fallbacks.model-a[0]: unknown model \"mixtral\" (models: model-a)",
-        "gateway.yaml:14: routes.fallbacks.llama-70b: fallbacks for unknown model \"llama-70b\" (models: model-a)");
+        "gateway.yaml:13: routes.fallbacks.model-a[0]: unknown model (models: model-a)",
+        "gateway.yaml:14: routes.fallbacks.llama-70b: fallbacks for an unknown model (models: model-a)");
   }
 
   @Test
@@ -361,20 +361,21 @@ class ConfigLoaderTest {
   void a_file_on_disk_is_named_as_given(@TempDir Path dir) throws Exception {
     Path file = Files.writeString(dir.resolve("gateway.yaml"), MINIMAL + "server:\n  port: x\n");
     assertThatThrownBy(() -> ConfigLoader.create().load(file)).isInstanceOf(ConfigException.class)
-        .hasMessage(file + ":13: server.port: expected a whole number, was \"x\"");
+        .hasMessage(file + ":13: server.port: expected a whole number");
   }
 
   @Test
   void serving_beyond_loopback_needs_client_keys() {
     String yaml = MINIMAL + "server:\n  host: 0.0.0.0\n";
-    assertThat(message(yaml)).isEqualTo("gateway.yaml:13: server.host: binding 0.0.0.0 needs client keys: without "
-        + "auth.client_keys_env, only a loopback address (127.0.0.1, localhost, ::1) is allowed");
+    assertThat(message(yaml)).isEqualTo("gateway.yaml:13: server.host: binding an address other than loopback "
+        + "needs client keys: without auth.client_keys_env, only a loopback address (127.0.0.1, localhost, ::1) "
+        + "is allowed");
   }
 
   @Test
   void a_zero_drain_timeout_is_allowed_but_a_zero_idle_timeout_is_not() {
     String yaml = MINIMAL + "server:\n  drain_timeout: 0\n  idle_timeout: 0s\n";
-    assertThat(message(yaml)).isEqualTo("gateway.yaml:14: server.idle_timeout: must be longer than zero, was \"0s\"");
+    assertThat(message(yaml)).isEqualTo("gateway.yaml:14: server.idle_timeout: must be longer than zero");
   }
 
   @Test

@@ -114,7 +114,8 @@ class SandboxConfigTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("drill.yaml:4: providers.rehearsal.time_scale")
         .hasMessageContaining("drill.yaml:6: providers.rehearsal.profiles.m: p95_latency must be at least")
-        .hasMessageContaining("drill.yaml:8: providers.rehearsal.faults.m: fault must be one of");
+        .hasMessageContaining("drill.yaml:8: providers.rehearsal.faults.m: unknown value (expected one of outage, "
+            + "slowdown, rate_limit, stall, broken_stream)");
   }
 
   private HttpResponse<String> chat(URI base, String model) throws Exception {
