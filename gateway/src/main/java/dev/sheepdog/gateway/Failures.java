@@ -3,6 +3,7 @@ package dev.sheepdog.gateway;
 import dev.sheepdog.core.AllModelsFailedException;
 import dev.sheepdog.core.BudgetExceededException;
 import dev.sheepdog.core.DeadlineExceededException;
+import dev.sheepdog.core.RequestNotServableException;
 import dev.sheepdog.core.RequestRejectedException;
 import dev.sheepdog.core.StreamInterruptedException;
 import dev.sheepdog.spi.FailureKind;
@@ -47,6 +48,17 @@ final class Failures {
           && rejected.httpStatus() != 403 && rejected.httpStatus() != 429 ? rejected.httpStatus() : 400;
       return new ApiError(status, "the request was refused by " + rejected.model() + ": "
           + mask(rejected.providerMessage()), "invalid_request_error", code(rejected.kind()), null, null, null);
+    }
+    if (cause instanceof RequestNotServableException unservable) {
+      // the request as it is can never be served: the caller's to change, so not retried, not deferred
+      return switch (unservable.reason()) {
+        case PROMPT_TOO_LONG -> new ApiError(400, unservable.getMessage(), "invalid_request_error",
+            "context_length_exceeded", "messages", null, null);
+        case OVER_MAX_COST -> new ApiError(400, unservable.getMessage(), "invalid_request_error",
+            "max_cost_exceeded", "X-Sheepdog-Max-Cost-Usd", null, null);
+        case OVER_TOKEN_LIMIT -> new ApiError(400, unservable.getMessage(), "invalid_request_error",
+            "tokens_per_minute_exceeded", "max_tokens", null, null);
+      };
     }
     if (cause instanceof DeadlineExceededException deadline) {
       return new ApiError(504, "no model answered within the deadline of " + deadline.deadline().toMillis() + " ms",

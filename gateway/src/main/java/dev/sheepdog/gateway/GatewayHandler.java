@@ -360,7 +360,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
    */
   private String authenticated(Exchange exchange) {
     if (clientKeys.isEmpty()) {
-      return "client:open";
+      return GatewayServer.CLIENT_TAG_PREFIX + "open";
     }
     String key = bearer(exchange.request());
     if (key == null) {
@@ -384,7 +384,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
 
   /** {@code client:} and the first 12 hex digits of the key's SHA-256. */
   static String clientTag(String key) {
-    return "client:" + sha256(key).substring(0, 12);
+    return GatewayServer.CLIENT_TAG_PREFIX + sha256(key).substring(0, 12);
   }
 
   /** Whether the admin key was given; answers 404 when none is configured and 401 when it is wrong. */

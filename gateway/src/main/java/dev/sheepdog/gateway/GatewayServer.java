@@ -34,6 +34,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class GatewayServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
+  /** Spend and deferred requests are attributed to a client by a tag with this prefix and its key's hash. */
+  public static final String CLIENT_TAG_PREFIX = "client:";
   /** Of the drain timeout, the part kept to cut what is still in flight and let those last writes leave. */
   private static final long CUT_RESERVE_DIVISOR = 10;
   private static final long MAX_CUT_RESERVE_MILLIS = 1_000;

@@ -5,7 +5,9 @@ import dev.sheepdog.core.RetryConfig;
 import dev.sheepdog.core.RouteTableStrategy;
 import dev.sheepdog.core.Router;
 import dev.sheepdog.core.RouterSettings;
-import dev.sheepdog.core.deferred.InMemoryDeferredQueue;
+import dev.sheepdog.gateway.config.ConfiguredGateway;
+import dev.sheepdog.gateway.config.SheepdogConfig;
+import dev.sheepdog.spi.DeferredQueue;
 import dev.sheepdog.spi.ModelCatalog;
 import dev.sheepdog.spi.ModelSpec;
 import dev.sheepdog.spi.Priority;
@@ -31,7 +33,7 @@ final class GatewayFixture implements AutoCloseable {
 
   final Upstream alpha = new Upstream();
   final Upstream beta = new Upstream();
-  final InMemoryDeferredQueue deferred = new InMemoryDeferredQueue();
+  final DeferredQueue deferred;
   final GatewayMetrics metrics = GatewayMetrics.create();
   final Router router;
   final GatewayServer gateway;
@@ -50,6 +52,16 @@ final class GatewayFixture implements AutoCloseable {
 
   /** With {@code limits} on both models. */
   GatewayFixture(UnaryOperator<GatewayConfig.Builder> config, RateLimits limits) {
+    this(config, limits, SheepdogConfig.Deferred.DEFAULT_MAX_PER_CLIENT);
+  }
+
+  /**
+   * With {@code limits} on both models and the deferred queue the YAML gateway has: in memory, each
+   * client key allowed {@code deferredPerClient} waiting requests.
+   */
+  GatewayFixture(UnaryOperator<GatewayConfig.Builder> config, RateLimits limits, int deferredPerClient) {
+    deferred = ConfiguredGateway.deferredQueue(new SheepdogConfig.Deferred(true, 1_000, 1_000, deferredPerClient,
+        SheepdogConfig.Deferred.DEFAULT_MAX_BYTES_PER_CLIENT));
     RouterSettings defaults = RouterSettings.defaults();
     router = Router.builder()
         .catalog(ModelCatalog.of(

@@ -9,6 +9,7 @@ import dev.sheepdog.core.RouterSettings;
 import dev.sheepdog.core.alert.AlertRules;
 import dev.sheepdog.core.cost.BudgetCap;
 import dev.sheepdog.core.deferred.InMemoryDeferredQueue;
+import dev.sheepdog.gateway.GatewayLimits;
 import dev.sheepdog.spi.Money;
 import dev.sheepdog.spi.ModelCatalog;
 import dev.sheepdog.spi.ModelId;
@@ -175,8 +176,28 @@ public final class ConfigLoader {
       long body = section.byteSize("max_body_size", SheepdogConfig.Server.DEFAULT_MAX_BODY_BYTES);
       Duration idle = section.duration("idle_timeout", SheepdogConfig.Server.DEFAULT_IDLE_TIMEOUT);
       Duration drain = section.durationOrZero("drain_timeout", SheepdogConfig.Server.DEFAULT_DRAIN_TIMEOUT);
+      GatewayLimits defaults = GatewayLimits.defaults();
+      int connections = section.integer("max_connections", defaults.maxConnections(), 1, 1_000_000);
+      long headers = section.byteSize("max_header_size", defaults.maxHeaderBytes());
+      if (headers < 1024 || headers > 1 << 20) {
+        section.error("max_header_size", "must be between 1KiB and 1MiB");
+        headers = defaults.maxHeaderBytes();
+      }
+      Duration headerTimeout = section.duration("header_timeout", defaults.headerTimeout());
+      Duration bodyTimeout = section.duration("body_timeout", defaults.bodyTimeout());
+      long requestRate = section.longValue("min_request_rate", defaults.minRequestBytesPerSecond(), 0,
+          1L << 30);
+      long responseRate = section.longValue("min_response_rate", defaults.minResponseBytesPerSecond(), 0,
+          1L << 30);
+      long streamBuffer = section.byteSize("max_stream_buffer", defaults.maxStreamBufferBytes());
+      if (streamBuffer < 1024) {
+        section.error("max_stream_buffer", "must be at least 1KiB");
+        streamBuffer = defaults.maxStreamBufferBytes();
+      }
       section.rejectUnknownKeys();
-      return new SheepdogConfig.Server(host, port, body, idle, drain);
+      GatewayLimits limits = new GatewayLimits(connections, (int) headers, headerTimeout, bodyTimeout, requestRate,
+          responseRate, streamBuffer);
+      return new SheepdogConfig.Server(host, port, body, idle, drain, limits);
     }
 
     private SheepdogConfig.Auth auth(ConfigNode section) {
@@ -510,8 +531,12 @@ public final class ConfigLoader {
       int capacity = section.integer("capacity", InMemoryDeferredQueue.DEFAULT_CAPACITY, 1, 10_000_000);
       int retention = section.integer("retention", InMemoryDeferredQueue.DEFAULT_TERMINAL_RETENTION, 0,
           10_000_000);
+      int perClient = section.integer("max_per_client", SheepdogConfig.Deferred.DEFAULT_MAX_PER_CLIENT, 1,
+          10_000_000);
+      long bytesPerClient = section.byteSize("max_bytes_per_client",
+          SheepdogConfig.Deferred.DEFAULT_MAX_BYTES_PER_CLIENT);
       section.rejectUnknownKeys();
-      return new SheepdogConfig.Deferred(enabled, capacity, retention);
+      return new SheepdogConfig.Deferred(enabled, capacity, retention, perClient, bytesPerClient);
     }
 
     private static boolean isLoopback(String host) {

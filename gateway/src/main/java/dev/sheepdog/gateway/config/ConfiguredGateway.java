@@ -2,7 +2,9 @@ package dev.sheepdog.gateway.config;
 
 import dev.sheepdog.core.Router;
 import dev.sheepdog.core.alert.LoggingAlertListener;
+import dev.sheepdog.core.deferred.DeferredQuota;
 import dev.sheepdog.core.deferred.InMemoryDeferredQueue;
+import dev.sheepdog.spi.DeferredQueue;
 import dev.sheepdog.gateway.GatewayConfig;
 import dev.sheepdog.gateway.GatewayMetrics;
 import dev.sheepdog.gateway.GatewayServer;
@@ -42,11 +44,11 @@ public final class ConfiguredGateway implements AutoCloseable {
   private final Router router;
   private final GatewayServer server;
   private final GatewayMetrics metrics;
-  private final InMemoryDeferredQueue deferred;
+  private final DeferredQueue deferred;
   private final List<ChatProvider> providers;
 
   private ConfiguredGateway(Router router, GatewayServer server, GatewayMetrics metrics,
-      InMemoryDeferredQueue deferred, List<ChatProvider> providers) {
+      DeferredQueue deferred, List<ChatProvider> providers) {
     this.router = router;
     this.server = server;
     this.metrics = metrics;
@@ -65,8 +67,7 @@ public final class ConfiguredGateway implements AutoCloseable {
     List<ChatProvider> providers = createProviders(config, ticker, scheduler);
     try {
       GatewayMetrics metrics = GatewayMetrics.create();
-      InMemoryDeferredQueue deferred = config.deferred().enabled()
-          ? new InMemoryDeferredQueue(config.deferred().capacity(), config.deferred().retention()) : null;
+      DeferredQueue deferred = deferredQueue(config.deferred());
       Router router = router(config, providers, metrics, deferred, ticker, scheduler);
       List<SandboxProvider> sandboxes = providers.stream().filter(SandboxProvider.class::isInstance)
           .map(SandboxProvider.class::cast).toList();
@@ -76,6 +77,21 @@ public final class ConfiguredGateway implements AutoCloseable {
       closeAll(providers, e);
       throw e;
     }
+  }
+
+  /**
+   * The deferred queue of {@code deferred}, or {@code null} when it is off: in memory, with a quota
+   * per client key, so one client cannot fill the queue everyone shares.
+   */
+  public static DeferredQueue deferredQueue(SheepdogConfig.Deferred deferred) {
+    if (!deferred.enabled()) {
+      return null;
+    }
+    return DeferredQuota.builder(new InMemoryDeferredQueue(deferred.capacity(), deferred.retention()))
+        .owner(DeferredQuota.ownerByTag(GatewayServer.CLIENT_TAG_PREFIX))
+        .maxQueuedPerOwner(deferred.maxPerClient())
+        .maxBytesPerOwner(deferred.maxBytesPerClient())
+        .build();
   }
 
   /** Builds each provider of {@code config}, in file order. */
@@ -107,7 +123,7 @@ public final class ConfiguredGateway implements AutoCloseable {
 
   /** The router of {@code config} over {@code providers}. */
   public static Router router(SheepdogConfig config, List<ChatProvider> providers, GatewayMetrics metrics,
-      InMemoryDeferredQueue deferred, Ticker ticker, Scheduler scheduler) {
+      DeferredQueue deferred, Ticker ticker, Scheduler scheduler) {
     Router.RouterBuilder builder = Router.builder()
         .catalog(config.catalog())
         .providers(providers)
@@ -135,6 +151,7 @@ public final class ConfiguredGateway implements AutoCloseable {
         .host(server.host())
         .port(server.port())
         .maxBodyBytes(server.maxBodyBytes())
+        .limits(server.limits())
         .idleTimeout(server.idleTimeout())
         .drainTimeout(server.drainTimeout())
         .deadline(config.settings().deadline());
@@ -161,7 +178,7 @@ public final class ConfiguredGateway implements AutoCloseable {
   }
 
   /** The deferred queue, unless {@code deferred.enabled} is false. */
-  public Optional<InMemoryDeferredQueue> deferredQueue() {
+  public Optional<DeferredQueue> deferredQueue() {
     return Optional.ofNullable(deferred);
   }
 

@@ -5,6 +5,7 @@ import dev.sheepdog.core.RouteTableStrategy;
 import dev.sheepdog.core.RouterSettings;
 import dev.sheepdog.core.alert.AlertRules;
 import dev.sheepdog.core.cost.BudgetCap;
+import dev.sheepdog.gateway.GatewayLimits;
 import dev.sheepdog.spi.ModelCatalog;
 import dev.sheepdog.spi.ModelId;
 import dev.sheepdog.spi.TaskType;
@@ -72,9 +73,12 @@ public record SheepdogConfig(
    * @param port the port, 0 for any free one
    * @param maxBodyBytes the largest request body ({@code max_body_size})
    * @param idleTimeout how long a connection may stay silent
-   * @param drainTimeout on shutdown, how long requests in flight may take to finish
+   * @param drainTimeout on shutdown, how long requests in flight may take to finish, and the whole stop
+   * @param limits {@code max_connections}, {@code max_header_size}, {@code header_timeout}, {@code
+   *     body_timeout}, {@code min_request_rate}, {@code min_response_rate}, {@code max_stream_buffer}
    */
-  public record Server(String host, int port, long maxBodyBytes, Duration idleTimeout, Duration drainTimeout) {
+  public record Server(String host, int port, long maxBodyBytes, Duration idleTimeout, Duration drainTimeout,
+      GatewayLimits limits) {
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8080;
     public static final long DEFAULT_MAX_BODY_BYTES = 1L << 20;
@@ -86,14 +90,15 @@ public record SheepdogConfig(
       if (port < 0 || port > 65_535) {
         throw new IllegalArgumentException("server.port must be between 0 and 65535, was " + port);
       }
+      Objects.requireNonNull(limits, "limits");
     }
 
     public Server withHost(String host) {
-      return new Server(host, port, maxBodyBytes, idleTimeout, drainTimeout);
+      return new Server(host, port, maxBodyBytes, idleTimeout, drainTimeout, limits);
     }
 
     public Server withPort(int port) {
-      return new Server(host, port, maxBodyBytes, idleTimeout, drainTimeout);
+      return new Server(host, port, maxBodyBytes, idleTimeout, drainTimeout, limits);
     }
   }
 
@@ -168,6 +173,11 @@ public record SheepdogConfig(
    * @param enabled whether requests that failed everywhere may be parked (when their hints allow)
    * @param capacity how many may wait at once
    * @param retention how many delivered or dead-lettered entries stay findable
+   * @param maxPerClient how many one client key may have waiting at once
+   * @param maxBytesPerClient how large, in all, the requests one client key has waiting may be
    */
-  public record Deferred(boolean enabled, int capacity, int retention) {}
+  public record Deferred(boolean enabled, int capacity, int retention, int maxPerClient, long maxBytesPerClient) {
+    public static final int DEFAULT_MAX_PER_CLIENT = 100;
+    public static final long DEFAULT_MAX_BYTES_PER_CLIENT = 16L << 20;
+  }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sheepdog.core.AllOpenPolicy;
+import dev.sheepdog.gateway.GatewayLimits;
 import dev.sheepdog.spi.ModelId;
 import dev.sheepdog.spi.Priority;
 import dev.sheepdog.spi.QualityTier;
@@ -58,7 +59,7 @@ class ConfigLoaderTest {
     SheepdogConfig config = load(MINIMAL);
     // then
     assertThat(config.server()).isEqualTo(new SheepdogConfig.Server("127.0.0.1", 8080, 1 << 20,
-        Duration.ofMinutes(5), Duration.ofSeconds(30)));
+        Duration.ofMinutes(5), Duration.ofSeconds(30), GatewayLimits.defaults()));
     assertThat(config.auth().clientKeys()).isEmpty();
     assertThat(config.auth().adminKey()).isEmpty();
     assertThat(config.routes().strategy()).isEqualTo("route-table");
@@ -69,7 +70,7 @@ class ConfigLoaderTest {
     assertThat(config.hedging()).isEmpty();
     assertThat(config.alerts().rules().p95LatencyThreshold()).isEqualTo(Duration.ofSeconds(5));
     assertThat(config.alerts().log()).isTrue();
-    assertThat(config.deferred()).isEqualTo(new SheepdogConfig.Deferred(true, 1000, 1000));
+    assertThat(config.deferred()).isEqualTo(new SheepdogConfig.Deferred(true, 1000, 1000, 100, 16L << 20));
     assertThat(config.catalog().require(ModelId.of("model-a")).upstreamName()).isEqualTo("model-a");
     assertThat(config.catalog().require(ModelId.of("model-a")).tier()).isEqualTo(QualityTier.STANDARD);
   }
@@ -82,6 +83,13 @@ class ConfigLoaderTest {
           host: 0.0.0.0
           port: 9090
           max_body_size: 512KiB
+          max_connections: 500
+          max_header_size: 8KiB
+          header_timeout: 5s
+          body_timeout: 20s
+          min_request_rate: 512
+          min_response_rate: 0
+          max_stream_buffer: 64KiB
           idle_timeout: 1m30s
           drain_timeout: 250ms
         auth:
@@ -121,13 +129,14 @@ class ConfigLoaderTest {
           caps:
             - {name: daily, daily_limit_usd: 12.50}
             - {name: team-a, tag: team-a, daily_limit_usd: 5, action: restrict, max_output_price: 2.00}
-        deferred: {capacity: 10}
+        deferred: {capacity: 10, max_per_client: 3, max_bytes_per_client: 1MiB}
         """;
     // when
     SheepdogConfig config = load(yaml);
     // then
     assertThat(config.server()).isEqualTo(new SheepdogConfig.Server("0.0.0.0", 9090, 512 * 1024,
-        Duration.ofSeconds(90), Duration.ofMillis(250)));
+        Duration.ofSeconds(90), Duration.ofMillis(250), new GatewayLimits(500, 8 * 1024, Duration.ofSeconds(5),
+        Duration.ofSeconds(20), 512, 0, 64 * 1024)));
     assertThat(config.auth().clientKeys()).extracting(ConfigNode.Secret::value).containsExactly("sk-client-1");
     assertThat(config.auth().adminKey()).map(ConfigNode.Secret::value).contains("sk-admin-1");
     assertThat(config.auth().toString()).doesNotContain("sk-client-1", "sk-admin-1");
@@ -158,7 +167,7 @@ class ConfigLoaderTest {
     assertThat(config.alerts().log()).isFalse();
     assertThat(config.budgets()).hasSize(2);
     assertThat(config.budgets().get(1).tag()).isEqualTo("team-a");
-    assertThat(config.deferred().capacity()).isEqualTo(10);
+    assertThat(config.deferred()).isEqualTo(new SheepdogConfig.Deferred(true, 10, 1000, 3, 1L << 20));
   }
 
   @Test
