@@ -131,11 +131,12 @@ final class Exchange {
   }
 
   /**
-   * The status the access line gives a delivered response whose HTTP status says less, such as a
-   * stream that ended with an error event after its 200.
+   * The status the access line gives this exchange, delivered or not, where the HTTP status says
+   * less: a stream that ended with an error event after its 200, or was cut for a slow reader.
    */
   void outcome(int status) {
     this.outcomeStatus = status;
+    failureStatus.compareAndSet(0, status);
   }
 
   /** Asks the client to open a new connection for its next request. */
