@@ -170,8 +170,8 @@ public final class GatewayServer implements AutoCloseable {
       await(drained, drainNanos - (System.nanoTime() - start));
     }
     connections.stop();
-    // what is left of the drain timeout: the exchanges have ended, so only connections remain to close
-    server.setStopTimeout(Math.max(0, TimeUnit.NANOSECONDS.toMillis(drainNanos - (System.nanoTime() - start))));
+    // the draining is done (or its time is up): Jetty's own graceful stop would wait again, so it closes at once
+    server.setStopTimeout(0);
     try {
       server.stop();
     } catch (Exception e) {

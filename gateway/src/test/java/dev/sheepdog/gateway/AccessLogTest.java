@@ -75,6 +75,51 @@ class AccessLogTest {
     }
   }
 
+  @Test
+  void client_text_in_a_line_is_escaped_to_printable_ascii() {
+    try (LogCapture logs = new LogCapture()) {
+      // given: a path holding NEL, LINE SEPARATOR and an escape sequence, encoded as Jetty lets them through
+      fixture = new GatewayFixture();
+      String path = "/v1/x%C2%85injected%E2%80%A8status=200%1B%5B31m";
+      // when
+      RawHttp.Response response;
+      try (RawHttp raw = new RawHttp(fixture.gateway.uri())) {
+        response = raw.send(RawHttp.request("GET", path, "127.0.0.1:" + fixture.gateway.port(),
+            java.util.Map.of("X-Request-Id", "log-injection"), null)).read(5_000);
+      }
+      // then
+      String line = only(logs, "log-injection");
+      assertThat(response.status()).isIn(400, 404);
+      assertThat(line).doesNotContain("\u0085", "\u2028", "\u001b");
+      assertThat(line.chars().allMatch(c -> c >= 0x20 && c < 0x7F)).as("printable ASCII: " + line).isTrue();
+      if (response.status() == 404) {
+        assertThat(line).contains("/v1/x\\x85injected\\u2028status=200");
+      }
+      assertThat(logs.lines(text -> text.contains("injected"))).hasSize(1);
+    }
+  }
+
+  @Test
+  void what_jetty_refuses_itself_still_gets_a_request_id_a_line_and_a_count() {
+    try (LogCapture logs = new LogCapture()) {
+      // given
+      fixture = new GatewayFixture();
+      // when: headers past the limit, refused by Jetty before any handler sees the request
+      RawHttp.Response response;
+      try (RawHttp raw = new RawHttp(fixture.gateway.uri())) {
+        response = raw.send("GET /health HTTP/1.1\r\nHost: 127.0.0.1:" + fixture.gateway.port() + "\r\nX-Big: "
+            + "b".repeat(40_000) + "\r\n\r\n").read(5_000);
+      }
+      // then
+      assertThat(response.status()).isEqualTo(431);
+      String id = response.header("X-Request-Id");
+      assertThat(id).startsWith("req-");
+      assertThat(only(logs, id)).contains("status=431");
+      assertThat(fixture.get("/metrics").body())
+          .containsPattern("sheepdog_http_requests_total\\{endpoint=\"/health\",status=\"431\"} 1");
+    }
+  }
+
   private void send(String requestId, String body) {
     fixture.send(fixture.post(body).header("X-Request-Id", requestId));
   }

@@ -121,4 +121,27 @@ class ServeCommandTest {
     assertThat(sheepdog.output()).contains("Stopping: refusing new requests").contains("Stopped")
         .doesNotContain(UPSTREAM_KEY).doesNotContain(CLIENT_KEY).doesNotContain("SECRET");
   }
+
+  @Test
+  void on_sigterm_a_request_that_outlasts_the_drain_gets_503_and_the_process_exits_within_the_drain_timeout()
+      throws Exception {
+    // given: the upstream answers after 20 s, far past the 5 s drain
+    URI base = sheepdog.awaitReady();
+    upstream.enqueue(new MockResponse.Builder(answer("far too late")).headersDelay(20, TimeUnit.SECONDS).build());
+    CompletableFuture<HttpResponse<String>> inFlight = http.sendAsync(chat(base),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(upstream.takeRequest(10, TimeUnit.SECONDS)).as("the request reached the upstream").isNotNull();
+    // when
+    long signalled = System.nanoTime();
+    sheepdog.process.destroy(); // SIGTERM
+    // then
+    HttpResponse<String> response = inFlight.get(10, TimeUnit.SECONDS);
+    assertThat(response.statusCode()).as(() -> response.body() + "\n" + sheepdog.output()).isEqualTo(503);
+    assertThat(response.body()).contains("shutting_down");
+    assertThat(response.headers().firstValue("Retry-After")).isPresent();
+    assertThat(sheepdog.process.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    // the drain timeout, plus the JVM's own exit
+    assertThat(Duration.ofNanos(System.nanoTime() - signalled)).isLessThan(Duration.ofMillis(6_500));
+    assertThat(sheepdog.output()).contains("Stopped").doesNotContain("did not stop cleanly");
+  }
 }
