@@ -246,6 +246,9 @@ public final class ConfigNode {
     return get(key).flatMap(ConfigNode::decimalValue);
   }
 
+  private static final int MAX_DECIMAL_LENGTH = 64;
+  private static final int MAX_DECIMAL_DIGITS = 18;
+
   private Optional<BigDecimal> decimalValue() {
     Optional<String> text = text();
     if (text.isEmpty()) {
@@ -253,8 +256,17 @@ public final class ConfigNode {
     }
     String value = text.get().strip().replace("_", "");
     boolean percent = value.endsWith("%");
+    if (value.length() > MAX_DECIMAL_LENGTH) {
+      error("expected a number of at most " + MAX_DECIMAL_LENGTH + " characters");
+      return Optional.empty();
+    }
     try {
       BigDecimal parsed = new BigDecimal(percent ? value.substring(0, value.length() - 1).strip() : value);
+      // an exponent can make a short literal a number of a billion digits: bounded before it is printed or used
+      if (parsed.scale() > MAX_DECIMAL_DIGITS || parsed.precision() - parsed.scale() > MAX_DECIMAL_DIGITS) {
+        error("is out of range: at most " + MAX_DECIMAL_DIGITS + " digits before and after the point");
+        return Optional.empty();
+      }
       if (parsed.signum() < 0) {
         error("must not be negative" + was(parsed));
         return Optional.empty();

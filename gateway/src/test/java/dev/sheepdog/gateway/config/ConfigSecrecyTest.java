@@ -447,4 +447,16 @@ class ConfigSecrecyTest {
     assertThat(code).isEqualTo(SheepdogCli.EXIT_FAILED);
     assertThat(out.toString() + err).doesNotContain(CANARY);
   }
+
+  @Test
+  void a_decimal_with_a_huge_exponent_is_a_bounded_problem() {
+    // given: a price whose plain form would have a billion digits
+    String yaml = MINIMAL.replace("    provider: local\n",
+        "    provider: local\n    price: {input: 1e999999999, output: -1e-999999999}\n");
+    // when
+    String message = message(yaml);
+    // then
+    assertThat(message).contains("models[0].price.input: is out of range")
+        .contains("models[0].price.output: is out of range").hasSizeLessThan(1_000);
+  }
 }
