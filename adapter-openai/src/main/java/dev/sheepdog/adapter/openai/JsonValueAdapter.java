@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import okio.Okio;
+import okio.Source;
 
 /**
  * Reads and writes untyped JSON ({@code Map}, {@code List}, {@code String}, {@code Boolean},
@@ -37,6 +39,20 @@ public final class JsonValueAdapter extends JsonAdapter<Object> {
   static final int SHORT_LITERAL = 24;
 
   private JsonValueAdapter() {}
+
+  /**
+   * A reader of the JSON in {@code utf8} that costs time linear in its length; read documents
+   * through it rather than through {@code JsonReader.of(buffer)}.
+   *
+   * <p>Moshi scans a number literal, and a run of whitespace, by indexing into its buffer byte by
+   * byte. Handed a buffer that holds the whole document, each index walks that buffer's segments
+   * from the nearer end, and a long literal costs time quadratic in its length (8 MB, 5 s).
+   * Through a buffered source Moshi's buffer holds little beyond the bytes it is scanning, and
+   * each index is found at once.
+   */
+  public static JsonReader reader(Source utf8) {
+    return JsonReader.of(Okio.buffer(utf8));
+  }
 
   @Override
   public Object fromJson(JsonReader reader) throws IOException {

@@ -80,7 +80,7 @@ class OpenAiWireTest {
         + "\"presence_penalty\":0.7,\"logit_bias\":{\"50256\":-100.000,\"13\":1e-7},\"x_long\":" + "9".repeat(100_000);
     @SuppressWarnings("unchecked")
     Map<String, Object> extensions = (Map<String, Object>) JsonValueAdapter.INSTANCE.fromJson(
-        com.squareup.moshi.JsonReader.of(new okio.Buffer().writeUtf8("{" + members + "}")));
+        JsonValueAdapter.reader(new okio.Buffer().writeUtf8("{" + members + "}")));
     ChatRequest request = new ChatRequest(List.of(ChatMessage.user("hi")), null, null, false, extensions);
     // when
     upstream.provider().build().complete(Upstream.MODEL, request, OPTIONS).get(10, TimeUnit.SECONDS);

@@ -210,7 +210,7 @@ public final class ChatCompletionCodec {
    */
   public static Object parse(Buffer utf8, int status) {
     try {
-      JsonReader reader = JsonReader.of(utf8);
+      JsonReader reader = JsonValueAdapter.reader(utf8);
       Object value = JsonValueAdapter.INSTANCE.fromJson(reader);
       if (reader.peek() != JsonReader.Token.END_DOCUMENT) {
         throw malformed(status, "unexpected content after the JSON document");

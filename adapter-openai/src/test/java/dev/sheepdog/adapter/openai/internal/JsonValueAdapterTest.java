@@ -77,6 +77,15 @@ class JsonValueAdapterTest {
   }
 
   @Test
+  void eight_megabytes_of_digits_or_whitespace_cost_linear_time() {
+    // Moshi indexes its buffer byte by byte while it scans a literal; over a buffer holding the
+    // whole document each index walked the buffer's segments
+    assertParsedQuicklyAndWrittenBack("[" + "7".repeat(8 << 20) + "]");
+    ByteString spaced = ByteString.encodeUtf8("[" + " ".repeat(8 << 20) + "1]");
+    assertThat(cpuMillis(() -> ChatCompletionCodec.parse(new Buffer().write(spaced), 200))).isLessThan(CPU_BUDGET_MILLIS);
+  }
+
+  @Test
   void the_answers_counts_and_indexes_read_from_literals_without_converting_them_whole() {
     // given
     String usage = "{\"prompt_tokens\":" + "9".repeat(1 << 20) + ",\"completion_tokens\":7.0}";
