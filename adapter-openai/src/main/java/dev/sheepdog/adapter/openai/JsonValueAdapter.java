@@ -33,12 +33,28 @@ import okio.Source;
  * OpenAI rejects {@code 42.0} for integer fields.
  */
 public final class JsonValueAdapter extends JsonAdapter<Object> {
-  public static final JsonValueAdapter INSTANCE = new JsonValueAdapter();
+  /** Reads an object that names a member twice as if the last one were the only one; for upstream answers. */
+  public static final JsonValueAdapter INSTANCE = new JsonValueAdapter(false);
+
+  /**
+   * Refuses an object that names a member twice with a {@link JsonDataException} naming the
+   * member (its first {@value #MAX_NAME_IN_MESSAGE} characters, and nothing else of the input);
+   * for bodies from clients. JSON leaves duplicates to the reader, and readers differ: a gateway
+   * that checked the first {@code model} while a proxy behind it used the second would be checking
+   * the wrong request.
+   */
+  public static final JsonValueAdapter STRICT = new JsonValueAdapter(true);
+
+  private static final int MAX_NAME_IN_MESSAGE = 64;
 
   /** The longest literal read as a {@code Long} or {@code Double}: {@code -2.2250738585072014E-308}. */
   static final int SHORT_LITERAL = 24;
 
-  private JsonValueAdapter() {}
+  private final boolean refuseDuplicates;
+
+  private JsonValueAdapter(boolean refuseDuplicates) {
+    this.refuseDuplicates = refuseDuplicates;
+  }
 
   /**
    * A reader of the JSON in {@code utf8} that costs time linear in its length; read documents
@@ -62,6 +78,9 @@ public final class JsonValueAdapter extends JsonAdapter<Object> {
         reader.beginObject();
         while (reader.hasNext()) {
           String name = reader.nextName();
+          if (refuseDuplicates && map.containsKey(name)) {
+            throw new JsonDataException("duplicate member name \"" + shortened(name) + '"');
+          }
           map.put(name, fromJson(reader));
         }
         reader.endObject();
@@ -88,6 +107,21 @@ public final class JsonValueAdapter extends JsonAdapter<Object> {
         throw new JsonDataException(
             "expected a JSON value but was " + reader.peek() + " at path " + reader.getPath());
     }
+  }
+
+  /** At most {@value #MAX_NAME_IN_MESSAGE} characters of {@code name}, control characters as {@code ?}. */
+  private static String shortened(String name) {
+    int end = name.length();
+    if (end > MAX_NAME_IN_MESSAGE) {
+      // never half of a surrogate pair
+      end = Character.isHighSurrogate(name.charAt(MAX_NAME_IN_MESSAGE - 1)) ? MAX_NAME_IN_MESSAGE - 1 : MAX_NAME_IN_MESSAGE;
+    }
+    StringBuilder shown = new StringBuilder(end + 1);
+    for (int i = 0; i < end; i++) {
+      char c = name.charAt(i);
+      shown.append(Character.isISOControl(c) ? '?' : c);
+    }
+    return end < name.length() ? shown.append('…').toString() : shown.toString();
   }
 
   private static Number number(JsonReader reader, String literal) {

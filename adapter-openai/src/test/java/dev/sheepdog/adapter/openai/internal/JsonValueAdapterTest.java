@@ -1,8 +1,13 @@
 package dev.sheepdog.adapter.openai.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
+import com.squareup.moshi.JsonDataException;
 import dev.sheepdog.adapter.openai.JsonNumber;
+import dev.sheepdog.adapter.openai.JsonValueAdapter;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.List;
@@ -104,6 +109,44 @@ class JsonValueAdapterTest {
   }
 
   @Test
+  void the_strict_adapter_refuses_a_member_named_twice_and_names_it() {
+    assertThatThrownBy(() -> strict("{\"model\":\"cheap\",\"messages\":[],\"model\":\"dear\"}"))
+        .isInstanceOf(JsonDataException.class).hasMessage("duplicate member name \"model\"");
+    assertThatThrownBy(() -> strict("{\"messages\":[{\"role\":\"user\",\"content\":null,\"content\":\"hi\"}]}"))
+        .isInstanceOf(JsonDataException.class).hasMessage("duplicate member name \"content\"");
+  }
+
+  @Test
+  void the_strict_adapter_shows_at_most_64_characters_of_the_name_and_nothing_else_of_the_input() {
+    // given
+    String name = "n\n" + "x".repeat(61) + "🐑" + "y".repeat(10_000);
+    String json = "{\"" + name + "\":\"first value\",\"" + name + "\":\"second value\"}";
+    // when
+    Throwable refused = catchThrowable(() -> strict(json));
+    // then
+    assertThat(refused).isInstanceOf(JsonDataException.class)
+        .hasMessage("duplicate member name \"n?" + "x".repeat(61) + "…\"");
+    assertThat(refused.getMessage()).doesNotContain("value", "y", "\n");
+  }
+
+  @Test
+  void the_strict_adapter_accepts_one_name_in_different_objects() throws Exception {
+    assertThat(strict("{\"a\":{\"x\":1},\"b\":{\"x\":2},\"c\":[{\"x\":3},{\"x\":4}]}")).isEqualTo(
+        Map.of("a", Map.of("x", 1L), "b", Map.of("x", 2L), "c", List.of(Map.of("x", 3L), Map.of("x", 4L))));
+  }
+
+  @Test
+  void upstream_answers_stay_lenient_and_keep_the_last_of_a_member_named_twice() {
+    // when
+    Object parsed = ChatCompletionCodec.parse("{\"id\":\"a\",\"usage\":null,\"id\":\"b\"}", 200);
+    // then
+    Map<String, Object> expected = new java.util.LinkedHashMap<>();
+    expected.put("id", "b");
+    expected.put("usage", null);
+    assertThat(parsed).isEqualTo(expected);
+  }
+
+  @Test
   void integral_doubles_from_user_code_are_written_as_integers() {
     assertThat(ChatCompletionCodec.toJson(Map.of("n", 2.0))).isEqualTo("{\"n\":2}");
     assertThat(ChatCompletionCodec.toJson(Map.of("seed", 42))).isEqualTo("{\"seed\":42}");
@@ -121,6 +164,10 @@ class JsonValueAdapterTest {
     assertThat(bytes.utf8()).isEqualTo("{\"content\":\"Grüße, 東京 🐑\"}");
     assertThat(bytes.size()).isEqualTo(bytes.utf8().getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
     assertThat(parsed).isEqualTo(value);
+  }
+
+  private static Object strict(String json) throws IOException {
+    return JsonValueAdapter.STRICT.fromJson(JsonValueAdapter.reader(new Buffer().writeUtf8(json)));
   }
 
   private static void assertParsedQuicklyAndWrittenBack(String json) {
