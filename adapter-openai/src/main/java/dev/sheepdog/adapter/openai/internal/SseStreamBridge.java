@@ -157,7 +157,7 @@ public final class SseStreamBridge extends EventSourceListener implements Stream
     return new ProviderException(
         dev.sheepdog.spi.FailureKind.MALFORMED_RESPONSE,
         response.code(),
-        "expected an event stream, got " + response.header("Content-Type", "no content type"),
+        classifier.message("expected an event stream, got " + response.header("Content-Type", "no content type")),
         null,
         null);
   }
@@ -204,7 +204,8 @@ public final class SseStreamBridge extends EventSourceListener implements Stream
         return;
       }
       ended = true;
-      listener.onError(failure);
+      // the codec's failures describe what the upstream sent
+      listener.onError(classifier.scrubbed(failure));
     }
     if (toCancel != null) {
       // stop reading a stream we have given up on
