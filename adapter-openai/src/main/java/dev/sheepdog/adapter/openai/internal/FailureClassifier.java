@@ -48,6 +48,8 @@ public final class FailureClassifier {
   private static final Pattern KEY_LIKE = Pattern.compile("\\bsk-[A-Za-z0-9_\\-]{6,}");
   private static final String REDACTED = "[redacted]";
   static final int MIN_SECRET_LENGTH = 8;
+  /** Longer than any wait is written: {@code Wed, 21 Oct 2015 07:28:00 GMT}, {@code 1h2m3.5s}. */
+  static final int MAX_WAIT_LENGTH = 64;
 
   /** The secrets in every form masked, longest first, so that one inside another is masked whole. */
   private final List<String> masked;
@@ -175,15 +177,17 @@ public final class FailureClassifier {
   /**
    * How long a 429 asks us to wait: {@code retry-after-ms}, then {@code Retry-After} (seconds or
    * an HTTP date), then the later of OpenAI's {@code x-ratelimit-reset-*} durations; the default
-   * when none is given; never more than the cap, never negative.
+   * when none is given; never more than the cap, never negative. A value longer than {@value
+   * #MAX_WAIT_LENGTH} characters is not read.
    */
   public Duration retryAfter(Headers headers) {
-    Duration wait = millis(headers.get("retry-after-ms"));
+    Duration wait = millis(waitHeader(headers, "retry-after-ms"));
     if (wait == null) {
-      wait = retryAfterHeader(headers.get("Retry-After"));
+      wait = retryAfterHeader(waitHeader(headers, "Retry-After"));
     }
     if (wait == null) {
-      wait = later(goDuration(headers.get("x-ratelimit-reset-requests")), goDuration(headers.get("x-ratelimit-reset-tokens")));
+      wait = later(goDuration(waitHeader(headers, "x-ratelimit-reset-requests")),
+          goDuration(waitHeader(headers, "x-ratelimit-reset-tokens")));
     }
     if (wait == null) {
       wait = defaultRetryAfter;
@@ -192,6 +196,15 @@ public final class FailureClassifier {
       return Duration.ZERO;
     }
     return wait.compareTo(maxRetryAfter) > 0 ? maxRetryAfter : wait;
+  }
+
+  /**
+   * The header's value, unless it is longer than any wait is written: the upstream picks its
+   * length, and reading it costs more than linear time (a decimal, a pattern that backtracks).
+   */
+  private static String waitHeader(Headers headers, String name) {
+    String value = headers.get(name);
+    return value == null || value.length() > MAX_WAIT_LENGTH ? null : value;
   }
 
   private static Duration millis(String value) {

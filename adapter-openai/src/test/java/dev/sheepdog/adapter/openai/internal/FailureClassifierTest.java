@@ -82,4 +82,25 @@ class FailureClassifierTest {
     assertThat(scrubbed.getCause()).isNull();
     assertThat(classifier.scrubbed(clean)).isSameAs(clean);
   }
+
+  @Test
+  void huge_reset_durations_are_ignored_in_linear_time() {
+    // given: go durations were matched by a pattern that backtracks from every start position
+    String digits = "9".repeat(20_000);
+    Headers headers = Headers.of("x-ratelimit-reset-requests", digits, "x-ratelimit-reset-tokens", "1" + digits + "x");
+    java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+    long start = threads.getCurrentThreadCpuTime();
+    // when
+    Duration wait = classifier.retryAfter(headers);
+    // then
+    assertThat((threads.getCurrentThreadCpuTime() - start) / 1_000_000).isLessThan(500);
+    assertThat(wait).isEqualTo(Duration.ofSeconds(1));
+  }
+
+  @Test
+  void a_wait_longer_than_64_characters_is_not_read() {
+    assertThat(classifier.retryAfter(Headers.of("retry-after-ms", "9".repeat(65), "Retry-After", "2")))
+        .isEqualTo(Duration.ofSeconds(2));
+    assertThat(classifier.retryAfter(Headers.of("Retry-After", "0".repeat(60) + "3"))).isEqualTo(Duration.ofSeconds(3));
+  }
 }
