@@ -199,13 +199,14 @@ public final class SseStreamBridge extends EventSourceListener implements Stream
   }
 
   private void fail(ProviderException failure, EventSource toCancel) {
+    // the codec's failures describe what the upstream sent; scrubbed outside the lock
+    ProviderException scrubbed = classifier.scrubbed(failure);
     synchronized (this) {
       if (ended) {
         return;
       }
       ended = true;
-      // the codec's failures describe what the upstream sent
-      listener.onError(classifier.scrubbed(failure));
+      listener.onError(scrubbed);
     }
     if (toCancel != null) {
       // stop reading a stream we have given up on
