@@ -21,8 +21,9 @@ final class Json {
   static Object parse(byte[] body) {
     Buffer buffer = new Buffer().write(body);
     try {
-      JsonReader reader = JsonReader.of(buffer);
-      Object value = JsonValueAdapter.INSTANCE.fromJson(reader);
+      JsonReader reader = JsonValueAdapter.reader(buffer);
+      // a member named twice is refused: the gateway and the upstream might read different ones
+      Object value = JsonValueAdapter.STRICT.fromJson(reader);
       if (reader.peek() != JsonReader.Token.END_DOCUMENT) {
         throw new MalformedJsonException("unexpected content after the JSON value");
       }

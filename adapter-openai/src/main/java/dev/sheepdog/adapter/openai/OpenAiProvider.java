@@ -19,6 +19,7 @@ import dev.sheepdog.spi.StreamListener;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -84,8 +85,11 @@ public final class OpenAiProvider implements ChatProvider, AutoCloseable {
     this.client = client(config);
     this.api = new Retrofit.Builder().baseUrl(config.baseUrl()).client(client).build().create(OpenAiApi.class);
     this.chatCompletionsUrl = Objects.requireNonNull(config.baseUrl().resolve("chat/completions"));
-    this.classifier = new FailureClassifier(
-        config.apiKey().orElse(null), config.defaultRetryAfter(), config.maxRetryAfter(), clock);
+    List<String> otherConfigured = new ArrayList<>(config.headers().values());
+    config.organization().ifPresent(otherConfigured::add);
+    config.project().ifPresent(otherConfigured::add);
+    this.classifier = new FailureClassifier(config.apiKey().orElse(null), otherConfigured,
+        config.defaultRetryAfter(), config.maxRetryAfter(), clock);
     // fewer wake-ups of Okio's timeout thread per call; released by close()
     TimeoutHeartbeat.acquire();
   }
@@ -191,7 +195,8 @@ public final class OpenAiProvider implements ChatProvider, AutoCloseable {
         try {
           future.complete(read(response, reader));
         } catch (ProviderException e) {
-          future.completeExceptionally(e);
+          // the codec's failures describe what the upstream sent
+          future.completeExceptionally(classifier.scrubbed(e));
         } catch (IOException | RuntimeException e) {
           future.completeExceptionally(classifier.fromTransport(e, future.isCancelled()));
         }

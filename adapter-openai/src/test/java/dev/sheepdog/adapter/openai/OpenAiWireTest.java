@@ -73,6 +73,40 @@ class OpenAiWireTest {
   }
 
   @Test
+  void sends_pass_through_numbers_as_their_literals() throws Exception {
+    // given: members as a client sent them, read as the gateway reads them
+    upstream.enqueue(Upstream.json(200, Upstream.answer("ok", null)));
+    String members = "\"seed\":12345678901234567890,\"top_p\":1.0,\"frequency_penalty\":-0,\"x_scale\":1E+400,"
+        + "\"presence_penalty\":0.7,\"logit_bias\":{\"50256\":-100.000,\"13\":1e-7},\"x_long\":" + "9".repeat(100_000);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> extensions = (Map<String, Object>) JsonValueAdapter.INSTANCE.fromJson(
+        JsonValueAdapter.reader(new okio.Buffer().writeUtf8("{" + members + "}")));
+    ChatRequest request = new ChatRequest(List.of(ChatMessage.user("hi")), null, null, false, extensions);
+    // when
+    upstream.provider().build().complete(Upstream.MODEL, request, OPTIONS).get(10, TimeUnit.SECONDS);
+    // then
+    String raw = upstream.take().getBody().utf8();
+    assertThat(raw).endsWith("," + members + "}");
+  }
+
+  @Test
+  void reads_counts_and_keeps_numbers_of_the_answer_as_their_literals() throws Exception {
+    // given
+    upstream.enqueue(Upstream.json(200, "{\"id\":\"c1\",\"model\":\"m\",\"choices\":[{\"index\":0.0,"
+        + "\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},\"logprobs\":{\"content\":[{\"token\":\"ok\","
+        + "\"logprob\":-0.10000000000000000001}]},\"finish_reason\":\"stop\"}],"
+        + "\"usage\":{\"prompt_tokens\":1.2e1,\"completion_tokens\":3.0}}"));
+    // when
+    ChatResponse answer = upstream.provider().build().complete(Upstream.MODEL, ChatRequest.ofUser("hi"), OPTIONS)
+        .get(10, TimeUnit.SECONDS);
+    // then
+    assertThat(answer.usage()).isEqualTo(new dev.sheepdog.spi.Usage(12, 3));
+    assertThat(answer.choices().get(0).index()).isZero();
+    assertThat(answer.choices().get(0).extensions().get("logprobs")).hasToString(
+        "{content=[{token=ok, logprob=-0.10000000000000000001}]}");
+  }
+
+  @Test
   void sends_array_content_as_it_came() throws Exception {
     // given
     upstream.enqueue(Upstream.json(200, Upstream.answer("ok", null)));

@@ -210,7 +210,7 @@ public final class ChatCompletionCodec {
    */
   public static Object parse(Buffer utf8, int status) {
     try {
-      JsonReader reader = JsonReader.of(utf8);
+      JsonReader reader = JsonValueAdapter.reader(utf8);
       Object value = JsonValueAdapter.INSTANCE.fromJson(reader);
       if (reader.peek() != JsonReader.Token.END_DOCUMENT) {
         throw malformed(status, "unexpected content after the JSON document");
@@ -312,17 +312,33 @@ public final class ChatCompletionCodec {
       return null;
     }
     Map<String, Object> usage = map(json, "usage", status);
-    return new Usage(count(usage.get("prompt_tokens"), status), count(usage.get("completion_tokens"), status));
+    return new Usage(
+        count(usage.get("prompt_tokens"), "prompt_tokens", status),
+        count(usage.get("completion_tokens"), "completion_tokens", status));
   }
 
-  private static long count(Object value, int status) {
+  private static long count(Object value, String member, int status) {
     if (value == null) {
       return 0;
     }
     if (value instanceof Number n && n.doubleValue() >= 0) {
       return n.longValue();
     }
-    throw malformed(status, "a token count that is not a count: " + truncate(String.valueOf(value), 40));
+    // what it is, not what it says: the upstream's text could hold a key
+    throw malformed(status, member + " is not a count but " + kindOf(value));
+  }
+
+  private static String kindOf(Object json) {
+    if (json instanceof Number) {
+      return "a negative number";
+    }
+    if (json instanceof String) {
+      return "a string";
+    }
+    if (json instanceof Boolean) {
+      return "a boolean";
+    }
+    return json instanceof List<?> ? "an array" : "an object";
   }
 
   private static Map<String, Object> rest(Map<String, Object> json, Set<String> interpreted) {

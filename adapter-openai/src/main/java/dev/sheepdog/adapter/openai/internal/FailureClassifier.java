@@ -10,8 +10,17 @@ import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import okhttp3.Headers;
@@ -21,24 +30,52 @@ import okhttp3.Headers;
  * where statuses, error codes, headers and socket exceptions are read. The router acts on the
  * kind alone.
  *
- * <p>Every message is built from the provider's reply, truncated, and scrubbed of the API key in
- * case the upstream echoes it; causes that mention the key are dropped.
+ * <p>Every message is built from the provider's reply, scrubbed of secrets in case the upstream
+ * echoes them, then truncated; causes that mention a secret are dropped. The secrets are the
+ * configured values themselves, replaced wherever they occur, as they are and as JSON and URLs
+ * encode them: the API key, and the organization, project and extra header values of at least
+ * {@value #MIN_SECRET_LENGTH} characters (shorter ones are not secrets worth the name, and
+ * masking them would garble ordinary words). Anything shaped like an OpenAI key ({@code sk-…})
+ * is masked too. Masking costs time linear in the text: {@code String.replace}, no pattern built
+ * from a secret.
  */
 public final class FailureClassifier {
   /** Longer provider messages are cut: they end up in logs, events and error replies. */
   public static final int MAX_MESSAGE_LENGTH = 500;
 
   private static final Pattern GO_DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(h|ms|us|µs|ns|m|s)");
+  private static final String HEX = "0123456789ABCDEF";
   private static final Pattern KEY_LIKE = Pattern.compile("\\bsk-[A-Za-z0-9_\\-]{6,}");
   private static final String REDACTED = "[redacted]";
+  static final int MIN_SECRET_LENGTH = 8;
+  /** Longer than any wait is written: {@code Wed, 21 Oct 2015 07:28:00 GMT}, {@code 1h2m3.5s}. */
+  static final int MAX_WAIT_LENGTH = 64;
 
-  private final String secret;
+  /** The secrets in every form masked, longest first, so that one inside another is masked whole. */
+  private final List<String> masked;
   private final Duration defaultRetryAfter;
   private final Duration maxRetryAfter;
   private final Clock clock;
 
-  public FailureClassifier(String secret, Duration defaultRetryAfter, Duration maxRetryAfter, Clock clock) {
-    this.secret = secret == null || secret.isEmpty() ? null : secret;
+  /**
+   * @param apiKey the API key, masked whatever its length; null for none
+   * @param otherConfigured the organization, project and extra header values; those of at least
+   *     {@value #MIN_SECRET_LENGTH} characters are masked
+   */
+  public FailureClassifier(String apiKey, Collection<String> otherConfigured, Duration defaultRetryAfter,
+      Duration maxRetryAfter, Clock clock) {
+    Set<String> forms = new LinkedHashSet<>();
+    if (apiKey != null && !apiKey.isEmpty()) {
+      addForms(forms, apiKey);
+    }
+    for (String value : otherConfigured) {
+      if (value != null && value.length() >= MIN_SECRET_LENGTH) {
+        addForms(forms, value);
+      }
+    }
+    List<String> longestFirst = new ArrayList<>(forms);
+    longestFirst.sort(Comparator.comparingInt(String::length).reversed());
+    this.masked = List.copyOf(longestFirst);
     this.defaultRetryAfter = defaultRetryAfter;
     this.maxRetryAfter = maxRetryAfter;
     this.clock = clock;
@@ -140,15 +177,17 @@ public final class FailureClassifier {
   /**
    * How long a 429 asks us to wait: {@code retry-after-ms}, then {@code Retry-After} (seconds or
    * an HTTP date), then the later of OpenAI's {@code x-ratelimit-reset-*} durations; the default
-   * when none is given; never more than the cap, never negative.
+   * when none is given; never more than the cap, never negative. A value longer than {@value
+   * #MAX_WAIT_LENGTH} characters is not read.
    */
   public Duration retryAfter(Headers headers) {
-    Duration wait = millis(headers.get("retry-after-ms"));
+    Duration wait = millis(waitHeader(headers, "retry-after-ms"));
     if (wait == null) {
-      wait = retryAfterHeader(headers.get("Retry-After"));
+      wait = retryAfterHeader(waitHeader(headers, "Retry-After"));
     }
     if (wait == null) {
-      wait = later(goDuration(headers.get("x-ratelimit-reset-requests")), goDuration(headers.get("x-ratelimit-reset-tokens")));
+      wait = later(goDuration(waitHeader(headers, "x-ratelimit-reset-requests")),
+          goDuration(waitHeader(headers, "x-ratelimit-reset-tokens")));
     }
     if (wait == null) {
       wait = defaultRetryAfter;
@@ -157,6 +196,15 @@ public final class FailureClassifier {
       return Duration.ZERO;
     }
     return wait.compareTo(maxRetryAfter) > 0 ? maxRetryAfter : wait;
+  }
+
+  /**
+   * The header's value, unless it is longer than any wait is written: the upstream picks its
+   * length, and reading it costs more than linear time (a decimal, a pattern that backtracks).
+   */
+  private static String waitHeader(Headers headers, String name) {
+    String value = headers.get(name);
+    return value == null || value.length() > MAX_WAIT_LENGTH ? null : value;
   }
 
   private static Duration millis(String value) {
@@ -248,8 +296,72 @@ public final class FailureClassifier {
     if (text == null) {
       return null;
     }
-    String out = secret == null ? text : text.replace(secret, REDACTED);
+    String out = text;
+    for (String secret : masked) {
+      out = out.replace(secret, REDACTED);
+    }
     return KEY_LIKE.matcher(out).replaceAll(REDACTED);
+  }
+
+  private boolean mentionsSecret(String text) {
+    if (text == null) {
+      return false;
+    }
+    for (String secret : masked) {
+      if (text.contains(secret)) {
+        return true;
+      }
+    }
+    return KEY_LIKE.matcher(text).find();
+  }
+
+  /**
+   * {@code failure} with its message scrubbed and its cause dropped if a secret shows in it: for
+   * failures made outside this class from what the upstream sent (a malformed answer), before
+   * they leave the adapter. The same failure when there is nothing to scrub.
+   */
+  public ProviderException scrubbed(ProviderException failure) {
+    String message = failure.providerMessage();
+    Throwable cause = failure.getCause();
+    Throwable safe = safeCause(cause);
+    if (!mentionsSecret(message) && safe == cause) {
+      return failure;
+    }
+    ProviderException clean = new ProviderException(
+        failure.kind(), failure.httpStatus(), redact(message), failure.retryAfter().orElse(null), safe);
+    clean.setStackTrace(failure.getStackTrace());
+    return clean;
+  }
+
+  /** The secret as given, and as a JSON string or a URL would carry it. */
+  private static void addForms(Set<String> forms, String secret) {
+    forms.add(secret);
+    String json = secret.replace("\\", "\\\\").replace("\"", "\\\"");
+    forms.add(json);
+    forms.add(json.replace("/", "\\/"));
+    StringBuilder upper = new StringBuilder();
+    for (byte b : secret.getBytes(StandardCharsets.UTF_8)) {
+      char c = (char) (b & 0xff);
+      if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || "-._~".indexOf(c) >= 0) {
+        upper.append(c);
+      } else {
+        upper.append('%').append(HEX.charAt((b >> 4) & 0xf)).append(HEX.charAt(b & 0xf));
+      }
+    }
+    forms.add(upper.toString());
+    forms.add(lowerCaseEscapes(upper));
+  }
+
+  private static String lowerCaseEscapes(CharSequence percentEncoded) {
+    StringBuilder lower = new StringBuilder(percentEncoded);
+    for (int i = 0; i < lower.length(); i++) {
+      if (lower.charAt(i) == '%') {
+        lower.setCharAt(i + 1, Character.toLowerCase(lower.charAt(i + 1)));
+        lower.setCharAt(i + 2, Character.toLowerCase(lower.charAt(i + 2)));
+        i += 2;
+      }
+    }
+    return lower.toString();
   }
 
   private String describe(Throwable failure) {
@@ -259,17 +371,26 @@ public final class FailureClassifier {
         : failure.getClass().getSimpleName() + ": " + message;
   }
 
-  /** The cause itself, unless the key shows anywhere in its chain. */
+  /** The cause itself, unless a secret shows in it, its causes or what they suppressed. */
   private Throwable safeCause(Throwable failure) {
-    if (secret == null) {
-      return failure;
+    return failure == null || mentionsSecretDeep(failure, Collections.newSetFromMap(new IdentityHashMap<>()))
+        ? null
+        : failure;
+  }
+
+  private boolean mentionsSecretDeep(Throwable t, Set<Throwable> seen) {
+    if (t == null || !seen.add(t)) {
+      return false;
     }
-    for (Throwable t = failure; t != null; t = t.getCause()) {
-      if (String.valueOf(t.getMessage()).contains(secret)) {
-        return null;
+    if (mentionsSecret(t.getMessage()) || mentionsSecret(t.toString())) {
+      return true;
+    }
+    for (Throwable suppressed : t.getSuppressed()) {
+      if (mentionsSecretDeep(suppressed, seen)) {
+        return true;
       }
     }
-    return failure;
+    return mentionsSecretDeep(t.getCause(), seen);
   }
 
   /** The members of an OpenAI-style error reply that classification reads. */

@@ -157,7 +157,7 @@ public final class SseStreamBridge extends EventSourceListener implements Stream
     return new ProviderException(
         dev.sheepdog.spi.FailureKind.MALFORMED_RESPONSE,
         response.code(),
-        "expected an event stream, got " + response.header("Content-Type", "no content type"),
+        classifier.message("expected an event stream, got " + response.header("Content-Type", "no content type")),
         null,
         null);
   }
@@ -199,12 +199,14 @@ public final class SseStreamBridge extends EventSourceListener implements Stream
   }
 
   private void fail(ProviderException failure, EventSource toCancel) {
+    // the codec's failures describe what the upstream sent; scrubbed outside the lock
+    ProviderException scrubbed = classifier.scrubbed(failure);
     synchronized (this) {
       if (ended) {
         return;
       }
       ended = true;
-      listener.onError(failure);
+      listener.onError(scrubbed);
     }
     if (toCancel != null) {
       // stop reading a stream we have given up on
