@@ -3,7 +3,6 @@ package dev.sheepdog.core;
 import dev.sheepdog.spi.Candidate;
 import dev.sheepdog.spi.ModelSpec;
 import dev.sheepdog.spi.Money;
-import dev.sheepdog.spi.Price;
 import java.util.List;
 
 /**
@@ -39,7 +38,7 @@ final class Servability {
         continue;
       }
       if (maxCost != null) {
-        long cost = costNanos(spec.price(), promptTokens, outputTokens);
+        long cost = spec.price().estimateNanos(promptTokens, outputTokens);
         if (cost > maxCost.nanos()) {
           if (cheapest == null || cost < cheapestNanos) {
             cheapest = spec;
@@ -71,17 +70,4 @@ final class Servability {
     return null;
   }
 
-  /** What {@link Price#cost} gives, saturated instead of overflowing: too much is above any cap. */
-  private static long costNanos(Price price, long promptTokens, long outputTokens) {
-    long input = saturatedMultiply(promptTokens, price.inputNanosPerToken());
-    long output = saturatedMultiply(outputTokens, price.outputNanosPerToken());
-    long sum = input + output;
-    return sum < 0 ? Long.MAX_VALUE : sum;
-  }
-
-  private static long saturatedMultiply(long a, long b) {
-    long high = Math.multiplyHigh(a, b);
-    long low = a * b;
-    return high == 0 && low >= 0 ? low : Long.MAX_VALUE;
-  }
 }

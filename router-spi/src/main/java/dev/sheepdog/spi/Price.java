@@ -45,6 +45,23 @@ public record Price(long inputNanosPerToken, long outputNanosPerToken) {
             Math.multiplyExact(completionTokens, outputNanosPerToken)));
   }
 
+  /**
+   * An estimate's cost in nano-dollars, without allocating a {@link Money}: saturates at {@code
+   * Long.MAX_VALUE} instead of throwing, since an absurd estimate is above any cap and must not
+   * fail a request. Tokens must not be negative.
+   */
+  public long estimateNanos(long promptTokens, long completionTokens) {
+    long total = saturatedMultiply(promptTokens, inputNanosPerToken)
+        + saturatedMultiply(completionTokens, outputNanosPerToken);
+    return total < 0 ? Long.MAX_VALUE : total;
+  }
+
+  private static long saturatedMultiply(long a, long b) {
+    long high = Math.multiplyHigh(a, b);
+    long low = a * b;
+    return high == 0 && low >= 0 ? low : Long.MAX_VALUE;
+  }
+
   public BigDecimal inputUsdPerMillion() {
     return BigDecimal.valueOf(inputNanosPerToken, 3).stripTrailingZeros();
   }

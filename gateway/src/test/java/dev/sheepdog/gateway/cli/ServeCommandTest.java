@@ -103,12 +103,8 @@ class ServeCommandTest {
   void on_sigterm_the_request_in_flight_completes_and_the_process_exits_within_the_drain_timeout()
       throws Exception {
     // given
-    URI base = sheepdog.awaitReady();
-    upstream.enqueue(new MockResponse.Builder(answer("finished while draining"))
-        .headersDelay(1_500, TimeUnit.MILLISECONDS).build());
-    CompletableFuture<HttpResponse<String>> inFlight = http.sendAsync(chat(base),
-        HttpResponse.BodyHandlers.ofString());
-    assertThat(upstream.takeRequest(10, TimeUnit.SECONDS)).as("the request reached the upstream").isNotNull();
+    CompletableFuture<HttpResponse<String>> inFlight = inFlight(answer("finished while draining"),
+        Duration.ofMillis(1_500));
     // when
     long signalled = System.nanoTime();
     sheepdog.process.destroy(); // SIGTERM
@@ -126,11 +122,7 @@ class ServeCommandTest {
   void on_sigterm_a_request_that_outlasts_the_drain_gets_503_and_the_process_exits_within_the_drain_timeout()
       throws Exception {
     // given: the upstream answers after 20 s, far past the 5 s drain
-    URI base = sheepdog.awaitReady();
-    upstream.enqueue(new MockResponse.Builder(answer("far too late")).headersDelay(20, TimeUnit.SECONDS).build());
-    CompletableFuture<HttpResponse<String>> inFlight = http.sendAsync(chat(base),
-        HttpResponse.BodyHandlers.ofString());
-    assertThat(upstream.takeRequest(10, TimeUnit.SECONDS)).as("the request reached the upstream").isNotNull();
+    CompletableFuture<HttpResponse<String>> inFlight = inFlight(answer("far too late"), Duration.ofSeconds(20));
     // when
     long signalled = System.nanoTime();
     sheepdog.process.destroy(); // SIGTERM
@@ -143,5 +135,15 @@ class ServeCommandTest {
     // the drain timeout, plus the JVM's own exit
     assertThat(Duration.ofNanos(System.nanoTime() - signalled)).isLessThan(Duration.ofMillis(6_500));
     assertThat(sheepdog.output()).contains("Stopped").doesNotContain("did not stop cleanly");
+  }
+
+  /** A request that has reached the upstream, which answers {@code answer} after {@code delay}. */
+  private CompletableFuture<HttpResponse<String>> inFlight(MockResponse answer, Duration delay) throws Exception {
+    URI base = sheepdog.awaitReady();
+    upstream.enqueue(new MockResponse.Builder(answer).headersDelay(delay.toMillis(), TimeUnit.MILLISECONDS).build());
+    CompletableFuture<HttpResponse<String>> inFlight = http.sendAsync(chat(base),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(upstream.takeRequest(10, TimeUnit.SECONDS)).as("the request reached the upstream").isNotNull();
+    return inFlight;
   }
 }

@@ -93,7 +93,7 @@ public final class CostAwareStrategy implements SelectionStrategy {
     long limitNanos = maxCost == null ? Long.MAX_VALUE : maxCost.nanos();
     Price ceiling = priceCeiling.current();
     if (ceiling != null) {
-      limitNanos = Math.min(limitNanos, costNanos(ceiling, promptTokens, outputTokens));
+      limitNanos = Math.min(limitNanos, ceiling.estimateNanos(promptTokens, outputTokens));
     }
     QualityTier floor = qualityFloors.floorFor(request.hints().task(), request.hints().priority());
 
@@ -104,7 +104,7 @@ public final class CostAwareStrategy implements SelectionStrategy {
       for (int i = 0, n = candidates.size(); i < n; i++) {
         Candidate candidate = candidates.get(i);
         ModelSpec spec = candidate.spec();
-        long cost = costNanos(spec.price(), promptTokens, outputTokens);
+        long cost = spec.price().estimateNanos(promptTokens, outputTokens);
         if (cost > limitNanos) {
           continue;
         }
@@ -122,22 +122,6 @@ public final class CostAwareStrategy implements SelectionStrategy {
     }
   }
 
-  /**
-   * {@link Price#cost(long, long)} in nano-dollars without allocating a {@link Money}; saturates
-   * instead of throwing, since an absurd estimate must not fail the request.
-   */
-  static long costNanos(Price price, long promptTokens, long outputTokens) {
-    long input = saturatedMultiply(promptTokens, price.inputNanosPerToken());
-    long output = saturatedMultiply(outputTokens, price.outputNanosPerToken());
-    long total = input + output;
-    return total < 0 ? Long.MAX_VALUE : total;
-  }
-
-  private static long saturatedMultiply(long a, long b) {
-    long hi = Math.multiplyHigh(a, b);
-    long lo = a * b;
-    return (hi == 0 && lo >= 0) ? lo : Long.MAX_VALUE;
-  }
 
   private static long healthKey(ModelHealthView health) {
     long circuit = circuitRank(health.circuitState());

@@ -72,13 +72,13 @@ class CostAwareStrategyTest {
     // then
     assertThat(deepseek).isEqualTo(Money.ofUsd("0.00378"));
     assertThat(gpt41).isEqualTo(Money.ofUsd("0.072"));
-    assertThat(CostAwareStrategy.costNanos(GPT_4_1.price(), 1_000, 2_000)).isEqualTo(gpt41.nanos());
+    assertThat(GPT_4_1.price().estimateNanos(1_000, 2_000)).isEqualTo(gpt41.nanos());
   }
 
   @Test
   void anAbsurdTokenEstimateSaturatesInsteadOfFailingThePlan() {
     // when
-    long cost = CostAwareStrategy.costNanos(GPT_4_1.price(), Long.MAX_VALUE / 2, 2_000);
+    long cost = GPT_4_1.price().estimateNanos(Long.MAX_VALUE / 2, 2_000);
 
     // then
     assertThat(cost).isEqualTo(Long.MAX_VALUE);
