@@ -35,15 +35,19 @@ final class ChatCompletions {
   void complete(Exchange exchange, OpenAiWire.IncomingRequest incoming, RouteHints hints) {
     CompletableFuture<RoutedResponse> routed = router.route(incoming.request(), hints);
     // a client that hangs up should not keep an upstream call (and its cost) running
-    exchange.request().addFailureListener(failure -> {
-      routed.cancel(true);
-      exchange.abort(CLIENT_CLOSED_REQUEST, failure);
-    });
+    exchange.request().addFailureListener(failure -> clientGone(exchange, routed, failure));
+    exchange.watchForHangup(() -> clientGone(exchange, routed, new java.io.EOFException("the client hung up")));
     exchange.onShutdown(() -> {
       exchange.error(ApiError.shuttingDown());
       routed.cancel(true);
     });
     routed.whenComplete((answer, failure) -> exchange.guard(() -> answer(exchange, answer, failure)));
+  }
+
+  private static void clientGone(Exchange exchange, CompletableFuture<RoutedResponse> routed, Throwable failure) {
+    // the exchange ends first, so the cancelled call's error has no response left to write
+    exchange.abort(CLIENT_CLOSED_REQUEST, failure);
+    routed.cancel(true);
   }
 
   private void answer(Exchange exchange, RoutedResponse answer, Throwable failure) {
@@ -65,6 +69,7 @@ final class ChatCompletions {
   void stream(Exchange exchange, OpenAiWire.IncomingRequest incoming, RouteHints hints) {
     StreamRelay relay = new StreamRelay(exchange);
     exchange.request().addFailureListener(relay::clientGone);
+    exchange.watchForHangup(() -> relay.clientGone(new java.io.EOFException("the client hung up")));
     exchange.onShutdown(relay::shutdown);
     relay.attach(router.stream(incoming.request(), hints, relay));
   }

@@ -71,6 +71,7 @@ final class Exchange {
   /** What a drain that runs out of time does to this exchange; by default, a 503 or an abort. */
   private volatile Runnable onShutdown = this::shutdownDefault;
   volatile ConnectionGuard.Tracked connection;
+  private volatile HangupWatchingConnector.HangupWatch hangupWatch;
 
   Exchange(Request request, Response response, Callback callback, String requestId, Context context) {
     this.request = request;
@@ -139,6 +140,15 @@ final class Exchange {
     failureStatus.compareAndSet(0, status);
   }
 
+  /**
+   * Runs {@code onHangup} should the client close its connection while this exchange waits (its
+   * body read, its answer not yet written); see {@link HangupWatchingConnector}.
+   */
+  void watchForHangup(Runnable onHangup) {
+    hangupWatch = HangupWatchingConnector.watch(request.getConnectionMetaData().getConnection().getEndPoint(),
+        () -> guard(onHangup));
+  }
+
   /** Asks the client to open a new connection for its next request. */
   void closeConnection() {
     response.getHeaders().put(HttpHeader.CONNECTION, "close");
@@ -162,7 +172,7 @@ final class Exchange {
    * answer, an error, a shutdown) has claimed it first and the caller must write nothing.
    */
   boolean claimResponse() {
-    return responding.compareAndSet(false, true);
+    return !ended.get() && responding.compareAndSet(false, true);
   }
 
   private void send(int status, String contentType, byte[] body) {
@@ -279,6 +289,7 @@ final class Exchange {
   /** Ends the exchange by failing it: Jetty aborts the response and closes the connection. */
   void abort(int statusToLog, Throwable cause) {
     failureStatus.compareAndSet(0, statusToLog);
+    responding.set(true);
     // an abort: Jetty writes no error response of its own, it closes the connection
     callback.failed(cause instanceof Request.Handler.AbortException ? cause
         : new Request.Handler.AbortException(cause == null ? null : cause.getMessage(), cause));
@@ -314,6 +325,11 @@ final class Exchange {
   }
 
   private void end(boolean delivered) {
+    HangupWatchingConnector.HangupWatch watch = hangupWatch;
+    if (watch != null) {
+      // before Jetty completes the response: the connection will want to read again
+      watch.retire();
+    }
     int status = delivered ? (outcomeStatus != 0 ? outcomeStatus : response.getStatus())
         : failureStatus.get() != 0 ? failureStatus.get()
         : ChatCompletions.CLIENT_CLOSED_REQUEST;

@@ -101,7 +101,7 @@ public final class GatewayServer implements AutoCloseable {
     http.setRequestHeaderSize(limits.maxHeaderBytes());
     http.setSendServerVersion(false);
     http.setSendXPoweredBy(false);
-    ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+    ServerConnector connector = new HangupWatchingConnector(server, new HttpConnectionFactory(http));
     connector.setHost(config.host());
     connector.setPort(config.port());
     connector.setIdleTimeout(config.idleTimeout().toMillis());
