@@ -4,12 +4,18 @@
 #   bash benchmarks/loadtest.sh                 # builds, then about 6 minutes of load
 #   bash benchmarks/loadtest.sh --no-build      # uses the benchmarks/target/benchmarks.jar already built
 #   DURATION=30s WARMUP=15s bash benchmarks/loadtest.sh
+#   bash benchmarks/loadtest.sh --slow          # the slow scenario instead, about 5 minutes (below)
 #
 # It starts an OpenAI-compatible upstream stub with zero think time (UpstreamStub), nginx as a
 # plain reverse proxy in front of it, and the gateway in front of it (GatewayLauncher); drives each
 # with wrk at several concurrencies, JSON and streaming; then drives the gateway on a model the
 # stub fails 30 % of the time, which must fail over without a single error reaching the client.
 # It prints one table and checks the targets. docs/benchmarks.md ("Load test") explains it.
+#
+# --slow: what a gateway really carries, LLM calls in flight. The stub answers JSON after 1 s and
+# streams 20 chunks over 2 s; wrk drives nginx and the gateway at 100, 1,000 and 4,000 connections
+# (the script raises the open-files limit), JSON and streams, checks that every stream ended with
+# [DONE], and samples the gateway's thread count and RSS during each run for the table.
 #
 # Settings (environment, or the flags in usage()):
 #   DURATION=8s         each measured wrk run             WARMUP=10s  per target and mode, before measuring
@@ -25,6 +31,8 @@
 #                       the second start, which maps it (what a deployment using AppCDS sees)
 #   STRICT=1            exit 3 when a target is missed
 #   OUT_DIR             where logs and results go (default benchmarks/target/loadtest/<time>)
+#   slow scenario: SLOW_CONCURRENCY="100 1000 4000"  SLOW_DURATION=20s  SLOW_WARMUP=5s
+#                  SLOW_THINK_MS=1000 SLOW_SPAN_MS=2000 SLOW_CHUNKS=20  SLOW_GATEWAY_JAVA_OPTS
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -51,6 +59,14 @@ STUB_JAVA_OPTS=${STUB_JAVA_OPTS:-"-Xms64m -Xmx256m -XX:+UseParallelGC"}
 STRICT=${STRICT:-0}
 GATEWAY_CDS=${GATEWAY_CDS:-0}
 BUILD=1
+SLOW=0
+SLOW_CONCURRENCY=${SLOW_CONCURRENCY:-"100 1000 4000"}
+SLOW_DURATION=${SLOW_DURATION:-20s}
+SLOW_WARMUP=${SLOW_WARMUP:-5s}
+SLOW_THINK_MS=${SLOW_THINK_MS:-1000}
+SLOW_SPAN_MS=${SLOW_SPAN_MS:-2000}
+SLOW_CHUNKS=${SLOW_CHUNKS:-20}
+SLOW_GATEWAY_JAVA_OPTS=${SLOW_GATEWAY_JAVA_OPTS:-"-Xms64m -Xmx256m -XX:+UseParallelGC"}
 
 # the models GatewayLauncher configures: PRIMARY falls back to deepseek-chat, and so does FLAKY
 PRIMARY=gpt-4.1-mini
@@ -60,7 +76,7 @@ CLIENT_KEY=sk-loadtest-client
 usage() {
   cat <<EOF
 usage: $0 [--no-build] [--duration 8s] [--warmup 10s] [--concurrency "1 16 64"] [--modes "json stream"]
-          [--wrk-cpus N] [--server-cpus LIST] [--strict]
+          [--wrk-cpus N] [--server-cpus LIST] [--strict] [--slow]
 Every setting can also be given in the environment; see the top of this script.
 EOF
 }
@@ -75,6 +91,7 @@ while [[ $# -gt 0 ]]; do
     --wrk-cpus) WRK_CPUS=$2; shift ;;
     --server-cpus) SERVER_CPUS=$2; shift ;;
     --strict) STRICT=1 ;;
+    --slow) SLOW=1 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "unknown option $1" >&2; usage >&2; exit 2 ;;
   esac
@@ -163,10 +180,10 @@ chat_status() {
     -d "{\"model\":\"$PRIMARY\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}" "$1/v1/chat/completions" || true
 }
 
-start_stub() {
+start_stub() { # extra options of the stub, such as its latency, may follow
   port_free "$STUB_PORT" || die "port $STUB_PORT (STUB_PORT) is taken"
   pinned java $STUB_JAVA_OPTS -cp "$jar" dev.sheepdog.benchmarks.load.UpstreamStub --port "$STUB_PORT" \
-    --threads "$STUB_THREADS" --fail-model "$FLAKY" --fail-ratio "$FAIL_RATIO" --seed "$SEED" \
+    --threads "$STUB_THREADS" --fail-model "$FLAKY" --fail-ratio "$FAIL_RATIO" --seed "$SEED" "$@" \
     >"$OUT_DIR/stub.log" 2>&1 &
   pids+=($!)
   await_get "http://127.0.0.1:$STUB_PORT/stub/stats" 30 || die "the stub did not start; see $OUT_DIR/stub.log"
@@ -185,7 +202,8 @@ $user_line
 worker_processes $NGINX_WORKERS;
 pid $dir/nginx.pid;
 error_log $dir/error.log warn;
-events { worker_connections 4096; }
+worker_rlimit_nofile 65536;
+events { worker_connections 16384; }
 http {
   access_log off;
   client_body_temp_path $dir/client_body;
@@ -196,7 +214,7 @@ http {
   keepalive_requests 1000000;
   upstream stub {
     server 127.0.0.1:$STUB_PORT;
-    keepalive 128;
+    keepalive 1024;
     keepalive_requests 1000000;
   }
   server {
@@ -404,7 +422,138 @@ conditions() {
     "$GATEWAY_JAVA_OPTS" "$([[ $GATEWAY_CDS == 1 ]] && echo ' with an AppCDS archive')" "$("$NGINX" -v 2>&1 | sed 's/.*nginx\///')" "$NGINX_WORKERS"
 }
 
+# --- the slow scenario -------------------------------------------------------------------------
+# sample_peaks PID FILE: until FILE.stop exists, the highest thread count and RSS (kB) of PID, every
+# 100 ms, written to FILE as "threads rss_kb"
+sample_peaks() {
+  local pid=$1 file=$2 threads=0 rss=0 t r
+  while [[ ! -f $file.stop ]] && kill -0 "$pid" 2>/dev/null; do
+    read -r t r < <(awk '/^Threads:/ { t = $2 } /^VmRSS:/ { r = $2 } END { print t + 0, r + 0 }' "/proc/$pid/status")
+    [[ $t -le $threads ]] || threads=$t
+    [[ $r -le $rss ]] || rss=$r
+    sleep 0.1
+  done
+  echo "$threads $rss" >"$file"
+}
+
+# run_slow TARGET MODE CONCURRENCY URL [PID to sample]
+run_slow() {
+  local target=$1 mode=$2 c=$3 url=$4 pid=${5:-} out line peaks=-
+  out=$OUT_DIR/slow-$target-$mode-c$c.txt
+  local threads=$WRK_THREADS
+  [[ $threads -le $c ]] || threads=$c
+  if [[ -n $pid ]]; then
+    peaks=$OUT_DIR/peaks-$target-$mode-c$c
+    sample_peaks "$pid" "$peaks" &
+  fi
+  LOADTEST_MODEL=$PRIMARY LOADTEST_STREAM=$([[ $mode == stream ]] && echo 1 || echo 0) LOADTEST_KEY=$CLIENT_KEY \
+    LOADTEST_CHECK_DONE=$([[ $mode == stream ]] && echo 1 || echo 0) \
+    taskset -c "$WRK_CPUS" wrk -t"$threads" -c"$c" -d"$SLOW_DURATION" --timeout 10s -s "$here/loadtest.lua" \
+    "$url/v1/chat/completions" >"$out" 2>&1 || die "wrk failed; see $out"
+  local thread_peak=- rss_peak=-
+  if [[ -n $pid ]]; then
+    touch "$peaks.stop"
+    wait $! 2>/dev/null || true
+    read -r thread_peak rss_peak <"$peaks"
+  fi
+  line=$(grep '^LOADTEST ' "$out") || die "wrk printed no LOADTEST line; see $out"
+  # target mode concurrency requests duration_us status_errors socket_errors p50_us p99_us max_us incomplete
+  # peak_threads peak_rss_kb
+  echo "$line" | awk -v t="$target" -v m="$mode" -v c="$c" -v pt="$thread_peak" -v pr="$rss_peak" '{
+    for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+    printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t, m, c, v["requests"], v["duration_us"],
+      v["status_errors"], v["socket_errors"], v["p50_us"], v["p99_us"], v["max_us"], v["incomplete"], pt, pr }' \
+    >>"$results"
+  log "$(tail -1 "$results" | awk -F'\t' '{ printf "%-8s %-6s c=%-4s %7.0f req/s  p50 %.3f s  p99 %.3f s  errors %d+%d  incomplete %d  threads %s  rss %s kB",
+    $1, $2, $3, $4 / ($5 / 1e6), $8 / 1e6, $9 / 1e6, $6, $7, $11, $12, $13 }')"
+}
+
+report_slow() {
+  awk -F'\t' -v concurrency="$SLOW_CONCURRENCY" -v strict="$STRICT" '
+    function verdict(ok) { if (!ok) missed++; return ok ? "PASS" : "MISS" }
+    {
+      k = $1 SUBSEP $2 SUBSEP $3
+      rps[k] = $4 / ($5 / 1e6); p50[k] = $8; p99[k] = $9; bad[k] = $6 + $7; req[k] = $4; inc[k] = $11
+      thr[k] = $12; rss[k] = $13
+    }
+    END {
+      nc = split(concurrency, cs, " ")
+      printf "\n%-8s %-6s %5s %8s %8s %8s %9s %8s %10s %8s %9s\n", "target", "mode", "conc", "req/s", "p50 s",
+        "p99 s", "requests", "non-2xx", "incomplete", "threads", "RSS MB"
+      split("nginx gateway", targets, " "); split("json stream", modes, " ")
+      for (t = 1; t <= 2; t++) for (m = 1; m <= 2; m++) for (c = 1; c <= nc; c++) {
+        k = targets[t] SUBSEP modes[m] SUBSEP cs[c]; if (!(k in rps)) continue
+        printf "%-8s %-6s %5s %8.0f %8.3f %8.3f %9d %8d %10d %8s %9s\n", targets[t], modes[m], cs[c], rps[k],
+          p50[k] / 1e6, p99[k] / 1e6, req[k], bad[k], inc[k], thr[k], (rss[k] == "-") ? "-" : sprintf("%.0f", rss[k] / 1024)
+      }
+      printf "\nTargets (slow upstream: JSON after 1 s, streams of 20 chunks over 2 s)\n"
+      g = "gateway" SUBSEP "json" SUBSEP 1000; n = "nginx" SUBSEP "json" SUBSEP 1000
+      if ((g in rps) && (n in rps)) {
+        printf "  %-5s json   at 1,000 connections: >= 95 %% of nginx req/s   (%.0f %%)\n",
+          verdict(rps[g] >= 0.95 * rps[n]), 100 * rps[g] / rps[n]
+        printf "  %-5s json   at 1,000 connections: p50 <= 1.05 s   (%.3f s)\n", verdict(p50[g] <= 1050000), p50[g] / 1e6
+        printf "  %-5s json   at 1,000 connections: p99 <= 1.3 s   (%.3f s)\n", verdict(p99[g] <= 1300000), p99[g] / 1e6
+      }
+      g = "gateway" SUBSEP "stream" SUBSEP 1000
+      if (g in rps) {
+        printf "  %-5s stream at 1,000 connections: every stream complete   (%d non-2xx, %d without [DONE])\n",
+          verdict(bad[g] == 0 && inc[g] == 0), bad[g], inc[g]
+        printf "  %-5s stream at 1,000 connections: p99 of the whole stream <= 2.4 s   (%.3f s)\n",
+          verdict(p99[g] <= 2400000), p99[g] / 1e6
+      }
+      for (m = 1; m <= 2; m++) {
+        g = "gateway" SUBSEP modes[m] SUBSEP 4000; if (!(g in rps)) continue
+        printf "  %-5s %-6s at 4,000 connections: peak RSS <= 600 MB   (%.0f MB)\n", verdict(rss[g] <= 600 * 1024),
+          modes[m], rss[g] / 1024
+        printf "  %-5s %-6s at 4,000 connections: peak threads <= 100   (%d)\n", verdict(thr[g] <= 100), modes[m], thr[g]
+        printf "  %-5s %-6s at 4,000 connections: no errors   (%d non-2xx or socket errors, %d incomplete)\n",
+          verdict(bad[g] == 0 && inc[g] == 0), modes[m], bad[g], inc[g]
+      }
+      exit (strict && missed > 0) ? 3 : 0
+    }' "$results"
+}
+
+main_slow() {
+  ensure_tools
+  # thousands of connections through the stub, nginx, the gateway and wrk: files for all of them
+  ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+  [[ $(ulimit -n) -ge 20000 ]] || log "warning: the open-files limit is $(ulimit -n); 4,000 connections need more"
+  build
+  log "slow scenario; results and logs in $OUT_DIR"
+  STUB_THREADS=${STUB_THREADS_SLOW:-16}
+  STUB_JAVA_OPTS=${STUB_JAVA_OPTS_SLOW:-"-Xms64m -Xmx512m -XX:+UseParallelGC"}
+  start_stub --think-ms "$SLOW_THINK_MS" --stream-span-ms "$SLOW_SPAN_MS" --chunks "$SLOW_CHUNKS"
+  start_nginx
+  GATEWAY_JAVA_OPTS=$SLOW_GATEWAY_JAVA_OPTS
+  start_gateway
+  local nginx=http://127.0.0.1:$NGINX_PORT gw=http://127.0.0.1:$GATEWAY_PORT mode c saved=$SLOW_DURATION
+  SLOW_DURATION=$SLOW_WARMUP
+  for mode in json stream; do
+    run_slow warmup-nginx "$mode" 100 "$nginx"
+    run_slow warmup-gateway "$mode" 100 "$gw"
+  done
+  SLOW_DURATION=$saved
+  : >"$results"
+  for mode in json stream; do
+    for c in $SLOW_CONCURRENCY; do
+      run_slow nginx "$mode" "$c" "$nginx"
+      run_slow gateway "$mode" "$c" "$gw" "$GATEWAY_PID"
+    done
+  done
+  DURATION=$SLOW_DURATION WARMUP=$SLOW_WARMUP
+  {
+    conditions
+    printf 'slow scenario: each run %s after a %s warmup; stub: JSON after %s ms, %s chunks over %s ms; gateway: %s\n' \
+      "$SLOW_DURATION" "$SLOW_WARMUP" "$SLOW_THINK_MS" "$SLOW_CHUNKS" "$SLOW_SPAN_MS" "$SLOW_GATEWAY_JAVA_OPTS"
+    report_slow
+  } | tee "$OUT_DIR/report.txt"
+}
+
 main() {
+  if [[ $SLOW -eq 1 ]]; then
+    main_slow
+    return
+  fi
   ensure_tools
   build
   log "results and logs in $OUT_DIR"

@@ -1,6 +1,9 @@
 package dev.sheepdog.benchmarks.load;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The stub's answers, in OpenAI's wire format: one chat completion, or the same answer as a stream
@@ -31,9 +34,16 @@ final class StubAnswers {
   }
 
   static byte[] stream(String model, int chunks) {
+    ByteArrayOutputStream all = new ByteArrayOutputStream();
+    streamEvents(model, chunks).forEach(all::writeBytes);
+    return all.toByteArray();
+  }
+
+  /** The events of {@link #stream}, each framed: the role chunk, the content chunks, finish, usage, [DONE]. */
+  static List<byte[]> streamEvents(String model, int chunks) {
     String head = "{\"id\":\"" + ID + "\",\"object\":\"chat.completion.chunk\",\"created\":" + CREATED
         + ",\"model\":\"" + model + "\",";
-    StringBuilder events = new StringBuilder();
+    List<byte[]> events = new ArrayList<>();
     event(events, head + "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},"
         + "\"finish_reason\":null}]}");
     for (int i = 0; i < chunks; i++) {
@@ -43,7 +53,7 @@ final class StubAnswers {
     event(events, head + "\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}");
     event(events, head + "\"choices\":[]," + usage(chunks) + "}");
     event(events, "[DONE]");
-    return events.toString().getBytes(StandardCharsets.UTF_8);
+    return events;
   }
 
   private static String piece(int i) {
@@ -55,7 +65,7 @@ final class StubAnswers {
         + ",\"total_tokens\":" + (PROMPT_TOKENS + chunks) + "}";
   }
 
-  private static void event(StringBuilder events, String data) {
-    events.append("data: ").append(data).append("\n\n");
+  private static void event(List<byte[]> events, String data) {
+    events.add(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
   }
 }

@@ -5,9 +5,11 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.regex.Pattern;
@@ -125,11 +127,14 @@ public final class UpstreamStub implements AutoCloseable {
    * @param failModel the model that fails now and then, or {@code null} for none
    * @param failRatio the share of {@code failModel}'s requests that get a 503
    * @param seed the seed of which of them fail
+   * @param thinkMillis how long a JSON answer takes, in milliseconds (an LLM's latency); 0 answers at once
+   * @param streamSpanMillis how long a stream takes from its first chunk to its last, in milliseconds;
+   *     0 writes it in one piece
    */
   public record Options(String host, int port, int threads, int chunks, String failModel, double failRatio,
-      long seed) {
+      long seed, long thinkMillis, long streamSpanMillis) {
     static final String USAGE = "options: [--host 127.0.0.1] [--port 0] [--threads 8] [--chunks 5]"
-        + " [--fail-model MODEL --fail-ratio 0.3] [--seed 42]";
+        + " [--fail-model MODEL --fail-ratio 0.3] [--seed 42] [--think-ms 0] [--stream-span-ms 0]";
 
     public Options {
       if (host == null || host.isBlank()) {
@@ -149,18 +154,26 @@ public final class UpstreamStub implements AutoCloseable {
         throw new IllegalArgumentException("--fail-model is not a model name: " + failModel);
       }
       new FailureSchedule(seed, failRatio); // validates the ratio
+      if (thinkMillis < 0 || streamSpanMillis < 0) {
+        throw new IllegalArgumentException("--think-ms and --stream-span-ms must not be negative");
+      }
     }
 
     public static Options defaults() {
-      return new Options("127.0.0.1", 0, 8, 5, null, 0.0, 42);
+      return new Options("127.0.0.1", 0, 8, 5, null, 0.0, 42, 0, 0);
     }
 
     public Options withFailures(String model, double ratio, long seed) {
-      return new Options(host, port, threads, chunks, model, ratio, seed);
+      return new Options(host, port, threads, chunks, model, ratio, seed, thinkMillis, streamSpanMillis);
     }
 
     public Options withPort(int port) {
-      return new Options(host, port, threads, chunks, failModel, failRatio, seed);
+      return new Options(host, port, threads, chunks, failModel, failRatio, seed, thinkMillis, streamSpanMillis);
+    }
+
+    /** Answers like an LLM: JSON after {@code think}, streams of {@code chunks} spread over {@code span}. */
+    public Options withLatency(long thinkMillis, long streamSpanMillis, int chunks) {
+      return new Options(host, port, threads, chunks, failModel, failRatio, seed, thinkMillis, streamSpanMillis);
     }
 
     static Options parse(String[] args) {
@@ -172,6 +185,8 @@ public final class UpstreamStub implements AutoCloseable {
       String failModel = null;
       double failRatio = o.failRatio;
       long seed = o.seed;
+      long think = 0;
+      long span = 0;
       for (int i = 0; i < args.length; i++) {
         String flag = args[i];
         if (i + 1 >= args.length) {
@@ -187,6 +202,8 @@ public final class UpstreamStub implements AutoCloseable {
             case "--fail-model" -> failModel = value;
             case "--fail-ratio" -> failRatio = Double.parseDouble(value);
             case "--seed" -> seed = Long.parseLong(value);
+            case "--think-ms" -> think = Long.parseLong(value);
+            case "--stream-span-ms" -> span = Long.parseLong(value);
             default -> throw new IllegalArgumentException("unknown option " + flag);
           }
         } catch (NumberFormatException e) {
@@ -199,7 +216,7 @@ public final class UpstreamStub implements AutoCloseable {
       if (failModel != null && failRatio == 0) {
         failRatio = 0.3;
       }
-      return new Options(host, port, threads, chunks, failModel, failRatio, seed);
+      return new Options(host, port, threads, chunks, failModel, failRatio, seed, think, span);
     }
   }
 
@@ -215,6 +232,7 @@ public final class UpstreamStub implements AutoCloseable {
     private final FailureSchedule schedule;
     private final Map<String, byte[]> answers = new ConcurrentHashMap<>();
     private final Map<String, byte[]> streams = new ConcurrentHashMap<>();
+    private final Map<String, List<byte[]>> pacedStreams = new ConcurrentHashMap<>();
     private final LongAdder requests = new LongAdder();
     private final AtomicLong flakyRequests = new AtomicLong();
     private final LongAdder flakyFailures = new LongAdder();
@@ -237,7 +255,7 @@ public final class UpstreamStub implements AutoCloseable {
             write(response, callback, 400, "application/json",
                 error("the request body could not be read", "invalid_request_error", "invalid_body"));
           } else {
-            answer(body, response, callback);
+            answer(request, body, response, callback);
           }
         });
       } else if (path.equals("/v1/models") && method.equals("GET")) {
@@ -251,7 +269,7 @@ public final class UpstreamStub implements AutoCloseable {
       return true;
     }
 
-    private void answer(byte[] body, Response response, Callback callback) {
+    private void answer(Request request, byte[] body, Response response, Callback callback) {
       requests.increment();
       ParsedRequest parsed;
       try {
@@ -269,8 +287,23 @@ public final class UpstreamStub implements AutoCloseable {
           return;
         }
       }
-      if (parsed.stream()) {
+      if (parsed.stream() && options.streamSpanMillis() > 0) {
+        List<byte[]> events = pacedStreams.get(parsed.model());
+        if (events == null) {
+          events = StubAnswers.streamEvents(parsed.model(), options.chunks());
+          if (pacedStreams.size() < MAX_CACHED_ANSWERS) {
+            pacedStreams.put(parsed.model(), events);
+          }
+        }
+        new PacedStream(events, options.streamSpanMillis(), response, callback, request).next();
+      } else if (parsed.stream()) {
         write(response, callback, 200, "text/event-stream", cached(streams, parsed.model(), true));
+      } else if (options.thinkMillis() > 0) {
+        byte[] answer = cached(answers, parsed.model(), false);
+        // a timer, not a sleeping thread: thousands of answers may be thinking at once
+        request.getComponents().getScheduler().schedule(
+            () -> write(response, callback, 200, "application/json", answer), options.thinkMillis(),
+            TimeUnit.MILLISECONDS);
       } else {
         write(response, callback, 200, "application/json", cached(answers, parsed.model(), false));
       }
@@ -309,6 +342,53 @@ public final class UpstreamStub implements AutoCloseable {
       response.getHeaders().put("Content-Type", contentType);
       response.getHeaders().put("Content-Length", body.length);
       response.write(true, ByteBuffer.wrap(body), callback);
+    }
+  }
+
+  /**
+   * A stream written an event at a time, spread evenly over the span: the role chunk at once, then
+   * each content chunk, the last one with the finish, usage and {@code [DONE]}. Each write is
+   * scheduled when the previous one has completed, so no thread waits between chunks.
+   */
+  private static final class PacedStream implements Callback {
+    private final List<byte[]> events;
+    private final long intervalNanos;
+    private final Response response;
+    private final Callback done;
+    private final Request request;
+    private int next;
+
+    PacedStream(List<byte[]> events, long spanMillis, Response response, Callback done, Request request) {
+      this.events = events;
+      // the role chunk and the closing events go with their neighbours: the content chunks set the pace
+      this.intervalNanos = TimeUnit.MILLISECONDS.toNanos(spanMillis) / Math.max(1, events.size() - 5);
+      this.response = response;
+      this.done = done;
+      this.request = request;
+      response.setStatus(200);
+      response.getHeaders().put("Content-Type", "text/event-stream");
+    }
+
+    void next() {
+      int at = next++;
+      boolean last = at == events.size() - 1;
+      response.write(last, ByteBuffer.wrap(events.get(at)), last ? done : this);
+    }
+
+    @Override
+    public void succeeded() {
+      // the closing events (finish, usage, [DONE]) follow the last content chunk at once
+      boolean closing = next >= events.size() - 3 || next == 1;
+      if (closing) {
+        next();
+      } else {
+        request.getComponents().getScheduler().schedule(this::next, intervalNanos, TimeUnit.NANOSECONDS);
+      }
+    }
+
+    @Override
+    public void failed(Throwable failure) {
+      done.failed(failure);
     }
   }
 

@@ -97,6 +97,30 @@ class UpstreamStubTest {
   }
 
   @Test
+  void answers_like_an_llm_when_given_latency_json_after_its_think_time_streams_spread_over_their_span()
+      throws Exception {
+    // given: JSON after 300 ms; 5 chunks over 400 ms
+    start(UpstreamStub.Options.defaults().withLatency(300, 400, 5));
+    String body = "{\"model\":\"gpt-4.1-mini\",\"messages\":[],\"stream\":";
+    // when
+    long start = System.nanoTime();
+    HttpResponse<String> json = post(body + "false}");
+    Duration jsonTook = Duration.ofNanos(System.nanoTime() - start);
+    start = System.nanoTime();
+    HttpResponse<java.util.stream.Stream<String>> stream = http.send(chatRequest(body + "true}"),
+        HttpResponse.BodyHandlers.ofLines());
+    List<Long> arrivals = new CopyOnWriteArrayList<>();
+    long streamStart = start;
+    List<String> lines = stream.body().peek(line -> arrivals.add(System.nanoTime() - streamStart)).toList();
+    // then
+    assertThat(json.statusCode()).isEqualTo(200);
+    assertThat(jsonTook).isGreaterThanOrEqualTo(Duration.ofMillis(300));
+    assertThat(lines).contains("data: [DONE]");
+    assertThat(lines.stream().filter(line -> line.startsWith("data: ")).count()).isEqualTo(9);
+    assertThat(Duration.ofNanos(arrivals.get(arrivals.size() - 1))).isGreaterThanOrEqualTo(Duration.ofMillis(400));
+  }
+
+  @Test
   void fails_the_named_model_at_the_seeded_ratio_and_no_other() throws Exception {
     // given
     start(UpstreamStub.Options.defaults().withFailures(FLAKY.id().value(), 0.3, 7));
@@ -197,9 +221,13 @@ class UpstreamStubTest {
   }
 
   private HttpResponse<String> post(String body) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create(stub.baseUrl() + "/chat/completions"))
+    return http.send(chatRequest(body), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpRequest chatRequest(String body) {
+    return HttpRequest.newBuilder(URI.create(stub.baseUrl() + "/chat/completions"))
         .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body)).timeout(TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
+        .POST(HttpRequest.BodyPublishers.ofString(body)).timeout(TIMEOUT).build();
   }
 
   private HttpResponse<String> get(String path) throws Exception {
