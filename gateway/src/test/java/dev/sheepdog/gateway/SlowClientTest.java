@@ -118,9 +118,9 @@ class SlowClientTest {
 
   @Test
   void headers_that_trickle_are_cut_at_the_header_timeout_while_others_are_served() {
-    // given: 300 connections sending their headers a byte at a time, and one that sends nothing
+    // given: 1,000 connections sending their headers a byte at a time (slowloris), and one that sends nothing
     start(config -> config.headerTimeout(Duration.ofSeconds(1)));
-    for (int i = 0; i < 300; i++) {
+    for (int i = 0; i < 1_000; i++) {
       connections.add(new RawHttp(gateway.uri()).send("GET /health HTTP/1.1\r\nHo"));
     }
     RawHttp silent = new RawHttp(gateway.uri());
@@ -129,14 +129,14 @@ class SlowClientTest {
     int round = 0;
     // when: each sends one more byte every 100 ms
     while (System.nanoTime() - start < Duration.ofMillis(2_500).toNanos()) {
-      for (RawHttp connection : connections.subList(0, 300)) {
+      for (RawHttp connection : connections.subList(0, 1_000)) {
         connection.sendFails((byte) ('a' + round % 26));
       }
       round++;
       assertThat(fixtureChat().statusCode()).as("a normal request meanwhile").isEqualTo(200);
     }
     // then
-    assertThat(connections.subList(0, 300)).allSatisfy(connection -> {
+    assertThat(connections.subList(0, 1_000)).allSatisfy(connection -> {
       RawHttp.Response answer = connection.read(5_000);
       assertThat(answer.status()).isEqualTo(408);
       assertThat(answer.body()).contains("request_timeout");
