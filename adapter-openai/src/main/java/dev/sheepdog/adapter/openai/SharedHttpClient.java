@@ -55,7 +55,7 @@ public final class SharedHttpClient implements AutoCloseable {
       throw new IllegalStateException("the shared HTTP client is closed");
     }
     if (client == null) {
-      client = JettyClients.start("sheepdog-upstream", maxThreads, MAX_CONNECT_TIMEOUT,
+      client = JettyClients.start("sheepdog-shared-client", maxThreads, MAX_CONNECT_TIMEOUT,
           OpenAiConfig.DEFAULT_KEEP_ALIVE, OpenAiConfig.DEFAULT_MAX_REQUESTS);
     }
     return client;
