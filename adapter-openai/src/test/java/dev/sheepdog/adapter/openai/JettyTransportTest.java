@@ -188,6 +188,72 @@ class JettyTransportTest {
     }
   }
 
+  @Test
+  void a_shared_client_pools_each_host_as_its_provider_asked() throws Exception {
+    try (ParkingUpstream upstream = new ParkingUpstream(8);
+        SharedHttpClient shared = SharedHttpClient.create(8)) {
+      // given
+      List<org.eclipse.jetty.io.Connection> opened = new java.util.concurrent.CopyOnWriteArrayList<>();
+      shared.get().addBean(new org.eclipse.jetty.io.Connection.Listener() {
+        @Override
+        public void onOpened(org.eclipse.jetty.io.Connection connection) {
+          opened.add(connection);
+        }
+      });
+      OpenAiProvider provider = OpenAiProvider.builder().id("pooled").baseUrl(upstream.baseUrl()).httpClient(shared.get())
+          .maxConnectionsPerHost(7).keepAlive(Duration.ofSeconds(42)).readTimeout(Duration.ofSeconds(9)).build();
+      // when
+      CompletableFuture<ChatResponse> call = provider.complete(Upstream.MODEL, ChatRequest.ofUser("hi"), OPTIONS);
+      upstream.awaitReceived(1, PATIENCE);
+      long duringCall = opened.get(0).getEndPoint().getIdleTimeout();
+      upstream.answerAll();
+      call.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+      // then: the read timeout while the call runs, the keep-alive once the connection is idle in the pool
+      assertThat(duringCall).isEqualTo(9_000);
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (opened.get(0).getEndPoint().getIdleTimeout() != 42_000 && System.nanoTime() < deadline) {
+        Thread.onSpinWait();
+      }
+      assertThat(opened.get(0).getEndPoint().getIdleTimeout()).isEqualTo(42_000);
+      org.eclipse.jetty.client.ConnectionPool pool = shared.get().getDestinations().get(0).getConnectionPool();
+      assertThat(((org.eclipse.jetty.client.AbstractConnectionPool) pool).getMaxConnectionCount()).isEqualTo(7);
+      provider.close();
+      assertThat(shared.get().isRunning()).as("a shared client outlives its providers").isTrue();
+    }
+  }
+
+  @Test
+  void a_connect_timeout_shorter_than_the_shared_clients_is_kept_per_request() throws Exception {
+    // given: a listener whose backlog is full, so that a further connect hangs unanswered
+    try (java.net.ServerSocket full = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+        SharedHttpClient shared = SharedHttpClient.create(8)) {
+      List<java.net.Socket> fillers = new ArrayList<>();
+      try {
+        for (int i = 0; i < 8; i++) {
+          java.net.Socket filler = new java.net.Socket();
+          fillers.add(filler);
+          try {
+            filler.connect(full.getLocalSocketAddress(), 200);
+          } catch (java.net.SocketTimeoutException backlogFull) {
+            break;
+          }
+        }
+        OpenAiProvider provider = OpenAiProvider.builder().id("slow-connect")
+            .baseUrl("http://127.0.0.1:" + full.getLocalPort() + "/v1").httpClient(shared.get())
+            .connectTimeout(Duration.ofMillis(300)).build();
+        // when
+        ProviderException failure = failureOf(provider.complete(Upstream.MODEL, ChatRequest.ofUser("hi"), OPTIONS));
+        // then
+        assertThat(failure.kind()).isEqualTo(FailureKind.TIMEOUT);
+        assertThat(failure.providerMessage()).contains("connect timed out after 300 ms");
+      } finally {
+        for (java.net.Socket filler : fillers) {
+          filler.close();
+        }
+      }
+    }
+  }
+
   private static ProviderException failureOf(CompletableFuture<?> call) throws Exception {
     try {
       call.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
