@@ -78,6 +78,8 @@ import retrofit2.Retrofit;
 public final class OpenAiProvider implements ChatProvider, AutoCloseable {
   private static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
   private static final String USER_AGENT = "sheepdog/" + version();
+  /** Threads of a provider's own client; {@link SharedHttpClient} puts several providers on one pool. */
+  static final int OWN_CLIENT_MAX_THREADS = 16;
 
   private final OpenAiConfig config;
   private final UpstreamTransport transport;
@@ -142,9 +144,6 @@ public final class OpenAiProvider implements ChatProvider, AutoCloseable {
     return new JettyTransport(client, owned, headers.headers(), USER_AGENT, config.connectTimeout(),
         config.readTimeout(), version, OpenAiConfig.MAX_RESPONSE_BYTES);
   }
-
-  /** Threads of a provider's own client; {@link SharedHttpClient} for several providers on one pool. */
-  static final int OWN_CLIENT_MAX_THREADS = 16;
 
   private static String version() {
     try (InputStream in = OpenAiProvider.class.getResourceAsStream("version.properties")) {

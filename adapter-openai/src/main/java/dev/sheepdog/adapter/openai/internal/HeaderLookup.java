@@ -6,8 +6,6 @@ package dev.sheepdog.adapter.openai.internal;
  */
 @FunctionalInterface
 public interface HeaderLookup {
-  HeaderLookup NONE = name -> null;
-
   /** The first value of the header named {@code name}, case-insensitively; {@code null} if absent. */
   String get(String name);
 }
