@@ -23,7 +23,12 @@ public enum FailureKind {
   /** The reply could not be parsed or was cut short: fail over; counts against the circuit. */
   MALFORMED_RESPONSE(true, true),
   /** The call was cancelled by the caller or by the router (a deadline, a hedge that lost). */
-  CANCELLED(false, false);
+  CANCELLED(false, false),
+  /**
+   * The adapter's own limit of calls in flight to the upstream is reached, so the call was never
+   * sent: fail over at once. Not the model's fault, so no circuit count and no cool-down.
+   */
+  OVERLOADED(true, false);
 
   private final boolean failover;
   private final boolean countsAgainstCircuit;

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.inject.Guice;
 import com.google.inject.Key;
 import com.google.inject.TypeLiteral;
+import dev.sheepdog.adapter.openai.OpenAiConfig;
 import dev.sheepdog.adapter.openai.OpenAiProvider;
 import dev.sheepdog.spi.ChatProvider;
 import dev.sheepdog.spi.ModelCatalog;
@@ -57,7 +58,7 @@ class HolySheepTest {
       // then
       assertThat(provider.id()).isEqualTo(ProviderId.of("holysheep"));
       assertThat(provider.config().baseUrl().toString()).isEqualTo("https://api.holysheep.ai/v1/");
-      assertThat(provider.config().maxRequestsPerHost()).isEqualTo(256);
+      assertThat(provider.config().maxRequestsPerHost()).isEqualTo(OpenAiConfig.DEFAULT_MAX_REQUESTS);
     }
   }
 

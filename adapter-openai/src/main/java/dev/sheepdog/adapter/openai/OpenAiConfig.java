@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Optional;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
+import org.eclipse.jetty.client.HttpClient;
 
 /**
  * The settings of one OpenAI-compatible endpoint, immutable and thread-safe. Built by {@link
@@ -14,13 +15,19 @@ import okhttp3.OkHttpClient;
  * <p>{@link #toString()} never shows the API key.
  */
 public final class OpenAiConfig {
-  /** A gateway sends many calls to one host at once; OkHttp's default of 5 per host would queue them. */
-  public static final int DEFAULT_MAX_REQUESTS = 256;
+  /**
+   * Calls in flight at once, per provider and per host: high, because a call in flight costs a
+   * socket and a few objects, not a thread; past it a call fails at once with {@code OVERLOADED}.
+   */
+  public static final int DEFAULT_MAX_REQUESTS = 10_000;
+  /** The most of a JSON reply that is read; past it the reply is a {@code MALFORMED_RESPONSE}. */
+  public static final int MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+  /** The largest event (or line) of a stream; past it the stream fails with {@code MALFORMED_RESPONSE}. */
+  public static final int MAX_EVENT_BYTES = 4 * 1024 * 1024;
 
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
   public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(60);
   public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(60);
-  public static final int DEFAULT_MAX_IDLE_CONNECTIONS = 64;
   public static final Duration DEFAULT_KEEP_ALIVE = Duration.ofMinutes(5);
   public static final Duration DEFAULT_RETRY_AFTER = Duration.ofSeconds(1);
   public static final Duration DEFAULT_MAX_RETRY_AFTER = Duration.ofSeconds(60);
@@ -36,11 +43,13 @@ public final class OpenAiConfig {
   private final Duration writeTimeout;
   private final int maxRequests;
   private final int maxRequestsPerHost;
-  private final int maxIdleConnections;
+  private final int maxConnectionsPerHost;
   private final Duration keepAlive;
+  private final HttpVersionPolicy httpVersion;
   private final Duration defaultRetryAfter;
   private final Duration maxRetryAfter;
   private final OkHttpClient sharedClient;
+  private final HttpClient sharedHttpClient;
 
   OpenAiConfig(OpenAiProvider.Builder b) {
     this.id = b.id;
@@ -54,11 +63,13 @@ public final class OpenAiConfig {
     this.writeTimeout = b.writeTimeout;
     this.maxRequests = b.maxRequests;
     this.maxRequestsPerHost = b.maxRequestsPerHost;
-    this.maxIdleConnections = b.maxIdleConnections;
+    this.maxConnectionsPerHost = b.maxConnectionsPerHost;
     this.keepAlive = b.keepAlive;
+    this.httpVersion = b.httpVersion;
     this.defaultRetryAfter = b.defaultRetryAfter;
     this.maxRetryAfter = b.maxRetryAfter;
     this.sharedClient = b.sharedClient;
+    this.sharedHttpClient = b.sharedHttpClient;
   }
 
   public ProviderId id() {
@@ -106,12 +117,18 @@ public final class OpenAiConfig {
     return maxRequestsPerHost;
   }
 
-  public int maxIdleConnections() {
-    return maxIdleConnections;
+  /** Connections to the provider's host at once (HTTP/2 opens more only when one's streams run out). */
+  public int maxConnectionsPerHost() {
+    return maxConnectionsPerHost;
   }
 
+  /** How long an idle pooled connection is kept open. */
   public Duration keepAlive() {
     return keepAlive;
+  }
+
+  public HttpVersionPolicy httpVersion() {
+    return httpVersion;
   }
 
   public Duration defaultRetryAfter() {
@@ -122,9 +139,14 @@ public final class OpenAiConfig {
     return maxRetryAfter;
   }
 
-  /** The client to share a dispatcher and connection pool with, when one was given. */
+  /** The OkHttp client to share a dispatcher and connection pool with, when one was given. */
   public Optional<OkHttpClient> sharedClient() {
     return Optional.ofNullable(sharedClient);
+  }
+
+  /** The Jetty client to share, when one was given. */
+  public Optional<HttpClient> sharedHttpClient() {
+    return Optional.ofNullable(sharedHttpClient);
   }
 
   @Override

@@ -1,11 +1,15 @@
 package dev.sheepdog.adapter.openai;
 
+import dev.sheepdog.adapter.openai.internal.CallPermits;
 import dev.sheepdog.adapter.openai.internal.ChatCompletionCodec;
 import dev.sheepdog.adapter.openai.internal.EndpointHeaders;
 import dev.sheepdog.adapter.openai.internal.FailureClassifier;
+import dev.sheepdog.adapter.openai.internal.JettyClients;
+import dev.sheepdog.adapter.openai.internal.JettyTransport;
+import dev.sheepdog.adapter.openai.internal.OkHttpTransport;
 import dev.sheepdog.adapter.openai.internal.OpenAiApi;
 import dev.sheepdog.adapter.openai.internal.SseStreamBridge;
-import dev.sheepdog.adapter.openai.internal.TimeoutHeartbeat;
+import dev.sheepdog.adapter.openai.internal.UpstreamTransport;
 import dev.sheepdog.spi.CallOptions;
 import dev.sheepdog.spi.ChatProvider;
 import dev.sheepdog.spi.ChatRequest;
@@ -17,6 +21,8 @@ import dev.sheepdog.spi.ProviderId;
 import dev.sheepdog.spi.StreamHandle;
 import dev.sheepdog.spi.StreamListener;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,24 +30,22 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Properties;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiFunction;
 import jakarta.inject.Inject;
-import okhttp3.ConnectionPool;
-import okhttp3.Dispatcher;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
-import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.ResponseBody;
-import okhttp3.sse.EventSource;
-import okhttp3.sse.EventSources;
 import okio.Buffer;
 import okio.ByteString;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.http.HttpVersion;
 import retrofit2.Call;
 import retrofit2.Callback;
 import retrofit2.Response;
@@ -59,20 +63,30 @@ import retrofit2.Retrofit;
  *     .build();
  * }</pre>
  *
- * <p>Calls are asynchronous ({@code enqueue}), so no caller thread waits on the network. Each
- * provider owns an OkHttp client whose dispatcher allows {@value OpenAiConfig#DEFAULT_MAX_REQUESTS}
- * calls to one host at once (OkHttp's own default, 5, would queue a gateway's traffic), unless it
- * was given a client to share. Every failure is classified here, once; see {@code
- * docs/adapters.md} for the table.
+ * <p>Calls never block the caller, and by default no thread waits on the network either: the
+ * provider runs on a Jetty {@link HttpClient} (its own, or one given with {@link
+ * Builder#httpClient}), where a call in flight or an open stream holds no thread, so thousands
+ * can be pending at once on a bounded pool. JSON calls go through Retrofit's {@code OpenAiApi} on
+ * that client; streams are read with demand, chunk by chunk. An embedder who gives an OkHttp
+ * client ({@link Builder#client}) gets OkHttp's transport instead, with the same protocol code.
+ *
+ * <p>Calls in flight are capped explicitly ({@link OpenAiConfig#maxRequests()}, {@link
+ * OpenAiConfig#maxRequestsPerHost()}): a call past a cap fails at once with {@link
+ * FailureKind#OVERLOADED}, and is never queued. Every failure is classified here, once; see
+ * {@code docs/adapters.md} for the table.
  */
 public final class OpenAiProvider implements ChatProvider, AutoCloseable {
   private static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
+  private static final String USER_AGENT = "sheepdog/" + version();
+  /** Threads of a provider's own client; {@link SharedHttpClient} puts several providers on one pool. */
+  static final int OWN_CLIENT_MAX_THREADS = 16;
 
   private final OpenAiConfig config;
-  private final OkHttpClient client;
+  private final UpstreamTransport transport;
   private final OpenAiApi api;
   private final HttpUrl chatCompletionsUrl;
   private final FailureClassifier classifier;
+  private final CallPermits permits;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   @Inject
@@ -82,16 +96,18 @@ public final class OpenAiProvider implements ChatProvider, AutoCloseable {
 
   OpenAiProvider(OpenAiConfig config, Clock clock) {
     this.config = config;
-    this.client = client(config);
-    this.api = new Retrofit.Builder().baseUrl(config.baseUrl()).client(client).build().create(OpenAiApi.class);
     this.chatCompletionsUrl = Objects.requireNonNull(config.baseUrl().resolve("chat/completions"));
     List<String> otherConfigured = new ArrayList<>(config.headers().values());
     config.organization().ifPresent(otherConfigured::add);
     config.project().ifPresent(otherConfigured::add);
     this.classifier = new FailureClassifier(config.apiKey().orElse(null), otherConfigured,
         config.defaultRetryAfter(), config.maxRetryAfter(), clock);
-    // fewer wake-ups of Okio's timeout thread per call; released by close()
-    TimeoutHeartbeat.acquire();
+    this.transport = transport(config);
+    this.api = new Retrofit.Builder().baseUrl(config.baseUrl()).callFactory(transport.callFactory()).build()
+        .create(OpenAiApi.class);
+    HttpUrl base = config.baseUrl();
+    this.permits = CallPermits.of(transport.client(), config.id().value(),
+        base.scheme() + "://" + base.host() + ":" + base.port(), config.maxRequests(), config.maxRequestsPerHost());
   }
 
   public static Builder builder() {
@@ -103,30 +119,43 @@ public final class OpenAiProvider implements ChatProvider, AutoCloseable {
     return new OpenAiProvider(Objects.requireNonNull(config, "config"));
   }
 
-  private static OkHttpClient client(OpenAiConfig config) {
-    OkHttpClient.Builder builder = config.sharedClient()
-        .map(OkHttpClient::newBuilder)
-        .orElseGet(() -> {
-          Dispatcher dispatcher = new Dispatcher();
-          dispatcher.setMaxRequests(config.maxRequests());
-          dispatcher.setMaxRequestsPerHost(config.maxRequestsPerHost());
-          return new OkHttpClient.Builder()
-              .dispatcher(dispatcher)
-              .connectionPool(new ConnectionPool(
-                  config.maxIdleConnections(), config.keepAlive().toMillis(), TimeUnit.MILLISECONDS));
-        });
-    return builder
-        .connectTimeout(config.connectTimeout())
-        .readTimeout(config.readTimeout())
-        .writeTimeout(config.writeTimeout())
-        // failover is the router's job; a silent retry here would hide failures from it
-        .retryOnConnectionFailure(false)
-        .addInterceptor(new EndpointHeaders(
-            config.apiKey().orElse(null),
-            config.organization().orElse(null),
-            config.project().orElse(null),
-            config.headers()))
-        .build();
+  private static UpstreamTransport transport(OpenAiConfig config) {
+    EndpointHeaders headers = new EndpointHeaders(
+        config.apiKey().orElse(null),
+        config.organization().orElse(null),
+        config.project().orElse(null),
+        config.headers());
+    if (config.sharedClient().isPresent()) {
+      return new OkHttpTransport(config.sharedClient().get(), headers, config.connectTimeout(),
+          config.readTimeout(), config.writeTimeout());
+    }
+    HttpUrl base = config.baseUrl();
+    HttpClient client = config.sharedHttpClient().orElseGet(() -> JettyClients.start(
+        "sheepdog-" + config.id().value(), OWN_CLIENT_MAX_THREADS, config.connectTimeout(), config.keepAlive(),
+        config.maxConnectionsPerHost()));
+    boolean owned = config.sharedHttpClient().isEmpty();
+    JettyClients.register(client, base.scheme(), base.host(), base.port(), config.maxConnectionsPerHost(),
+        config.keepAlive());
+    HttpVersion version = switch (config.httpVersion()) {
+      case AUTO -> null;
+      case HTTP_1_1 -> HttpVersion.HTTP_1_1;
+      case HTTP_2 -> HttpVersion.HTTP_2;
+    };
+    return new JettyTransport(client, owned, headers.headers(), USER_AGENT, config.connectTimeout(),
+        config.readTimeout(), version, OpenAiConfig.MAX_RESPONSE_BYTES);
+  }
+
+  private static String version() {
+    try (InputStream in = OpenAiProvider.class.getResourceAsStream("version.properties")) {
+      Properties properties = new Properties();
+      if (in != null) {
+        properties.load(in);
+      }
+      String version = properties.getProperty("version", "");
+      return version.isBlank() || version.startsWith("${") ? "dev" : version;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   @Override
@@ -138,6 +167,11 @@ public final class OpenAiProvider implements ChatProvider, AutoCloseable {
     return config;
   }
 
+  /** Calls of this provider in flight now, streams included; never above {@code maxRequests}. */
+  public int callsInFlight() {
+    return permits.inFlight();
+  }
+
   @Override
   public CompletableFuture<ChatResponse> complete(ModelSpec model, ChatRequest request, CallOptions options) {
     RequestBody body;
@@ -145,6 +179,10 @@ public final class OpenAiProvider implements ChatProvider, AutoCloseable {
       body = RequestBody.create(ChatCompletionCodec.requestBytes(model, request, false), JSON);
     } catch (IllegalArgumentException e) {
       return CompletableFuture.failedFuture(new ProviderException(FailureKind.BAD_REQUEST, 0, e.getMessage()));
+    }
+    ProviderException refused = permits.tryAcquire();
+    if (refused != null) {
+      return CompletableFuture.failedFuture(refused);
     }
     Call<ResponseBody> call = api.chatCompletions(body, options.requestId());
     return enqueue(call, options.timeout(), this::readAnswer);
@@ -159,54 +197,65 @@ public final class OpenAiProvider implements ChatProvider, AutoCloseable {
       listener.onError(new ProviderException(FailureKind.BAD_REQUEST, 0, e.getMessage()));
       return StreamHandle.NOOP;
     }
-    Request httpRequest = new Request.Builder()
-        .url(chatCompletionsUrl)
-        .header("Accept", "text/event-stream")
-        .header("X-Request-Id", options.requestId())
-        .post(RequestBody.create(json, JSON))
-        .build();
-    // shares the dispatcher and pool; OkHttp lifts the call timeout once the stream's headers
-    // arrive, after which the read timeout bounds each silence between events
-    OkHttpClient timed = client.newBuilder().callTimeout(options.timeout()).build();
-    SseStreamBridge bridge = new SseStreamBridge(listener, classifier);
-    EventSource source = EventSources.createFactory(timed).newEventSource(httpRequest, bridge);
-    bridge.attach(source);
+    ProviderException refused = permits.tryAcquire();
+    if (refused != null) {
+      listener.onError(refused);
+      return StreamHandle.NOOP;
+    }
+    SseStreamBridge bridge = new SseStreamBridge(listener, classifier, OpenAiConfig.MAX_EVENT_BYTES, permits::release);
+    try {
+      transport.stream(chatCompletionsUrl, json, options.requestId(), options.timeout(), bridge);
+    } catch (RuntimeException e) {
+      // a client that is stopped or refuses the request outright
+      bridge.onTransportFailure(e);
+    }
     return bridge;
   }
 
   @Override
   public CompletableFuture<List<String>> listModels() {
+    ProviderException refused = permits.tryAcquire();
+    if (refused != null) {
+      return CompletableFuture.failedFuture(refused);
+    }
     return enqueue(api.models(), config.readTimeout().plus(config.connectTimeout()), (status, bytes) ->
         ChatCompletionCodec.decodeModelIds(ChatCompletionCodec.parse(bytes, status), status));
   }
 
+  /** Runs an admitted call; its permit is released when the returned future completes, however. */
   private <T> CompletableFuture<T> enqueue(
       Call<ResponseBody> call, Duration timeout, BiFunction<Integer, Buffer, T> reader) {
     CompletableFuture<T> future = new CompletableFuture<>();
-    call.timeout().timeout(timeout.toNanos(), TimeUnit.NANOSECONDS);
     future.whenComplete((value, failure) -> {
+      permits.release();
       if (failure instanceof CancellationException) {
         call.cancel();
       }
     });
-    call.enqueue(new Callback<>() {
-      @Override
-      public void onResponse(Call<ResponseBody> call, Response<ResponseBody> response) {
-        try {
-          future.complete(read(response, reader));
-        } catch (ProviderException e) {
-          // the codec's failures describe what the upstream sent
-          future.completeExceptionally(classifier.scrubbed(e));
-        } catch (IOException | RuntimeException e) {
-          future.completeExceptionally(classifier.fromTransport(e, future.isCancelled()));
+    try {
+      call.timeout().timeout(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      call.enqueue(new Callback<>() {
+        @Override
+        public void onResponse(Call<ResponseBody> call, Response<ResponseBody> response) {
+          try {
+            future.complete(read(response, reader));
+          } catch (ProviderException e) {
+            // the codec's failures describe what the upstream sent
+            future.completeExceptionally(classifier.scrubbed(e));
+          } catch (IOException | RuntimeException e) {
+            future.completeExceptionally(classifier.fromTransport(e, future.isCancelled()));
+          }
         }
-      }
 
-      @Override
-      public void onFailure(Call<ResponseBody> call, Throwable failure) {
-        future.completeExceptionally(classifier.fromTransport(failure, future.isCancelled()));
-      }
-    });
+        @Override
+        public void onFailure(Call<ResponseBody> call, Throwable failure) {
+          future.completeExceptionally(classifier.fromTransport(failure, future.isCancelled()));
+        }
+      });
+    } catch (RuntimeException e) {
+      // a client that is stopped or refuses the request outright
+      future.completeExceptionally(classifier.fromTransport(e, false));
+    }
     return future;
   }
 
@@ -214,7 +263,7 @@ public final class OpenAiProvider implements ChatProvider, AutoCloseable {
     int status = response.code();
     if (!response.isSuccessful()) {
       try (ResponseBody error = response.errorBody()) {
-        throw classifier.fromHttp(status, response.headers(), error == null ? "" : error.string());
+        throw classifier.fromHttp(status, response.headers()::get, error == null ? "" : error.string());
       }
     }
     Buffer bytes = new Buffer();
@@ -236,15 +285,14 @@ public final class OpenAiProvider implements ChatProvider, AutoCloseable {
     return ChatCompletionCodec.decodeResponse(json, status);
   }
 
-  /** Releases the client's threads and idle connections, unless the client was shared. */
+  /**
+   * Stops the provider's own HTTP client, its threads and connections; a client given to share
+   * (Jetty or OkHttp) is left running for its owner to stop.
+   */
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
-      TimeoutHeartbeat.release();
-    }
-    if (config.sharedClient().isEmpty()) {
-      client.dispatcher().executorService().shutdown();
-      client.connectionPool().evictAll();
+      transport.close();
     }
   }
 
@@ -270,11 +318,13 @@ public final class OpenAiProvider implements ChatProvider, AutoCloseable {
     Duration writeTimeout;
     int maxRequests;
     int maxRequestsPerHost;
-    int maxIdleConnections;
+    int maxConnectionsPerHost;
     Duration keepAlive;
+    HttpVersionPolicy httpVersion;
     Duration defaultRetryAfter;
     Duration maxRetryAfter;
     OkHttpClient sharedClient;
+    HttpClient sharedHttpClient;
 
     private Builder() {}
 
@@ -343,45 +393,76 @@ public final class OpenAiProvider implements ChatProvider, AutoCloseable {
       return this;
     }
 
-    /** The longest silence while reading a reply; defaults to 60 s. */
+    /**
+     * The longest silence while reading a reply (for streams, between two events); defaults to
+     * 60 s. On the Jetty transport it is the request's idle timeout, so it bounds stalls while
+     * sending too.
+     */
     public Builder readTimeout(Duration timeout) {
       once(readTimeout, "readTimeout");
       readTimeout = positive(timeout, "readTimeout");
       return this;
     }
 
-    /** The longest stall while sending a request; defaults to 60 s. */
+    /**
+     * The longest stall while sending a request; defaults to 60 s. Used by the OkHttp transport;
+     * Jetty's idle timeout (the read timeout) guards both directions.
+     */
     public Builder writeTimeout(Duration timeout) {
       once(writeTimeout, "writeTimeout");
       writeTimeout = positive(timeout, "writeTimeout");
       return this;
     }
 
-    /** Calls in flight at once, in all; defaults to 256. Ignored with a shared client. */
+    /**
+     * Calls of this provider in flight at once, streams included; defaults to {@value
+     * OpenAiConfig#DEFAULT_MAX_REQUESTS}. A call past it fails at once with {@link
+     * FailureKind#OVERLOADED}.
+     */
     public Builder maxRequests(int maxRequests) {
       once(this.maxRequests == 0 ? null : this.maxRequests, "maxRequests");
       this.maxRequests = atLeastOne(maxRequests, "maxRequests");
       return this;
     }
 
-    /** Calls in flight at once to one host; defaults to 256. Ignored with a shared client. */
+    /**
+     * Calls in flight at once to this provider's host, counted across every provider that shares
+     * the HTTP client; defaults to {@value OpenAiConfig#DEFAULT_MAX_REQUESTS}. A call past it fails
+     * at once with {@link FailureKind#OVERLOADED}.
+     */
     public Builder maxRequestsPerHost(int maxRequestsPerHost) {
       once(this.maxRequestsPerHost == 0 ? null : this.maxRequestsPerHost, "maxRequestsPerHost");
       this.maxRequestsPerHost = atLeastOne(maxRequestsPerHost, "maxRequestsPerHost");
       return this;
     }
 
-    /** Idle connections kept for reuse; defaults to 64. Ignored with a shared client. */
-    public Builder maxIdleConnections(int maxIdleConnections) {
-      once(this.maxIdleConnections == 0 ? null : this.maxIdleConnections, "maxIdleConnections");
-      this.maxIdleConnections = atLeastOne(maxIdleConnections, "maxIdleConnections");
+    /**
+     * Connections to this provider's host at once; defaults to {@code maxRequestsPerHost}, so that
+     * on HTTP/1.1 every admitted call gets a connection without waiting. Below it, admitted calls
+     * wait for a free connection (within their call timeout). HTTP/2 opens another connection only
+     * when one's streams run out. Applies to the provider's own client and to one from {@link
+     * SharedHttpClient}; another shared client keeps its own pool.
+     */
+    public Builder maxConnectionsPerHost(int maxConnectionsPerHost) {
+      once(this.maxConnectionsPerHost == 0 ? null : this.maxConnectionsPerHost, "maxConnectionsPerHost");
+      this.maxConnectionsPerHost = atLeastOne(maxConnectionsPerHost, "maxConnectionsPerHost");
       return this;
     }
 
-    /** How long an idle connection is kept; defaults to 5 minutes. Ignored with a shared client. */
+    /**
+     * How long an idle pooled connection is kept open; defaults to 5 minutes. Applies as {@link
+     * #maxConnectionsPerHost} does.
+     */
     public Builder keepAlive(Duration keepAlive) {
       once(this.keepAlive, "keepAlive");
       this.keepAlive = positive(keepAlive, "keepAlive");
+      return this;
+    }
+
+    /** The HTTP version to speak; defaults to {@link HttpVersionPolicy#AUTO}. Not for an OkHttp client. */
+    public Builder httpVersion(HttpVersionPolicy httpVersion) {
+      once(this.httpVersion, "httpVersion");
+      this.httpVersion = Objects.requireNonNull(httpVersion, "httpVersion must not be null");
       return this;
     }
 
@@ -400,8 +481,10 @@ public final class OpenAiProvider implements ChatProvider, AutoCloseable {
     }
 
     /**
-     * A client whose dispatcher and connection pool this provider shares; the provider derives
-     * its own client from it (timeouts, headers) and leaves the shared one untouched.
+     * Runs this provider's calls on OkHttp instead of Jetty, sharing this client's dispatcher and
+     * connection pool: for embedders who already run OkHttp. The provider derives its own client
+     * from it (timeouts, headers) and leaves the shared one untouched. OkHttp holds a thread per
+     * call in flight and per open stream, and its dispatcher queues calls past its own limits.
      */
     public Builder client(OkHttpClient client) {
       once(sharedClient, "client");
@@ -409,10 +492,30 @@ public final class OpenAiProvider implements ChatProvider, AutoCloseable {
       return this;
     }
 
+    /**
+     * A started Jetty client to run this provider's calls on, shared with other providers (see
+     * {@link SharedHttpClient}), instead of a client of its own. The provider never stops it.
+     */
+    public Builder httpClient(HttpClient client) {
+      once(sharedHttpClient, "httpClient");
+      Objects.requireNonNull(client, "httpClient must not be null");
+      if (!client.isRunning()) {
+        throw new IllegalArgumentException("httpClient must be started");
+      }
+      sharedHttpClient = client;
+      return this;
+    }
+
     /** The settings, for {@link OpenAiModule} or for {@link OpenAiProvider#create}. */
     public OpenAiConfig buildConfig() {
       if (baseUrl == null) {
         throw new IllegalStateException("baseUrl is required, such as https://api.openai.com/v1");
+      }
+      if (sharedClient != null && sharedHttpClient != null) {
+        throw new IllegalStateException("give either client (OkHttp) or httpClient (Jetty), not both");
+      }
+      if (sharedClient != null && httpVersion != null) {
+        throw new IllegalStateException("httpVersion applies to the Jetty transport; configure the OkHttp client's protocols instead");
       }
       if (defaultRetryAfter != null && maxRetryAfter != null && defaultRetryAfter.compareTo(maxRetryAfter) > 0) {
         throw new IllegalStateException("defaultRetryAfter " + defaultRetryAfter + " exceeds maxRetryAfter " + maxRetryAfter);
@@ -438,14 +541,16 @@ public final class OpenAiProvider implements ChatProvider, AutoCloseable {
       b.writeTimeout = or(writeTimeout, OpenAiConfig.DEFAULT_WRITE_TIMEOUT);
       b.maxRequests = maxRequests == 0 ? OpenAiConfig.DEFAULT_MAX_REQUESTS : maxRequests;
       b.maxRequestsPerHost = maxRequestsPerHost == 0 ? OpenAiConfig.DEFAULT_MAX_REQUESTS : maxRequestsPerHost;
-      b.maxIdleConnections = maxIdleConnections == 0 ? OpenAiConfig.DEFAULT_MAX_IDLE_CONNECTIONS : maxIdleConnections;
+      b.maxConnectionsPerHost = maxConnectionsPerHost == 0 ? b.maxRequestsPerHost : maxConnectionsPerHost;
       b.keepAlive = or(keepAlive, OpenAiConfig.DEFAULT_KEEP_ALIVE);
+      b.httpVersion = or(httpVersion, HttpVersionPolicy.AUTO);
       b.defaultRetryAfter = or(defaultRetryAfter, OpenAiConfig.DEFAULT_RETRY_AFTER);
       b.maxRetryAfter = or(maxRetryAfter, OpenAiConfig.DEFAULT_MAX_RETRY_AFTER);
       if (b.defaultRetryAfter.compareTo(b.maxRetryAfter) > 0) {
         b.defaultRetryAfter = b.maxRetryAfter;
       }
       b.sharedClient = sharedClient;
+      b.sharedHttpClient = sharedHttpClient;
       return b;
     }
 

@@ -34,7 +34,7 @@ class EchoedSecretsTest {
       .apiKey(HEX_KEY)
       .header("X-Proxy-Secret", PROXY_SECRET)
       .header("X-Route", "blue")
-      .client(upstream.shared)
+      .httpClient(upstream.jetty())
       .build();
 
   @AfterEach

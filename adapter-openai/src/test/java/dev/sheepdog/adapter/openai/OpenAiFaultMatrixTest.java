@@ -33,13 +33,19 @@ import org.junit.jupiter.api.Test;
 
 /**
  * One test per way an upstream can answer or fail, each asserting the kind the router will act
- * on, and that the API key shows in no failure.
+ * on, and that the API key shows in no failure. Runs on the default transport (Jetty); {@link
+ * OkHttpFaultMatrixTest} runs the same rows on the OkHttp option.
  */
 class OpenAiFaultMatrixTest {
   private static final Duration PATIENCE = Duration.ofSeconds(10);
   private static final Duration SHORT = Duration.ofMillis(300);
 
-  private final Upstream upstream = new Upstream();
+  private final Upstream upstream = new Upstream(transport());
+
+  /** The transport the rows run on. */
+  Upstream.Transport transport() {
+    return Upstream.Transport.JETTY;
+  }
   private final List<ProviderException> failures = Collections.synchronizedList(new ArrayList<>());
 
   @AfterEach
@@ -301,8 +307,7 @@ class OpenAiFaultMatrixTest {
     try (ServerSocket socket = new ServerSocket(0)) {
       closedPort = socket.getLocalPort();
     }
-    OpenAiProvider provider = OpenAiProvider.builder().id("test").baseUrl("http://127.0.0.1:" + closedPort + "/v1")
-        .apiKey(Upstream.KEY).client(upstream.shared).build();
+    OpenAiProvider provider = upstream.provider("http://127.0.0.1:" + closedPort + "/v1").build();
     // when
     ProviderException failure = failure(provider);
     // then

@@ -12,10 +12,18 @@ import mockwebserver3.MockResponse;
 import mockwebserver3.SocketEffect;
 import org.junit.jupiter.api.AfterEach;
 
-/** The OpenAI adapter keeps the provider contract against a real socket. */
+/**
+ * The OpenAI adapter keeps the provider contract against a real socket, on the default transport
+ * (Jetty); {@link OkHttpProviderContractTest} runs it on the OkHttp option.
+ */
 class OpenAiProviderContractTest extends ChatProviderContractTest {
-  private final Upstream upstream = new Upstream();
+  private final Upstream upstream = new Upstream(transport());
   private final OpenAiProvider provider = upstream.provider().build();
+
+  /** The transport the contract runs on. */
+  Upstream.Transport transport() {
+    return Upstream.Transport.JETTY;
+  }
 
   @AfterEach
   void stopUpstream() {

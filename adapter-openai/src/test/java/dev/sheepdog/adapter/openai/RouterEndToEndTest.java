@@ -155,7 +155,7 @@ class RouterEndToEndTest {
         .id(id)
         .baseUrl(upstream.server.url("/v1").toString())
         .apiKey(Upstream.KEY)
-        .client(upstream.shared)
+        .httpClient(upstream.jetty())
         .build();
   }
 

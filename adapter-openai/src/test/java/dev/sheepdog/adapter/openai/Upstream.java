@@ -18,17 +18,32 @@ import mockwebserver3.RecordedRequest;
 import okhttp3.Call;
 import okhttp3.EventListener;
 import okhttp3.OkHttpClient;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.io.Connection;
 
 /**
- * A MockWebServer playing an OpenAI-compatible upstream, and a client that records which calls
- * were cancelled, for the adapter's tests.
+ * A MockWebServer playing an OpenAI-compatible upstream, and a shared client of the transport
+ * under test that records which calls were cancelled, for the adapter's tests.
  */
 final class Upstream implements AutoCloseable {
   static final String KEY = "sk-holysheep-test-SECRET123";
   static final ModelSpec MODEL = ModelSpec.builder("gpt-test", "test").upstreamName("gpt-4.1-2025-04-14").build();
 
+  /** The transports a provider can run on. */
+  enum Transport {
+    /** The default: a Jetty client, here one shared by the test's providers. */
+    JETTY,
+    /** The option for embedders who give an OkHttp client. */
+    OKHTTP
+  }
+
+  final Transport transport;
   final MockWebServer server = new MockWebServer();
-  final List<Call> cancelled = new CopyOnWriteArrayList<>();
+  /**
+   * OkHttp: the calls cancelled. Jetty: the connections the client closed (a cancelled call that
+   * reached the upstream closes its own) and the requests aborted before they were sent.
+   */
+  final List<Object> cancelled = new CopyOnWriteArrayList<>();
   final OkHttpClient shared = new OkHttpClient.Builder()
       .eventListener(new EventListener() {
         @Override
@@ -37,22 +52,47 @@ final class Upstream implements AutoCloseable {
         }
       })
       .build();
+  private final SharedHttpClient jetty = SharedHttpClient.create(8);
 
   Upstream() {
+    this(Transport.JETTY);
+  }
+
+  Upstream(Transport transport) {
+    this.transport = transport;
     try {
       server.start();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    if (transport == Transport.JETTY) {
+      jetty.get().addBean(new Connection.Listener() {
+        @Override
+        public void onClosed(Connection connection) {
+          cancelled.add(connection);
+        }
+      });
+      jetty.get().getRequestListeners().addFailureListener((request, failure) -> cancelled.add(request));
+    }
   }
 
-  /** A provider for this upstream with short timeouts, sharing the recording client. */
+  /** A provider for this upstream, on the shared recording client of the transport under test. */
   OpenAiProvider.Builder provider() {
-    return OpenAiProvider.builder()
+    return provider(server.url("/v1").toString());
+  }
+
+  /** A provider for another base URL, on the same client. */
+  OpenAiProvider.Builder provider(String baseUrl) {
+    OpenAiProvider.Builder builder = OpenAiProvider.builder()
         .id("test")
-        .baseUrl(server.url("/v1").toString())
-        .apiKey(KEY)
-        .client(shared);
+        .baseUrl(baseUrl)
+        .apiKey(KEY);
+    return transport == Transport.JETTY ? builder.httpClient(jetty()) : builder.client(shared);
+  }
+
+  /** The shared Jetty client. */
+  HttpClient jetty() {
+    return jetty.get();
   }
 
   void enqueue(MockResponse response) {
@@ -139,6 +179,7 @@ final class Upstream implements AutoCloseable {
   @Override
   public void close() {
     shared.dispatcher().cancelAll();
+    jetty.close();
     server.close();
     shared.dispatcher().executorService().shutdown();
     shared.connectionPool().evictAll();

@@ -1,5 +1,6 @@
 package dev.sheepdog.gateway.config;
 
+import dev.sheepdog.adapter.openai.SharedHttpClient;
 import dev.sheepdog.core.Router;
 import dev.sheepdog.core.alert.LoggingAlertListener;
 import dev.sheepdog.core.deferred.DeferredQuota;
@@ -46,14 +47,16 @@ public final class ConfiguredGateway implements AutoCloseable {
   private final GatewayMetrics metrics;
   private final DeferredQueue deferred;
   private final List<ChatProvider> providers;
+  private final SharedHttpClient upstreamClient;
 
   private ConfiguredGateway(Router router, GatewayServer server, GatewayMetrics metrics,
-      DeferredQueue deferred, List<ChatProvider> providers) {
+      DeferredQueue deferred, List<ChatProvider> providers, SharedHttpClient upstreamClient) {
     this.router = router;
     this.server = server;
     this.metrics = metrics;
     this.deferred = deferred;
     this.providers = providers;
+    this.upstreamClient = upstreamClient;
   }
 
   /** Starts on the system clock. */
@@ -64,7 +67,15 @@ public final class ConfiguredGateway implements AutoCloseable {
   /** Starts with the given clock, which the router and the providers share. */
   public static ConfiguredGateway start(SheepdogConfig config, Ticker ticker, Scheduler scheduler) {
     Objects.requireNonNull(config, "config");
-    List<ChatProvider> providers = createProviders(config, ticker, scheduler);
+    // one client for every provider of the file, started only if one calls out
+    SharedHttpClient upstreamClient = SharedHttpClient.create();
+    List<ChatProvider> providers;
+    try {
+      providers = createProviders(config, ticker, scheduler, upstreamClient);
+    } catch (RuntimeException e) {
+      upstreamClient.close();
+      throw e;
+    }
     try {
       GatewayMetrics metrics = GatewayMetrics.create();
       DeferredQueue deferred = deferredQueue(config.deferred());
@@ -72,9 +83,10 @@ public final class ConfiguredGateway implements AutoCloseable {
       List<SandboxProvider> sandboxes = providers.stream().filter(SandboxProvider.class::isInstance)
           .map(SandboxProvider.class::cast).toList();
       GatewayServer server = GatewayServer.start(router, gatewayConfig(config), metrics, deferred, sandboxes);
-      return new ConfiguredGateway(router, server, metrics, deferred, providers);
+      return new ConfiguredGateway(router, server, metrics, deferred, providers, upstreamClient);
     } catch (RuntimeException e) {
       closeAll(providers, e);
+      upstreamClient.close();
       throw e;
     }
   }
@@ -94,8 +106,18 @@ public final class ConfiguredGateway implements AutoCloseable {
         .build();
   }
 
-  /** Builds each provider of {@code config}, in file order. */
+  /** Builds each provider of {@code config}, in file order, each owning the HTTP client it needs. */
   public static List<ChatProvider> createProviders(SheepdogConfig config, Ticker ticker, Scheduler scheduler) {
+    return createProviders(config, ticker, scheduler, null);
+  }
+
+  /**
+   * Builds each provider of {@code config}, in file order, calling out through {@code
+   * upstreamClient} (which the caller stops after closing the providers), or each through a client
+   * of its own if it is {@code null}.
+   */
+  public static List<ChatProvider> createProviders(SheepdogConfig config, Ticker ticker, Scheduler scheduler,
+      SharedHttpClient upstreamClient) {
     List<ChatProvider> created = new ArrayList<>();
     try {
       for (SheepdogConfig.Provider provider : config.providers().values()) {
@@ -105,7 +127,7 @@ public final class ConfiguredGateway implements AutoCloseable {
           log.warn("Provider {} serves no model of the models section; it is not started", provider.name());
           continue;
         }
-        ChatProvider chat = provider.prepared().create(new ProviderContext(id, models, ticker, scheduler));
+        ChatProvider chat = provider.prepared().create(new ProviderContext(id, models, ticker, scheduler, upstreamClient));
         if (!chat.id().equals(id)) {
           throw new IllegalStateException("provider type " + provider.type() + " built a provider with id "
               + chat.id() + " for " + id);
@@ -191,7 +213,10 @@ public final class ConfiguredGateway implements AutoCloseable {
     return server.port();
   }
 
-  /** Stops accepting, drains requests in flight up to the drain timeout, then closes the providers. */
+  /**
+   * Stops accepting, drains requests in flight up to the drain timeout, then closes the providers
+   * and stops their shared HTTP client.
+   */
   @Override
   public void close() {
     RuntimeException failure = null;
@@ -201,6 +226,7 @@ public final class ConfiguredGateway implements AutoCloseable {
       failure = e;
     }
     closeAll(providers, failure);
+    upstreamClient.close();
     if (failure != null) {
       throw failure;
     }

@@ -1,5 +1,6 @@
 package dev.sheepdog.gateway.config;
 
+import dev.sheepdog.adapter.openai.HttpVersionPolicy;
 import dev.sheepdog.adapter.openai.OpenAiConfig;
 import dev.sheepdog.adapter.openai.OpenAiProvider;
 import java.net.URI;
@@ -13,6 +14,8 @@ import java.util.Optional;
 /**
  * {@code type: openai}: any OpenAI-compatible server (OpenAI, vLLM, Ollama, LiteLLM, …). {@code
  * base_url} is required; {@code api_key_env} is optional, for local servers that need no key.
+ * Every such provider of a file calls its upstream through the gateway's one shared HTTP client
+ * ({@link ProviderContext#upstreamClient()}), with its own limits, pool size and timeouts.
  */
 final class OpenAiProviderFactory implements ProviderFactory {
   static final String TYPE = "openai";
@@ -43,6 +46,16 @@ final class OpenAiProviderFactory implements ProviderFactory {
     Duration write = section.duration("write_timeout", OpenAiConfig.DEFAULT_WRITE_TIMEOUT);
     int maxRequests = section.integer("max_requests", OpenAiConfig.DEFAULT_MAX_REQUESTS, 1, 100_000);
     int perHost = section.integer("max_requests_per_host", OpenAiConfig.DEFAULT_MAX_REQUESTS, 1, 100_000);
+    int connections = section.integer("max_connections_per_host", perHost, 1, 100_000);
+    Duration keepAlive = section.duration("keep_alive", OpenAiConfig.DEFAULT_KEEP_ALIVE);
+    HttpVersionPolicy httpVersion = section.string("http_version").map(text -> {
+      try {
+        return HttpVersionPolicy.parse(text);
+      } catch (IllegalArgumentException e) {
+        section.error("http_version", "expected auto, 1.1 or 2");
+        return HttpVersionPolicy.AUTO;
+      }
+    }).orElse(HttpVersionPolicy.AUTO);
     Optional<String> organization = section.string("organization");
     Optional<String> project = section.string("project");
     Map<String, String> headers = new LinkedHashMap<>();
@@ -64,7 +77,13 @@ final class OpenAiProviderFactory implements ProviderFactory {
           .readTimeout(read)
           .writeTimeout(write)
           .maxRequests(maxRequests)
-          .maxRequestsPerHost(perHost);
+          .maxRequestsPerHost(perHost)
+          .maxConnectionsPerHost(connections)
+          .keepAlive(keepAlive)
+          .httpVersion(httpVersion);
+      if (context.upstreamClient() != null) {
+        builder.httpClient(context.upstreamClient().get());
+      }
       key.ifPresent(secret -> builder.apiKey(secret.value()));
       organization.ifPresent(builder::organization);
       project.ifPresent(builder::project);

@@ -203,7 +203,8 @@ public final class ModelStats {
   /** Whether a failure of this kind is held against the model rather than against the caller. */
   static boolean isModelFault(FailureKind kind) {
     return switch (kind) {
-      case BAD_REQUEST, CONTEXT_TOO_LONG, CONTENT_FILTERED, CANCELLED -> false;
+      // OVERLOADED: our own limit of calls in flight refused it; the model never saw the call
+      case BAD_REQUEST, CONTEXT_TOO_LONG, CONTENT_FILTERED, CANCELLED, OVERLOADED -> false;
       case UNAVAILABLE, TIMEOUT, RATE_LIMITED, UNAUTHORIZED, MALFORMED_RESPONSE -> true;
     };
   }
@@ -211,7 +212,8 @@ public final class ModelStats {
   /** Whether a failure of this kind sends traffic elsewhere quickly, and so must not look fast. */
   static boolean isPenalised(FailureKind kind) {
     return switch (kind) {
-      case UNAVAILABLE, RATE_LIMITED, TIMEOUT, MALFORMED_RESPONSE -> true;
+      // OVERLOADED fails at once: like a 429, it steers traffic elsewhere and must not look fast
+      case UNAVAILABLE, RATE_LIMITED, TIMEOUT, MALFORMED_RESPONSE, OVERLOADED -> true;
       case UNAUTHORIZED, BAD_REQUEST, CONTEXT_TOO_LONG, CONTENT_FILTERED, CANCELLED -> false;
     };
   }

@@ -25,6 +25,11 @@ public final class EndpointHeaders implements Interceptor {
     this.headers = Map.copyOf(all);
   }
 
+  /** The headers every call carries. */
+  public Map<String, String> headers() {
+    return headers;
+  }
+
   @Override
   public Response intercept(Chain chain) throws IOException {
     Request.Builder request = chain.request().newBuilder();

@@ -21,9 +21,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import okhttp3.Headers;
 
 /**
  * Turns what an OpenAI-compatible upstream did into a {@link ProviderException}: the one place
@@ -82,7 +83,7 @@ public final class FailureClassifier {
   }
 
   /** A reply with a non-2xx status. */
-  public ProviderException fromHttp(int status, Headers headers, String body) {
+  public ProviderException fromHttp(int status, HeaderLookup headers, String body) {
     ErrorDetails error = ErrorDetails.parse(body);
     FailureKind kind = kindOf(status, error);
     Duration retryAfter = kind == FailureKind.RATE_LIMITED ? retryAfter(headers) : null;
@@ -102,23 +103,34 @@ public final class FailureClassifier {
   }
 
   /**
-   * A call that failed below HTTP: refused, reset, timed out. A call the caller cancelled is
-   * {@link FailureKind#CANCELLED} whatever the exception says.
+   * A call that failed below HTTP: refused, reset, timed out, whichever transport saw it. A call
+   * the caller cancelled is {@link FailureKind#CANCELLED} whatever the exception says.
    */
   public ProviderException fromTransport(Throwable failure, boolean cancelledByCaller) {
+    Throwable seen = failure instanceof TransportFailure && failure.getCause() != null ? failure.getCause() : failure;
     if (cancelledByCaller) {
-      return new ProviderException(FailureKind.CANCELLED, 0, "cancelled", null, safeCause(failure));
+      return new ProviderException(FailureKind.CANCELLED, 0, "cancelled", null, safeCause(seen));
     }
-    FailureKind kind;
-    if (failure instanceof InterruptedIOException) {
-      // SocketTimeoutException (connect, read) and OkHttp's call timeout alike
-      kind = FailureKind.TIMEOUT;
-    } else if (failure instanceof IOException) {
-      kind = FailureKind.UNAVAILABLE;
-    } else {
-      kind = FailureKind.MALFORMED_RESPONSE;
+    FailureKind kind = kindOfTransport(seen);
+    return new ProviderException(kind, 0, message(describe(seen)), null, safeCause(seen));
+  }
+
+  static FailureKind kindOfTransport(Throwable failure) {
+    if (failure instanceof ResponseTooLargeException) {
+      return FailureKind.MALFORMED_RESPONSE;
     }
-    return new ProviderException(kind, 0, message(describe(failure)), null, safeCause(failure));
+    if (failure instanceof InterruptedIOException || failure instanceof TimeoutException) {
+      // SocketTimeoutException (connect, read), OkHttp's call timeout, Jetty's idle and total timeouts
+      return FailureKind.TIMEOUT;
+    }
+    if (failure instanceof RejectedExecutionException) {
+      // a client's own queue refused the call: nothing was sent
+      return FailureKind.OVERLOADED;
+    }
+    if (failure instanceof IOException) {
+      return FailureKind.UNAVAILABLE;
+    }
+    return FailureKind.MALFORMED_RESPONSE;
   }
 
   public ProviderException streamCut(boolean sawData) {
@@ -180,7 +192,7 @@ public final class FailureClassifier {
    * when none is given; never more than the cap, never negative. A value longer than {@value
    * #MAX_WAIT_LENGTH} characters is not read.
    */
-  public Duration retryAfter(Headers headers) {
+  public Duration retryAfter(HeaderLookup headers) {
     Duration wait = millis(waitHeader(headers, "retry-after-ms"));
     if (wait == null) {
       wait = retryAfterHeader(waitHeader(headers, "Retry-After"));
@@ -202,7 +214,7 @@ public final class FailureClassifier {
    * The header's value, unless it is longer than any wait is written: the upstream picks its
    * length, and reading it costs more than linear time (a decimal, a pattern that backtracks).
    */
-  private static String waitHeader(Headers headers, String name) {
+  private static String waitHeader(HeaderLookup headers, String name) {
     String value = headers.get(name);
     return value == null || value.length() > MAX_WAIT_LENGTH ? null : value;
   }

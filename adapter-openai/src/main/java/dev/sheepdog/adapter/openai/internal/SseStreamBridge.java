@@ -1,76 +1,184 @@
 package dev.sheepdog.adapter.openai.internal;
 
 import dev.sheepdog.spi.ChatChunk;
+import dev.sheepdog.spi.FailureKind;
 import dev.sheepdog.spi.ProviderException;
 import dev.sheepdog.spi.StreamHandle;
 import dev.sheepdog.spi.StreamListener;
-import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Locale;
 import java.util.Map;
-import okhttp3.Response;
-import okhttp3.ResponseBody;
-import okhttp3.sse.EventSource;
-import okhttp3.sse.EventSourceListener;
 
 /**
- * Feeds one server-sent-event stream of chat-completion chunks to a {@link StreamListener}, and
- * makes sure the listener hears exactly one ending.
+ * Turns one streamed chat completion, as a transport receives it, into calls of a {@link
+ * StreamListener}, and makes sure the listener hears exactly one ending. The protocol lives here
+ * and in {@link SseEventParser}; a transport only reports what happened on the wire: a status that
+ * is not an event stream, bytes of the body, its end, or a failure.
  *
- * <p>Concurrency: OkHttp delivers every event of a stream on one dispatcher thread, in order;
- * {@link #cancel()} may come from any thread at any time. Both take this object's lock around the
- * listener call and the {@code ended} flag, so nothing reaches the listener once {@code cancel}
- * has returned. Listener calls are required to be quick, so holding the lock through them is fine.
+ * <p>Concurrency: a transport reports one stream's bytes in order, one call at a time (Jetty from
+ * its demand callbacks, OkHttp from its dispatcher thread); {@link #cancel()} may come from any
+ * thread at any time. Listener calls and the {@code ended} flag are guarded by this object's lock,
+ * so nothing reaches the listener once {@code cancel} has returned. Listener calls are required
+ * to be quick, so holding the lock through them is fine. The parser is touched only by the
+ * reporting thread.
  *
  * <p>Endings: {@code [DONE]} completes the stream. So does the upstream closing the stream after
- * a finish reason (some OpenAI-compatible servers never send {@code [DONE]}). A clean close
- * with neither is MALFORMED_RESPONSE, an error object is classified by its type and code, and a
- * broken connection by its exception (TIMEOUT for the idle timeout, UNAVAILABLE otherwise): the
- * listener never sees a short answer end normally.
+ * a finish reason (some OpenAI-compatible servers never send {@code [DONE]}), or failing after
+ * one (only the trailing usage or {@code [DONE]} was lost). A clean close with neither is
+ * MALFORMED_RESPONSE, an error object is classified by its type and code, an event past the
+ * parser's bound is MALFORMED_RESPONSE, and a broken connection by its exception (TIMEOUT for
+ * the idle timeout, UNAVAILABLE otherwise): the listener never sees a short answer end normally.
+ * Whatever the ending, {@code onEnded} runs once, after it.
  */
-public final class SseStreamBridge extends EventSourceListener implements StreamHandle {
+public final class SseStreamBridge implements StreamHandle {
+  /** The most of a reply that is not an event stream read to classify it. */
+  public static final int MAX_ERROR_BODY = 64 * 1024;
+
   private static final String END_MARKER = "[DONE]";
-  private static final int MAX_ERROR_BODY = 64 * 1024;
 
   private final StreamListener listener;
   private final FailureClassifier classifier;
-  private volatile EventSource source;
+  private final SseEventParser parser;
+  private final Runnable onEnded;
+  private Runnable abort;
   private boolean ended;
   private boolean cancelled;
   private boolean sawData;
   private boolean sawFinishReason;
 
-  public SseStreamBridge(StreamListener listener, FailureClassifier classifier) {
+  /**
+   * @param onEnded runs once when the stream has ended, however it ended (releases the call's
+   *     permit)
+   */
+  public SseStreamBridge(StreamListener listener, FailureClassifier classifier, int maxEventBytes, Runnable onEnded) {
     this.listener = listener;
     this.classifier = classifier;
+    this.parser = new SseEventParser(this::onEvent, maxEventBytes);
+    this.onEnded = onEnded;
   }
 
-  /** Called once, right after the event source is created. */
-  public void attach(EventSource source) {
-    this.source = source;
+  /** Called once, when the transport's call exists: how to abort it. */
+  public void attach(Runnable abort) {
+    boolean abortNow;
     synchronized (this) {
-      if (cancelled) {
-        source.cancel();
-      }
+      this.abort = abort;
+      abortNow = ended;
+    }
+    if (abortNow) {
+      abort.run();
     }
   }
 
   @Override
   public void cancel() {
-    EventSource toCancel;
+    Runnable toAbort;
+    boolean wasEnded;
     synchronized (this) {
       if (cancelled) {
         return;
       }
       cancelled = true;
+      wasEnded = ended;
       ended = true;
-      toCancel = source;
+      toAbort = abort;
     }
-    if (toCancel != null) {
-      toCancel.cancel();
+    if (toAbort != null) {
+      toAbort.run();
+    }
+    if (!wasEnded) {
+      onEnded.run();
     }
   }
 
-  @Override
-  public void onEvent(EventSource eventSource, String id, String type, String data) {
+  /** Whether the listener has heard its ending (or the stream was cancelled): stop reading. */
+  public synchronized boolean isEnded() {
+    return ended;
+  }
+
+  /** Whether the content type names an event stream. */
+  public static boolean isEventStream(String contentType) {
+    return contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
+  }
+
+  /** A reply with a status that is not 2xx, and as much of its body as was read. */
+  public void onHttpError(int status, HeaderLookup headers, String body) {
+    fail(classifier.fromHttp(status, headers, body));
+  }
+
+  /** A 2xx reply that is not an event stream: an error object in JSON, or something else entirely. */
+  public void onNotAStream(int status, String contentType, String body) {
+    ProviderException failure;
+    try {
+      Map<String, Object> json = ChatCompletionCodec.map(ChatCompletionCodec.parse(body, status), "reply", status);
+      failure = json.get("error") != null ? classifier.fromErrorObject(status, json.get("error")) : null;
+    } catch (ProviderException notJson) {
+      failure = null;
+    }
+    if (failure == null) {
+      failure = new ProviderException(FailureKind.MALFORMED_RESPONSE, status,
+          classifier.message("expected an event stream, got " + (contentType == null ? "no content type" : contentType)),
+          null, null);
+    }
+    fail(failure);
+  }
+
+  /** Bytes of the event stream, in order. */
+  public void onBytes(ByteBuffer bytes) {
+    if (isEnded()) {
+      return;
+    }
+    try {
+      parser.feed(bytes);
+    } catch (ProviderException e) {
+      fail(e);
+    }
+  }
+
+  /** Bytes of the event stream, in order. */
+  public void onBytes(byte[] bytes, int offset, int length) {
+    if (isEnded()) {
+      return;
+    }
+    try {
+      parser.feed(bytes, offset, length);
+    } catch (ProviderException e) {
+      fail(e);
+    }
+  }
+
+  /** The upstream closed the stream cleanly. */
+  public void onEnd() {
+    boolean whole;
+    boolean data;
+    synchronized (this) {
+      whole = sawFinishReason;
+      data = sawData;
+    }
+    if (whole) {
+      complete();
+    } else {
+      fail(classifier.streamCut(data));
+    }
+  }
+
+  /** The call failed below HTTP: refused, reset, timed out. */
+  public void onTransportFailure(Throwable failure) {
+    ProviderException classified;
+    synchronized (this) {
+      if (ended) {
+        return;
+      }
+      // the answer was whole; only the trailing usage or [DONE] was lost
+      classified = sawFinishReason ? null : classifier.fromTransport(failure, cancelled);
+    }
+    if (classified == null) {
+      complete();
+    } else {
+      fail(classified);
+    }
+  }
+
+  private void onEvent(String type, String data) {
     if (isEnded()) {
       return;
     }
@@ -87,96 +195,18 @@ public final class SseStreamBridge extends EventSourceListener implements Stream
       Map<String, Object> json = ChatCompletionCodec.map(ChatCompletionCodec.parse(payload, 200), "stream event", 200);
       Object error = json.get("error");
       if (error != null || "error".equals(type)) {
-        fail(classifier.fromErrorObject(200, error == null ? json : error), eventSource);
+        fail(classifier.fromErrorObject(200, error == null ? json : error));
         return;
       }
       chunk = ChatCompletionCodec.decodeChunk(json, 200);
     } catch (ProviderException e) {
-      fail(e, eventSource);
+      fail(e);
       return;
     } catch (RuntimeException e) {
-      fail(classifier.fromTransport(e, false), eventSource);
+      fail(classifier.fromTransport(e, false));
       return;
     }
     deliver(chunk);
-  }
-
-  @Override
-  public void onClosed(EventSource eventSource) {
-    boolean whole;
-    synchronized (this) {
-      whole = sawFinishReason;
-    }
-    if (whole) {
-      complete();
-    } else {
-      fail(classifier.streamCut(sawDataSafely()), null);
-    }
-  }
-
-  @Override
-  public void onFailure(EventSource eventSource, Throwable failure, Response response) {
-    if (isEnded()) {
-      return;
-    }
-    ProviderException classified;
-    if (response != null && !response.isSuccessful()) {
-      classified = classifier.fromHttp(response.code(), response.headers(), bodyOf(response));
-    } else if (response != null && failure == null) {
-      classified = classifier.fromTransport(new IllegalStateException("stream failed"), false);
-    } else if (response != null && !(failure instanceof IOException)) {
-      // a 200 that is not an event stream: an error object in JSON, or something else entirely
-      classified = notAStream(response);
-    } else {
-      synchronized (this) {
-        if (sawFinishReason && failure instanceof IOException) {
-          // the answer was whole; only the trailing usage or [DONE] was lost
-          classified = null;
-        } else {
-          classified = classifier.fromTransport(failure, cancelled);
-        }
-      }
-      if (classified == null) {
-        complete();
-        return;
-      }
-    }
-    fail(classified, null);
-  }
-
-  private ProviderException notAStream(Response response) {
-    String body = bodyOf(response);
-    try {
-      Map<String, Object> json = ChatCompletionCodec.map(ChatCompletionCodec.parse(body, response.code()), "reply", response.code());
-      if (json.get("error") != null) {
-        return classifier.fromErrorObject(response.code(), json.get("error"));
-      }
-    } catch (ProviderException notJson) {
-      // reported below
-    }
-    return new ProviderException(
-        dev.sheepdog.spi.FailureKind.MALFORMED_RESPONSE,
-        response.code(),
-        classifier.message("expected an event stream, got " + response.header("Content-Type", "no content type")),
-        null,
-        null);
-  }
-
-  private static String bodyOf(Response response) {
-    ResponseBody body = response.body();
-    try {
-      return body == null ? "" : response.peekBody(MAX_ERROR_BODY).string();
-    } catch (IOException | IllegalStateException e) {
-      return "";
-    }
-  }
-
-  private synchronized boolean isEnded() {
-    return ended;
-  }
-
-  private synchronized boolean sawDataSafely() {
-    return sawData;
   }
 
   private synchronized void deliver(ChatChunk chunk) {
@@ -190,27 +220,34 @@ public final class SseStreamBridge extends EventSourceListener implements Stream
     listener.onChunk(chunk);
   }
 
-  private synchronized void complete() {
-    if (ended) {
-      return;
+  private void complete() {
+    synchronized (this) {
+      if (ended) {
+        return;
+      }
+      ended = true;
+      listener.onComplete();
     }
-    ended = true;
-    listener.onComplete();
+    // the transport reads on to the end of the body, unheard, so the connection can be reused
+    onEnded.run();
   }
 
-  private void fail(ProviderException failure, EventSource toCancel) {
+  private void fail(ProviderException failure) {
     // the codec's failures describe what the upstream sent; scrubbed outside the lock
     ProviderException scrubbed = classifier.scrubbed(failure);
+    Runnable toAbort;
     synchronized (this) {
       if (ended) {
         return;
       }
       ended = true;
       listener.onError(scrubbed);
+      toAbort = abort;
     }
-    if (toCancel != null) {
+    onEnded.run();
+    if (toAbort != null) {
       // stop reading a stream we have given up on
-      toCancel.cancel();
+      toAbort.run();
     }
   }
 }
