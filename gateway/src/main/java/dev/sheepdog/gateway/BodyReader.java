@@ -16,6 +16,10 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * (the whole body must arrive within the body timeout) and in rate (after the rate grace, it must
  * keep arriving at the minimum rate on average) — the last two fail with {@link TooSlowException}.
  *
+ * <p>A body too large by at most the limit again is read to its end and dropped before the 413 is
+ * given, so the client, still writing, reads the answer instead of a connection reset (what nginx
+ * calls a lingering close); a body declared larger than that is answered at once.
+ *
  * <p>The bytes are kept as the chunks they arrived in and joined once at the end, so a slow body
  * holds what it sent and no more (no doubling buffer). Jetty serializes the demand callbacks; the
  * timer may race them, and the future decides: once it is complete, later chunks are released
@@ -28,6 +32,9 @@ final class BodyReader implements Runnable {
   private final long startNanos = System.nanoTime();
   private final List<byte[]> chunks = new ArrayList<>();
   private long size;
+  /** Past the limit: what still arrives is read and dropped, up to the limit again. */
+  private boolean discarding;
+  private long discarded;
   private final CompletableFuture<byte[]> result = new CompletableFuture<>();
   private Scheduler.Task timer;
 
@@ -43,10 +50,11 @@ final class BodyReader implements Runnable {
    */
   static CompletableFuture<byte[]> read(Request request, long limit, GatewayLimits limits, Scheduler scheduler) {
     BodyReader reader = new BodyReader(request, limit, limits.minRequestBytesPerSecond());
-    if (request.getLength() > limit) {
+    if (request.getLength() > 2 * limit) {
       reader.result.completeExceptionally(new TooLargeException());
       return reader.result;
     }
+    reader.discarding = request.getLength() > limit;
     reader.timer = scheduler.schedule(() -> reader.result.completeExceptionally(new TooSlowException(
         "the request body did not arrive within " + limits.bodyTimeout().toMillis() + " ms")),
         limits.bodyTimeout().toNanos(), TimeUnit.NANOSECONDS);
@@ -74,9 +82,17 @@ final class BodyReader implements Runnable {
           return;
         }
         ByteBuffer bytes = chunk.getByteBuffer();
-        if (size + bytes.remaining() > limit) {
-          result.completeExceptionally(new TooLargeException());
-          return;
+        if (!discarding && size + bytes.remaining() > limit) {
+          discarding = true;
+          chunks.clear();
+        }
+        if (discarding) {
+          discarded += bytes.remaining();
+          if (discarded > limit || chunk.isLast()) {
+            result.completeExceptionally(new TooLargeException());
+            return;
+          }
+          continue;
         }
         if (bytes.hasRemaining()) {
           byte[] copy = new byte[bytes.remaining()];

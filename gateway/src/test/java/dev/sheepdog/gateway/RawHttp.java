@@ -43,6 +43,20 @@ final class RawHttp implements AutoCloseable {
     this(base, 0);
   }
 
+  /**
+   * Sends bytes as they are, as far as the server takes them: a server may answer (a 413, say) and
+   * close before a large request is written whole, and the answer is what a test reads next.
+   */
+  RawHttp sendWhatIsTaken(byte[] bytes) {
+    try {
+      out.write(bytes);
+      out.flush();
+    } catch (IOException e) {
+      // the server stopped reading; its answer, if any, waits in the socket
+    }
+    return this;
+  }
+
   /** Sends bytes as they are. */
   RawHttp send(byte[] bytes) {
     try {
