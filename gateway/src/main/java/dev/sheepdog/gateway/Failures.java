@@ -36,7 +36,11 @@ final class Failures {
       boolean rateLimited = all.rateLimited() || !all.attempts().isEmpty()
           && all.failureKinds().size() == all.attempts().size()
           && all.failureKinds().stream().allMatch(kind -> kind == FailureKind.RATE_LIMITED);
-      String message = (rateLimited ? "every model is rate-limited" : "every model failed")
+      boolean overloaded = !all.attempts().isEmpty() && all.failureKinds().size() == all.attempts().size()
+          && all.failureKinds().stream().allMatch(kind -> kind == FailureKind.OVERLOADED);
+      String message = (rateLimited ? "every model is rate-limited"
+          : overloaded ? "every model is at the gateway's limit of calls in flight to its upstream"
+          : "every model failed")
           + " (" + all.attempts().size() + " attempts" + kinds(all) + ")"
           + (deferredId != null ? "; the request was deferred as " + deferredId : "");
       return rateLimited
