@@ -24,6 +24,8 @@ import java.util.Set;
  * @param idleTimeout how long a connection may stay silent, streams included
  * @param drainTimeout on close, how long requests in flight may take to finish, and the whole close
  * @param limits what one client may cost in connections, bytes and time
+ * @param threads the most threads serving HTTP (Jetty's pool, its selectors and acceptor included):
+ *     handlers never wait on an upstream, so a few dozen carry thousands of connections
  */
 public record GatewayConfig(
     String host,
@@ -36,7 +38,12 @@ public record GatewayConfig(
     Duration deadline,
     Duration idleTimeout,
     Duration drainTimeout,
-    GatewayLimits limits) {
+    GatewayLimits limits,
+    int threads) {
+
+  /** Enough for the selectors, the acceptor and the work of thousands of connections in flight. */
+  public static final int DEFAULT_THREADS = 32;
+
 
   public GatewayConfig {
     Objects.requireNonNull(host, "host");
@@ -76,6 +83,10 @@ public record GatewayConfig(
       throw new IllegalArgumentException("drainTimeout must not be negative, was " + drainTimeout);
     }
     Objects.requireNonNull(limits, "limits");
+    if (threads < 8) {
+      // the acceptor, the selectors and Jetty's reserved threads come out of the same pool
+      throw new IllegalArgumentException("threads must be at least 8, was " + threads);
+    }
   }
 
   static boolean isLoopback(String host) {
@@ -104,6 +115,7 @@ public record GatewayConfig(
     private Duration idleTimeout = Duration.ofMinutes(5);
     private Duration drainTimeout = Duration.ofSeconds(30);
     private GatewayLimits.Builder limits = GatewayLimits.builder(GatewayLimits.defaults());
+    private int threads = DEFAULT_THREADS;
 
     private Builder() {}
 
@@ -213,9 +225,15 @@ public record GatewayConfig(
       return this;
     }
 
+    /** @see GatewayConfig#threads() */
+    public Builder threads(int threads) {
+      this.threads = threads;
+      return this;
+    }
+
     public GatewayConfig build() {
       return new GatewayConfig(host, port, maxBodyBytes, clientKeys, adminKey, fallbacks, routes, deadline,
-          idleTimeout, drainTimeout, limits.build());
+          idleTimeout, drainTimeout, limits.build(), threads);
     }
   }
 }

@@ -39,6 +39,8 @@ public final class GatewayServer implements AutoCloseable {
   /** Of the drain timeout, the part kept to cut what is still in flight and let those last writes leave. */
   private static final long CUT_RESERVE_DIVISOR = 10;
   private static final long MAX_CUT_RESERVE_MILLIS = 1_000;
+  /** Per connection: enough for the few headers API clients repeat, a fraction of Jetty's default. */
+  private static final int HEADER_CACHE_SIZE = 128;
 
   private final Server server;
   private final ServerConnector connector;
@@ -94,11 +96,14 @@ public final class GatewayServer implements AutoCloseable {
       metrics.bind(queue);
     }
     GatewayLimits limits = config.limits();
-    QueuedThreadPool threads = new QueuedThreadPool();
+    QueuedThreadPool threads = new QueuedThreadPool(config.threads(), Math.min(8, config.threads()));
     threads.setName("sheepdog-gateway");
     Server server = new Server(threads);
     HttpConfiguration http = new HttpConfiguration();
     http.setRequestHeaderSize(limits.maxHeaderBytes());
+    // Jetty keeps a cache of header fields per connection, sized 1,024 by default: about 38 KB of
+    // heap each, which at thousands of open connections (LLM calls last seconds) is most of the heap
+    http.setHeaderCacheSize(HEADER_CACHE_SIZE);
     http.setSendServerVersion(false);
     http.setSendXPoweredBy(false);
     ServerConnector connector = new HangupWatchingConnector(server, new HttpConnectionFactory(http));

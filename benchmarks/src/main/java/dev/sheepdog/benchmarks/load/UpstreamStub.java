@@ -16,6 +16,8 @@ import java.util.regex.Pattern;
 import okio.Buffer;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
@@ -61,7 +63,10 @@ public final class UpstreamStub implements AutoCloseable {
     threads.setName("upstream-stub");
     Server server = new Server(threads);
     // one acceptor and one selector: on a small machine more only add context switches
-    ServerConnector connector = new ServerConnector(server, 1, 1);
+    HttpConfiguration http = new HttpConfiguration();
+    // no per-connection header cache: at thousands of connections it would be most of the heap
+    http.setHeaderCacheSize(0);
+    ServerConnector connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
     connector.setHost(options.host());
     connector.setPort(options.port());
     server.addConnector(connector);

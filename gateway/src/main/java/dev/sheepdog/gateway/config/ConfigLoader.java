@@ -9,6 +9,7 @@ import dev.sheepdog.core.RouterSettings;
 import dev.sheepdog.core.alert.AlertRules;
 import dev.sheepdog.core.cost.BudgetCap;
 import dev.sheepdog.core.deferred.InMemoryDeferredQueue;
+import dev.sheepdog.gateway.GatewayConfig;
 import dev.sheepdog.gateway.GatewayLimits;
 import dev.sheepdog.spi.Money;
 import dev.sheepdog.spi.ModelCatalog;
@@ -194,10 +195,11 @@ public final class ConfigLoader {
         section.error("max_stream_buffer", "must be at least 1KiB");
         streamBuffer = defaults.maxStreamBufferBytes();
       }
+      int threads = section.integer("threads", GatewayConfig.DEFAULT_THREADS, 8, 10_000);
       section.rejectUnknownKeys();
       GatewayLimits limits = new GatewayLimits(connections, (int) headers, headerTimeout, bodyTimeout, requestRate,
           responseRate, streamBuffer);
-      return new SheepdogConfig.Server(host, port, body, idle, drain, limits);
+      return new SheepdogConfig.Server(host, port, body, idle, drain, limits, threads);
     }
 
     private SheepdogConfig.Auth auth(ConfigNode section) {

@@ -174,6 +174,7 @@ public final class ConfiguredGateway implements AutoCloseable {
         .port(server.port())
         .maxBodyBytes(server.maxBodyBytes())
         .limits(server.limits())
+        .threads(server.threads())
         .idleTimeout(server.idleTimeout())
         .drainTimeout(server.drainTimeout())
         .deadline(config.settings().deadline());

@@ -76,9 +76,10 @@ public record SheepdogConfig(
    * @param drainTimeout on shutdown, how long requests in flight may take to finish, and the whole stop
    * @param limits {@code max_connections}, {@code max_header_size}, {@code header_timeout}, {@code
    *     body_timeout}, {@code min_request_rate}, {@code min_response_rate}, {@code max_stream_buffer}
+   * @param threads {@code threads}: the most threads serving HTTP
    */
   public record Server(String host, int port, long maxBodyBytes, Duration idleTimeout, Duration drainTimeout,
-      GatewayLimits limits) {
+      GatewayLimits limits, int threads) {
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8080;
     public static final long DEFAULT_MAX_BODY_BYTES = 1L << 20;
@@ -94,11 +95,11 @@ public record SheepdogConfig(
     }
 
     public Server withHost(String host) {
-      return new Server(host, port, maxBodyBytes, idleTimeout, drainTimeout, limits);
+      return new Server(host, port, maxBodyBytes, idleTimeout, drainTimeout, limits, threads);
     }
 
     public Server withPort(int port) {
-      return new Server(host, port, maxBodyBytes, idleTimeout, drainTimeout, limits);
+      return new Server(host, port, maxBodyBytes, idleTimeout, drainTimeout, limits, threads);
     }
   }
 

@@ -59,7 +59,7 @@ class ConfigLoaderTest {
     SheepdogConfig config = load(MINIMAL);
     // then
     assertThat(config.server()).isEqualTo(new SheepdogConfig.Server("127.0.0.1", 8080, 1 << 20,
-        Duration.ofMinutes(5), Duration.ofSeconds(30), GatewayLimits.defaults()));
+        Duration.ofMinutes(5), Duration.ofSeconds(30), GatewayLimits.defaults(), 32));
     assertThat(config.auth().clientKeys()).isEmpty();
     assertThat(config.auth().adminKey()).isEmpty();
     assertThat(config.routes().strategy()).isEqualTo("route-table");
@@ -90,6 +90,7 @@ class ConfigLoaderTest {
           min_request_rate: 512
           min_response_rate: 0
           max_stream_buffer: 64KiB
+          threads: 24
           idle_timeout: 1m30s
           drain_timeout: 250ms
         auth:
@@ -136,7 +137,7 @@ class ConfigLoaderTest {
     // then
     assertThat(config.server()).isEqualTo(new SheepdogConfig.Server("0.0.0.0", 9090, 512 * 1024,
         Duration.ofSeconds(90), Duration.ofMillis(250), new GatewayLimits(500, 8 * 1024, Duration.ofSeconds(5),
-        Duration.ofSeconds(20), 512, 0, 64 * 1024)));
+        Duration.ofSeconds(20), 512, 0, 64 * 1024), 24));
     assertThat(config.auth().clientKeys()).extracting(ConfigNode.Secret::value).containsExactly("sk-client-1");
     assertThat(config.auth().adminKey()).map(ConfigNode.Secret::value).contains("sk-admin-1");
     assertThat(config.auth().toString()).doesNotContain("sk-client-1", "sk-admin-1");
