@@ -416,7 +416,9 @@ public final class Router {
 
   /**
    * A replayer that drains the deferred queue through this router, delivering each outcome to
-   * {@code listener}; call {@code start()} on it for automatic replay with backoff.
+   * {@code listener}; call {@code start()} on it for automatic replay with backoff. A replay that
+   * ends in a failure no replay can cure (the request rejected by a model, not servable by its plan,
+   * or refused by a rejecting budget) dead-letters the entry at once.
    */
   public DeferredReplayer<RoutedResponse> replayer(DeferredReplayListener<RoutedResponse> listener,
       ReplayPolicy policy) {
@@ -425,7 +427,12 @@ public final class Router {
     }
     return new DeferredReplayer<>(deferredQueue,
         deferred -> route(deferred.request(), deferred.hints().toBuilder().allowDeferral(false).build()),
-        listener, policy, ticker, scheduler);
+        listener, policy, ticker, scheduler, Router::cannotBeCuredByReplay);
+  }
+
+  private static boolean cannotBeCuredByReplay(Throwable failure) {
+    return failure instanceof RequestRejectedException || failure instanceof RequestNotServableException
+        || failure instanceof BudgetExceededException;
   }
 
   /** Builds a {@link Router}. Not thread-safe; each setting may be given once. */

@@ -11,6 +11,10 @@ import dev.sheepdog.spi.FailureKind;
 import dev.sheepdog.spi.RouteHints;
 import dev.sheepdog.spi.RouterEvent;
 import dev.sheepdog.testkit.Outcome;
+import dev.sheepdog.core.deferred.DeferredReplayListener;
+import dev.sheepdog.core.deferred.DeferredReplayer;
+import dev.sheepdog.core.deferred.ReplayPolicy;
+import dev.sheepdog.spi.DeferredState;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -113,5 +117,26 @@ class DeferralTest {
         RouteHints.builder().allowDeferral(true).deadline(Duration.ofSeconds(1)).build()));
     // then
     assertThat(e.deferralRefusal()).hasValueSatisfying(r -> assertThat(r).contains("no deferred queue"));
+  }
+
+  @Test
+  void a_replay_the_model_rejects_as_a_bad_request_is_dead_lettered_at_once() {
+    // given: a request parked while every model was down
+    InMemoryDeferredQueue queue = new InMemoryDeferredQueue(10, 10);
+    Router router = routerWithQueue(queue);
+    String id = RetryRoundsTest.allFailed(router.route(hello, deferrable)).deferredId().orElseThrow();
+    world.p1.model("a").thenAlways(Outcome.fail(FailureKind.BAD_REQUEST, 400));
+    DeferredReplayer<RoutedResponse> replayer = router.replayer(new DeferredReplayListener<>() {
+      @Override
+      public void onDelivered(DeferredEntry entry, RoutedResponse result) {}
+
+      @Override
+      public void onDeadLettered(DeferredEntry entry, String reason) {}
+    }, ReplayPolicy.DEFAULT);
+    // when
+    replayer.replayDue().join();
+    // then: replaying a request the model refuses cannot help
+    assertThat(queue.find(id).orElseThrow().state()).isEqualTo(DeferredState.DEAD_LETTERED);
+    assertThat(world.p1.callCount("a")).isEqualTo(2);
   }
 }
