@@ -8,6 +8,7 @@ import com.google.inject.multibindings.Multibinder;
 import com.google.inject.multibindings.OptionalBinder;
 import dev.sheepdog.core.RouteTableStrategy;
 import dev.sheepdog.core.Router;
+import dev.sheepdog.core.RouterBuilder;
 import dev.sheepdog.core.RouterSettings;
 import dev.sheepdog.core.StrategyRegistry;
 import dev.sheepdog.spi.ChatProvider;
@@ -62,7 +63,7 @@ public final class RouterModule extends AbstractModule {
   Router router(ModelCatalog catalog, Map<ProviderId, ChatProvider> providers,
       Map<String, SelectionStrategy> strategies, @StrategyName String strategyName, Set<RouterListener> listeners,
       RouterSettings settings, Ticker ticker, Scheduler scheduler, Optional<DeferredQueue> deferredQueue) {
-    Router.RouterBuilder builder = Router.builder()
+    RouterBuilder builder = Router.builder()
         .catalog(catalog)
         .providers(providers.values())
         .strategy(StrategyRegistry.of(strategies).create(strategyName))
