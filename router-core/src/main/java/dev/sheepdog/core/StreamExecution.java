@@ -29,8 +29,9 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * Chunks come from a provider's I/O thread while timers, the deadline and the caller's cancel run
  * elsewhere. Every call to the caller's listener goes through {@link #deliver}, under one lock
- * and after a check that the stream has not ended, so the listener never hears two things at
- * once, never a chunk after its end, and never two ends. The first chunk commits the stream only
+ * and after a check that the stream has not ended and its end is not claimed, so the listener
+ * never hears two things at once, never a chunk after its end, and never two ends; a cancel that
+ * loses to an end already claimed leaves that end to be heard. The first chunk commits the stream only
  * if it wins {@code commitStream()} against the attempt timer; a chunk that loses is dropped.
  * Whatever the listener throws is contained: the stream is cancelled, the provider's thread is
  * not disturbed.
@@ -60,10 +61,8 @@ final class StreamExecution extends FailoverExecution<RoutedStreamResult> implem
 
   @Override
   public void cancel() {
-    synchronized (listenerLock) {
-      terminated = true;
-    }
-    // ending the request cancels the calls in flight
+    // wins the request's end unless it is decided already; from then on deliver() stays silent,
+    // and ending the request cancels the calls in flight
     future.cancel(false);
   }
 
@@ -170,10 +169,13 @@ final class StreamExecution extends FailoverExecution<RoutedStreamResult> implem
     deliverTerminal(() -> listener.onError(failure));
   }
 
-  /** Calls the listener unless the stream has ended; {@code false} if it had, or the listener threw. */
+  /**
+   * Calls the listener unless the stream has ended or its end is claimed; {@code false} if so, or
+   * if the listener threw. Only the winner of the claim speaks after it ({@link #deliverTerminal}).
+   */
   private boolean deliver(Runnable call) {
     synchronized (listenerLock) {
-      if (terminated) {
+      if (terminated || !running()) {
         return false;
       }
       try {

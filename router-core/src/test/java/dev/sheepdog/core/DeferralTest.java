@@ -224,6 +224,24 @@ class DeferralTest {
   }
 
   @Test
+  void a_stream_cancelled_while_it_is_offered_still_tells_its_listener_the_id() {
+    // given: the caller cancels its stream while the queue stores it
+    AtomicReference<RoutedStream> caller = new AtomicReference<>();
+    HookedQueue queue = new HookedQueue(() -> caller.get().cancel());
+    world.p1.model("a").then(Outcome.fail(FailureKind.UNAVAILABLE, 503).after(Duration.ofSeconds(1)));
+    StreamRoutingTest.RecordingListener listener = new StreamRoutingTest.RecordingListener();
+    caller.set(noRetries(queue).stream(hello, RouteHints.builder().allowDeferral(true).requestId("r-1")
+        .pin(ModelId.of("a")).build(), listener));
+    // when
+    world.ticker.advance(Duration.ofSeconds(1));
+    // then
+    List<String> parked = queue.entries().stream().map(DeferredEntry::id).toList();
+    assertThat(parked).hasSize(1);
+    assertThat(listener.errors).singleElement().isInstanceOfSatisfying(AllModelsFailedException.class,
+        e -> assertThat(e.deferredId()).contains(parked.get(0)));
+  }
+
+  @Test
   void a_replay_the_model_rejects_as_a_bad_request_is_dead_lettered_at_once() {
     // given: a request parked while every model was down
     InMemoryDeferredQueue queue = new InMemoryDeferredQueue(10, 10);
