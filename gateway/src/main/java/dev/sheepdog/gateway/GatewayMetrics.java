@@ -38,10 +38,6 @@ import java.util.function.ToLongFunction;
  * configured keys get past authentication, so there are as many as the operator configured).
  * Never a request id, a prompt or a key. Like every listener it is quick and never throws; a
  * metric that fails to record is dropped, not the request.
- *
- * <p>It also counts the attempts a stream has started, so the stream's first chunk can carry
- * {@code X-Sheepdog-Attempts}: the router tells how many attempts a stream took only when it ends,
- * and by then the headers are long gone.
  */
 public final class GatewayMetrics implements RouterListener {
   private static final Set<String> ENDPOINTS = Set.of("/v1/chat/completions", "/v1/models", "/health", "/ready",

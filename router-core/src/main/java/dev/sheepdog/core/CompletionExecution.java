@@ -15,14 +15,17 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
 /** A request answered in one piece. */
-final class CompletionExecution extends RouteExecution<RoutedResponse> {
-  CompletionExecution(Router router, ChatRequest request, RouteHints hints, String requestId) {
-    super(router, request, hints, requestId);
+final class CompletionExecution extends FailoverExecution<RoutedResponse> {
+  CompletionExecution(RoutingContext ctx, ChatRequest request, RouteHints hints, String requestId) {
+    super(ctx, request, hints, requestId);
   }
 
   @Override
   void call(ModelHealth model, CallOptions options, AttemptRun attempt) {
-    CompletableFuture<ChatResponse> call = router.provider(model).complete(model.spec(), request, options);
+    if (attempt.isSettled()) {
+      return; // the request ended since the attempt was published: no call
+    }
+    CompletableFuture<ChatResponse> call = ctx.fleet.provider(model).complete(model.spec(), request, options);
     if (call.isDone() && !call.isCompletedExceptionally()) {
       // answered already (a cache, a stub): settle here, without registering a callback
       answered(attempt, call.join());
@@ -51,7 +54,7 @@ final class CompletionExecution extends RouteExecution<RoutedResponse> {
 
   @Override
   HedgingConfig hedging() {
-    return router.hedgingFor(hints.task());
+    return ctx.hedgingFor(hints.task());
   }
 
   @Override
@@ -60,8 +63,8 @@ final class CompletionExecution extends RouteExecution<RoutedResponse> {
     Usage usage = response.usage() == null ? Usage.NONE : response.usage();
     RoutedResponse routed = new RoutedResponse(requestId, response, model.id(), snapshotTrail(), elapsed(), usage,
         cost);
-    if (router.listening()) {
-      router.emit(() -> new RouterEvent.RequestSucceeded(requestId, model.id(), attempts(), routed.latency(), cost));
+    if (ctx.listening()) {
+      ctx.emit(new RouterEvent.RequestSucceeded(requestId, model.id(), attempts(), routed.latency(), cost));
     }
     return routed;
   }

@@ -1,89 +1,82 @@
 package dev.sheepdog.core;
 
 import dev.sheepdog.spi.Scheduler;
+import dev.sheepdog.spi.Ticker;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Delayed;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs Failsafe's retry scheduling on the router's {@link Scheduler}, so that backoff between
- * rounds follows the injected clock (and tests move it by hand). A task due now runs on the
- * calling thread: the first round starts where {@code route()} was called.
+ * Failsafe's scheduler SPI over the router's {@link Scheduler} and {@link Ticker}, so that the
+ * waits between rounds follow the injected clock (and tests move it by hand). A task due now runs
+ * on the calling thread, as Failsafe's own direct execution would: a request handed to Failsafe
+ * after its first round gets its verdict on the spot.
+ *
+ * <p>Each task is a complete {@link ScheduledFuture}: {@code get} waits for the task as any
+ * future does, {@code getDelay} reads the ticker, {@code cancel} removes the task from the
+ * scheduler.
  */
 final class FailsafeScheduler implements dev.failsafe.spi.Scheduler {
   private final Scheduler scheduler;
+  private final Ticker ticker;
 
-  FailsafeScheduler(Scheduler scheduler) {
+  FailsafeScheduler(Scheduler scheduler, Ticker ticker) {
     this.scheduler = scheduler;
+    this.ticker = ticker;
   }
 
   @Override
   public ScheduledFuture<?> schedule(Callable<?> callable, long delay, TimeUnit unit) {
-    Task task = new Task(callable);
-    if (delay <= 0) {
+    long delayNanos = Math.max(0, unit.toNanos(delay));
+    Task task = new Task(callable, ticker, ticker.nanoTime() + delayNanos);
+    if (delayNanos == 0) {
       task.run();
     } else {
-      task.handle = scheduler.schedule(task::run, delay, unit);
+      task.handle = scheduler.schedule(task::run, delayNanos, TimeUnit.NANOSECONDS);
+      if (task.isCancelled()) {
+        task.handle.cancel();
+      }
     }
     return task;
   }
 
-  private static final class Task implements ScheduledFuture<Object> {
+  private static final class Task extends CompletableFuture<Object> implements ScheduledFuture<Object> {
     private final Callable<?> callable;
+    private final Ticker ticker;
+    private final long dueNanos;
     volatile Scheduler.Cancellable handle = Scheduler.Cancellable.DONE;
-    private volatile boolean cancelled;
-    private volatile boolean done;
 
-    Task(Callable<?> callable) {
+    Task(Callable<?> callable, Ticker ticker, long dueNanos) {
       this.callable = callable;
+      this.ticker = ticker;
+      this.dueNanos = dueNanos;
     }
 
     void run() {
-      if (cancelled) {
+      if (isDone()) {
         return;
       }
       try {
-        callable.call();
+        complete(callable.call());
       } catch (Exception e) {
-        // Failsafe's callables record their own failures; nothing escapes to us.
-      } finally {
-        done = true;
+        completeExceptionally(e);
       }
     }
 
     @Override
     public boolean cancel(boolean mayInterruptIfRunning) {
-      if (done) {
-        return false;
+      boolean cancelled = super.cancel(mayInterruptIfRunning);
+      if (cancelled) {
+        handle.cancel();
       }
-      cancelled = true;
-      return handle.cancel();
-    }
-
-    @Override
-    public boolean isCancelled() {
       return cancelled;
     }
 
     @Override
-    public boolean isDone() {
-      return done || cancelled;
-    }
-
-    @Override
-    public Object get() {
-      throw new UnsupportedOperationException("Sheepdog's scheduled tasks are not awaited");
-    }
-
-    @Override
-    public Object get(long timeout, TimeUnit unit) {
-      throw new UnsupportedOperationException("Sheepdog's scheduled tasks are not awaited");
-    }
-
-    @Override
     public long getDelay(TimeUnit unit) {
-      return 0;
+      return unit.convert(dueNanos - ticker.nanoTime(), TimeUnit.NANOSECONDS);
     }
 
     @Override

@@ -9,6 +9,7 @@ import dev.sheepdog.spi.FailureKind;
 import dev.sheepdog.spi.ModelHealthView;
 import dev.sheepdog.spi.ModelSpec;
 import dev.sheepdog.spi.Ticker;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Everything the router tracks about one model: its circuit, its rate limiter (which also holds
@@ -26,6 +27,10 @@ final class ModelHealth implements Candidate, ModelHealthView {
   private final Ticker ticker;
   private volatile FailureKind lastFailure;
   private volatile long lastFailureEpochMillis;
+  /** The admission handed out for the current circuit permit; see {@link #admitted}. */
+  private volatile ModelAdmission lastAdmitted;
+  /** Tokens reserved in the limiter by calls not settled yet; 0 whenever no call is open. */
+  private final AtomicLong openReservations = new AtomicLong();
 
   ModelHealth(ModelSpec spec, CircuitBreaker breaker, ModelRateLimiter limiter, ModelStats stats, Ticker ticker) {
     this.spec = spec;
@@ -88,9 +93,45 @@ final class ModelHealth implements Candidate, ModelHealthView {
     lastFailureEpochMillis = ticker.epochMillis();
   }
 
-  /** Reserves a request slot and {@code tokens} estimated tokens, or says how long to wait. */
-  Admission admit(long tokens) {
-    return limiter.tryAcquire(tokens);
+  /**
+   * Reserves a request slot and {@code tokens} estimated tokens, or says how long to wait. An
+   * admitted reservation stays open until {@link #settleTokens} settles it.
+   */
+  Admission reserve(long tokens) {
+    Admission admission = limiter.tryAcquire(tokens);
+    if (admission.admitted()) {
+      openReservations.addAndGet(tokens);
+    }
+    return admission;
+  }
+
+  /**
+   * Settles a reservation of {@code reserved} tokens: {@code charged} is what the call used (0
+   * gives the whole reservation back; the request slot stays used either way).
+   */
+  void settleTokens(long reserved, long charged) {
+    limiter.correct(reserved, charged);
+    openReservations.addAndGet(-reserved);
+  }
+
+  /** Tokens reserved by calls not settled yet: exactly 0 once every call has ended. */
+  long openReservations() {
+    return openReservations.get();
+  }
+
+  /**
+   * The admission of a call under {@code permit}. A permit is the circuit's state object, which
+   * lives as long as the state (a closed circuit's for as long as it stays closed), so the value
+   * is made once per state, not once per call.
+   */
+  ModelAdmission admitted(Object permit) {
+    ModelAdmission last = lastAdmitted;
+    if (last != null && last.permit() == permit) {
+      return last;
+    }
+    ModelAdmission fresh = ModelAdmission.admitted(permit);
+    lastAdmitted = fresh;
+    return fresh;
   }
 
   /** Holds the model back until {@code untilNanos} (a 429's retry-after); never shortens a hold. */

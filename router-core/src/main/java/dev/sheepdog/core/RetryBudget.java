@@ -34,19 +34,19 @@ final class RetryBudget {
     this.ratio = ratio;
     this.minimum = minimum;
     this.slotNanos = Math.max(1, window.toNanos() / SLOTS);
-    long epoch = ticker.nanoTime() / slotNanos;
+    long epoch = epoch();
     for (int i = 0; i < SLOTS; i++) {
       epochs.set(i, epoch - SLOTS);
     }
   }
 
   void recordRequest() {
-    requests.incrementAndGet(slot(ticker.nanoTime() / slotNanos));
+    requests.incrementAndGet(slot(epoch()));
   }
 
   /** Takes one retry from the budget if it has room. */
   boolean tryRetry() {
-    long epoch = ticker.nanoTime() / slotNanos;
+    long epoch = epoch();
     long requestSum = 0;
     long retrySum = 0;
     for (int i = 0; i < SLOTS; i++) {
@@ -60,6 +60,15 @@ final class RetryBudget {
     }
     retries.incrementAndGet(slot(epoch));
     return true;
+  }
+
+  /**
+   * Which tenth of the window now falls in. {@code System.nanoTime()} may be negative: floor
+   * division keeps every slot one tenth wide, where {@code /} would make the one around zero twice
+   * as wide and keep its retries counted a slot too long.
+   */
+  private long epoch() {
+    return Math.floorDiv(ticker.nanoTime(), slotNanos);
   }
 
   private int slot(long epoch) {

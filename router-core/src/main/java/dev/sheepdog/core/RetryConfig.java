@@ -81,4 +81,13 @@ public record RetryConfig(
     double nanos = initialBackoff.toNanos() * Math.pow(2, Math.max(0, round - 2));
     return (long) Math.min(nanos, maxBackoff.toNanos());
   }
+
+  /**
+   * The longest wait the retry policy may draw after round {@code round} failed: the backoff it
+   * starts from, doubled per pass before it and capped (Failsafe doubles per attempt made, so
+   * this is an upper bound), stretched by the jitter.
+   */
+  long longestBackoffNanos(int round) {
+    return (long) Math.min(Long.MAX_VALUE, backoffNanos(round + 1) * (1 + jitter));
+  }
 }

@@ -9,6 +9,7 @@ import dev.sheepdog.spi.TaskType;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -20,12 +21,16 @@ import java.util.Set;
  * {@code general}; a task without a row for the priority plans as its {@code normal} row.
  *
  * <p>{@link #tutorialDefaults()} is the table of the tutorial Sheepdog grew from; {@link
- * #builder()} makes your own.
+ * #builder()} makes your own. Plans are unmodifiable lists; over the router's own candidates they
+ * are resolved once and planning allocates nothing.
  */
 public final class RouteTableStrategy implements SelectionStrategy {
   public static final String NAME = "route-table";
 
   private final Map<TaskType, Map<Priority, List<ModelId>>> table;
+  /** The plans over the candidate list a router passes each time; see {@link Resolved}. */
+  private volatile Resolved resolved;
+  private volatile List<Candidate> lastCandidates;
 
   private RouteTableStrategy(Map<TaskType, Map<Priority, List<ModelId>>> table) {
     this.table = table;
@@ -84,6 +89,31 @@ public final class RouteTableStrategy implements SelectionStrategy {
   @Override
   public List<Candidate> plan(PlanRequest request, List<Candidate> candidates) {
     List<ModelId> row = row(request.hints().task(), request.hints().priority());
+    Resolved known = resolved;
+    if (known != null && known.candidates == candidates) {
+      return known.plans.get(row);
+    }
+    if (lastCandidates == candidates) {
+      // the same list twice in a row: a router's own candidates, passed on every request
+      known = new Resolved(candidates, resolveAll(candidates));
+      resolved = known;
+      return known.plans.get(row);
+    }
+    lastCandidates = candidates;
+    return resolve(row, candidates);
+  }
+
+  private IdentityHashMap<List<ModelId>, List<Candidate>> resolveAll(List<Candidate> candidates) {
+    IdentityHashMap<List<ModelId>, List<Candidate>> plans = new IdentityHashMap<>();
+    for (Map<Priority, List<ModelId>> rows : table.values()) {
+      for (List<ModelId> row : rows.values()) {
+        plans.put(row, resolve(row, candidates));
+      }
+    }
+    return plans;
+  }
+
+  private static List<Candidate> resolve(List<ModelId> row, List<Candidate> candidates) {
     List<Candidate> plan = new ArrayList<>(row.size());
     for (ModelId id : row) {
       for (Candidate candidate : candidates) {
@@ -93,8 +123,16 @@ public final class RouteTableStrategy implements SelectionStrategy {
         }
       }
     }
-    return plan;
+    return Collections.unmodifiableList(plan);
   }
+
+  /**
+   * Every row's plan over one candidate list. A router passes the same list (its own models) on
+   * every request, so once that list has been seen twice in a row its plans are resolved once and
+   * served without allocating; a list seen once (a strategy composed before this one makes a new
+   * one per request) is resolved per request, as it always was.
+   */
+  private record Resolved(List<Candidate> candidates, IdentityHashMap<List<ModelId>, List<Candidate>> plans) {}
 
   @Override
   public String toString() {

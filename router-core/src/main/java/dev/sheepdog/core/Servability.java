@@ -3,6 +3,9 @@ package dev.sheepdog.core;
 import dev.sheepdog.spi.Candidate;
 import dev.sheepdog.spi.ModelSpec;
 import dev.sheepdog.spi.Money;
+import dev.sheepdog.spi.RouteHints;
+import dev.sheepdog.spi.SkipReason;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -10,13 +13,67 @@ import java.util.List;
  * not change: the context window, the request's own max cost, and the model's tokens-per-minute
  * limit. Health, circuits, cool-downs and daily budgets pass and are not looked at here.
  *
- * <p>Runs once per request before the first attempt, over the plan: it returns at the first model
- * that passes, so a servable request costs a few comparisons and allocates nothing. The checks are
- * the ones the router applies per model later (the same estimates, the same comparisons), so a
- * request found servable here meets a model that admits it whenever that model is healthy.
+ * <p>Runs once per request before the first attempt, over the plan. A model that fails one of
+ * these checks can never take the request, so it is left out of the request's plan ({@link #fit}):
+ * it is not skipped again in every round, it does not count as a model waiting for its rate limit,
+ * and it does not stand in the way of the all-open policy for the models left. When no model is
+ * left, {@link #check} says why. A plan whose every model fits costs a few comparisons per model and
+ * allocates nothing.
  */
 final class Servability {
   private Servability() {}
+
+  /**
+   * Why {@code spec} can never take the request, as the skip reason its {@code ModelSkipped} event
+   * carries ({@code RATE_LIMITED} for a reservation above its tokens-per-minute limit), or {@code
+   * null} when it passes every permanent check.
+   */
+  static SkipReason unfit(ModelSpec spec, long promptTokens, long outputTokens, Money maxCost) {
+    if (promptTokens > spec.contextWindow()) {
+      return SkipReason.CONTEXT_TOO_SMALL;
+    }
+    if (maxCost != null && spec.price().estimateNanos(promptTokens, outputTokens) > maxCost.nanos()) {
+      return SkipReason.OVER_BUDGET;
+    }
+    if (spec.limits().limitsTokens() && promptTokens + outputTokens > spec.limits().tokensPerMinute()) {
+      return SkipReason.RATE_LIMITED;
+    }
+    return null;
+  }
+
+  /** The planned models that pass every permanent check, in plan order: {@code plan} itself when all do. */
+  static List<Candidate> fit(List<Candidate> plan, long promptTokens, long outputTokens, Money maxCost) {
+    int size = plan.size();
+    int firstUnfit = 0;
+    while (firstUnfit < size && unfit(plan.get(firstUnfit).spec(), promptTokens, outputTokens, maxCost) == null) {
+      firstUnfit++;
+    }
+    if (firstUnfit == size) {
+      return plan;
+    }
+    List<Candidate> fit = new ArrayList<>(size - 1);
+    for (int i = 0; i < size; i++) {
+      Candidate candidate = plan.get(i);
+      if (i != firstUnfit && unfit(candidate.spec(), promptTokens, outputTokens, maxCost) == null) {
+        fit.add(candidate);
+      }
+    }
+    return fit;
+  }
+
+  /**
+   * Why a request has no model left to try: none was planned, or none of the planned could ever
+   * take it ({@link #check}).
+   */
+  static RoutingException noModelLeft(String requestId, RouteHints hints, List<Candidate> planned,
+      long promptTokens, long outputTokens) {
+    if (planned.isEmpty()) {
+      return new AllModelsFailedException(requestId, "no model is planned for " + hints.task() + ":"
+          + hints.priority().wireName() + (hints.pinned().isEmpty() ? "" : " and " + hints.pinned()), List.of(),
+          null, false, null, null);
+    }
+    return check(requestId, planned, promptTokens, outputTokens, hints.maxCost());
+  }
 
   /**
    * {@code null} when some planned model passes every permanent check; otherwise why none does,

@@ -16,30 +16,41 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A streamed request. Failover is allowed until the first chunk reaches the caller; from then on
- * the stream is committed to its model and a failure ends it with a {@link
- * StreamInterruptedException}.
+ * the stream is committed to its model, and any failure of that model — a refusal included — ends
+ * it with a {@link StreamInterruptedException} that counts the chunks delivered.
+ *
+ * <p>A committed stream that ends without its final usage (cut, cancelled by its caller, stopped by
+ * the deadline) is still charged: the provider billed the prompt and the text it sent. The charge
+ * is the last usage the provider reported, else an estimate: the prompt estimate and the delivered
+ * text at four characters a token (at least a token a chunk). The limiter's reservation is
+ * corrected to it rather than given back.
  *
  * <h2>Concurrency</h2>
  *
  * Chunks come from a provider's I/O thread while timers, the deadline and the caller's cancel run
  * elsewhere. Every call to the caller's listener goes through {@link #deliver}, under one lock
- * and after a check that the stream has not ended, so the listener never hears two things at
- * once, never a chunk after its end, and never two ends. The first chunk commits the stream only
+ * and after a check that the stream has not ended and its end is not claimed, so the listener
+ * never hears two things at once, never a chunk after its end, and never two ends; a cancel that
+ * loses to an end already claimed leaves that end to be heard. The first chunk commits the stream only
  * if it wins {@code commitStream()} against the attempt timer; a chunk that loses is dropped.
  * Whatever the listener throws is contained: the stream is cancelled, the provider's thread is
  * not disturbed.
  */
-final class StreamExecution extends RouteExecution<RoutedStreamResult> implements RoutedStream {
+final class StreamExecution extends FailoverExecution<RoutedStreamResult> implements RoutedStream {
   private final RoutedStreamListener listener;
   private final Object listenerLock = new Object();
   private boolean terminated;
   private volatile AttemptRun committedTo;
+  /** Written by the committed attempt's provider thread only. */
   private volatile int delivered;
+  private volatile long deliveredChars;
   private volatile long firstChunkNanos;
+  /** The usage the committed attempt's provider reported last, if any. */
+  private volatile Usage reportedUsage;
 
-  StreamExecution(Router router, ChatRequest request, RouteHints hints, String requestId,
+  StreamExecution(RoutingContext ctx, ChatRequest request, RouteHints hints, String requestId,
       RoutedStreamListener listener) {
-    super(router, request.withStream(true), hints, requestId);
+    super(ctx, request.withStream(true), hints, requestId);
     this.listener = listener;
   }
 
@@ -50,11 +61,9 @@ final class StreamExecution extends RouteExecution<RoutedStreamResult> implement
 
   @Override
   public void cancel() {
-    synchronized (listenerLock) {
-      terminated = true;
-    }
-    // ending the request cancels the calls in flight
-    result.cancel(false);
+    // wins the request's end unless it is decided already; from then on deliver() stays silent,
+    // and ending the request cancels the calls in flight
+    future.cancel(false);
   }
 
   @Override
@@ -67,13 +76,17 @@ final class StreamExecution extends RouteExecution<RoutedStreamResult> implement
       public void onChunk(ChatChunk chunk) {
         if (chunk.usage() != null) {
           usage = chunk.usage();
+          if (committedTo == attempt) {
+            reportedUsage = usage;
+          }
         }
         if (committedTo != attempt) {
           if (committedTo != null || !attempt.commitStream()) {
             return;
           }
           committedTo = attempt;
-          firstChunkNanos = router.ticker.nanoTime();
+          reportedUsage = usage;
+          firstChunkNanos = ctx.ticker.nanoTime();
           model.recordFirstChunk(firstChunkNanos - attempt.startedNanos);
           if (!deliver(() -> listener.onStart(model.id(), attempt.number))) {
             return;
@@ -83,6 +96,7 @@ final class StreamExecution extends RouteExecution<RoutedStreamResult> implement
           return;
         }
         delivered++;
+        deliveredChars += chunk.text().length();
       }
 
       @Override
@@ -102,7 +116,10 @@ final class StreamExecution extends RouteExecution<RoutedStreamResult> implement
         h.cancel();
       }
     };
-    StreamHandle started = router.provider(model).stream(model.spec(), request, options, upstream);
+    if (attempt.isSettled()) {
+      return; // the request ended since the attempt was published: no call
+    }
+    StreamHandle started = ctx.fleet.provider(model).stream(model.spec(), request, options, upstream);
     if (!handle.compareAndSet(null, started)) {
       started.cancel();
     }
@@ -114,13 +131,24 @@ final class StreamExecution extends RouteExecution<RoutedStreamResult> implement
   }
 
   @Override
-  void afterFailure(AttemptRun attempt, ProviderException failure) {
-    if (committedTo == attempt) {
-      fail(new StreamInterruptedException(requestId, attempt.model.id(), failure.kind(), delivered,
-          failure.providerMessage(), snapshotTrail()));
-    } else {
-      super.afterFailure(attempt, failure);
+  boolean committed(AttemptRun attempt) {
+    return committedTo == attempt;
+  }
+
+  @Override
+  RouterException interrupted(AttemptRun attempt, ProviderException failure) {
+    return new StreamInterruptedException(requestId, attempt.model.id(), failure.kind(), delivered,
+        failure.providerMessage(), snapshotTrail());
+  }
+
+  @Override
+  Usage billedOnFailure(AttemptRun attempt) {
+    if (committedTo != attempt) {
+      return null;
     }
+    Usage usage = reportedUsage;
+    return usage != null ? usage
+        : new Usage(estimatedPromptTokens, Math.max(delivered, (deliveredChars + 3) / 4));
   }
 
   @Override
@@ -129,7 +157,9 @@ final class StreamExecution extends RouteExecution<RoutedStreamResult> implement
     long first = firstChunkNanos;
     RoutedStreamResult done = new RoutedStreamResult(requestId, model.id(), snapshotTrail(), elapsed(),
         first == 0 ? elapsed() : Duration.ofNanos(first - startNanos), usage, cost);
-    router.emit(() -> new RouterEvent.RequestSucceeded(requestId, model.id(), attempts(), done.latency(), cost));
+    if (ctx.listening()) {
+      ctx.emit(new RouterEvent.RequestSucceeded(requestId, model.id(), attempts(), done.latency(), cost));
+    }
     deliverTerminal(() -> listener.onComplete(done));
     return done;
   }
@@ -139,10 +169,13 @@ final class StreamExecution extends RouteExecution<RoutedStreamResult> implement
     deliverTerminal(() -> listener.onError(failure));
   }
 
-  /** Calls the listener unless the stream has ended; {@code false} if it had, or the listener threw. */
+  /**
+   * Calls the listener unless the stream has ended or its end is claimed; {@code false} if so, or
+   * if the listener threw. Only the winner of the claim speaks after it ({@link #deliverTerminal}).
+   */
   private boolean deliver(Runnable call) {
     synchronized (listenerLock) {
-      if (terminated) {
+      if (terminated || !running()) {
         return false;
       }
       try {
@@ -153,7 +186,7 @@ final class StreamExecution extends RouteExecution<RoutedStreamResult> implement
       }
     }
     // a listener that throws has given up on the stream
-    result.cancel(false);
+    future.cancel(false);
     return false;
   }
 

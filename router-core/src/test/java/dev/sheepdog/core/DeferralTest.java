@@ -11,7 +11,18 @@ import dev.sheepdog.spi.FailureKind;
 import dev.sheepdog.spi.RouteHints;
 import dev.sheepdog.spi.RouterEvent;
 import dev.sheepdog.testkit.Outcome;
+import dev.sheepdog.core.deferred.DeferredReplayListener;
+import dev.sheepdog.core.deferred.DeferredReplayer;
+import dev.sheepdog.core.deferred.ReplayPolicy;
+import dev.sheepdog.spi.DeferredRequest;
+import dev.sheepdog.spi.DeferredState;
+import dev.sheepdog.spi.ModelId;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 class DeferralTest {
@@ -113,5 +124,141 @@ class DeferralTest {
         RouteHints.builder().allowDeferral(true).deadline(Duration.ofSeconds(1)).build()));
     // then
     assertThat(e.deferralRefusal()).hasValueSatisfying(r -> assertThat(r).contains("no deferred queue"));
+  }
+
+  /** A queue that runs {@code beforeOffer} while a request is being offered, as a slow store would let happen. */
+  private static final class HookedQueue implements DeferredQueue {
+    private final InMemoryDeferredQueue delegate = new InMemoryDeferredQueue(10, 10);
+    private final Runnable beforeOffer;
+
+    HookedQueue(Runnable beforeOffer) {
+      this.beforeOffer = beforeOffer;
+    }
+
+    @Override
+    public boolean offer(DeferredRequest request) {
+      beforeOffer.run();
+      return delegate.offer(request);
+    }
+
+    @Override
+    public List<DeferredEntry> due(long nowEpochMillis, int max) {
+      return delegate.due(nowEpochMillis, max);
+    }
+
+    @Override
+    public void markDelivered(String id) {
+      delegate.markDelivered(id);
+    }
+
+    @Override
+    public void markFailed(String id, String reason, long nextAttemptAtEpochMillis) {
+      delegate.markFailed(id, reason, nextAttemptAtEpochMillis);
+    }
+
+    @Override
+    public void markDeadLettered(String id, String reason) {
+      delegate.markDeadLettered(id, reason);
+    }
+
+    @Override
+    public Optional<DeferredEntry> find(String id) {
+      return delegate.find(id);
+    }
+
+    @Override
+    public List<DeferredEntry> entries() {
+      return delegate.entries();
+    }
+
+    @Override
+    public int queued() {
+      return delegate.queued();
+    }
+  }
+
+  private static Throwable failureOf(CompletableFuture<?> future) {
+    return future.handle((v, e) -> e instanceof CompletionException c ? c.getCause() : e).join();
+  }
+
+  /** Routes to a alone, which fails after 1 s; no retries, a 10 s deadline. */
+  private CompletableFuture<RoutedResponse> failingAfterOneSecond(Router router) {
+    world.p1.model("a").then(Outcome.fail(FailureKind.UNAVAILABLE, 503).after(Duration.ofSeconds(1)));
+    CompletableFuture<RoutedResponse> answer = router.route(hello, RouteHints.builder().allowDeferral(true)
+        .requestId("r-1").pin(ModelId.of("a")).deadline(Duration.ofSeconds(10)).build());
+    return answer;
+  }
+
+  private Router noRetries(DeferredQueue queue) {
+    return world.builder().deferredQueue(queue)
+        .settings(RouterSettings.defaults().withRetry(RetryConfig.noRetries())).build();
+  }
+
+  @Test
+  void a_deadline_passing_while_the_request_is_offered_leaves_no_copy_the_caller_has_no_id_for() {
+    // given: the deadline passes while the queue stores the request
+    HookedQueue queue = new HookedQueue(() -> world.ticker.advance(Duration.ofSeconds(10)));
+    CompletableFuture<RoutedResponse> answer = failingAfterOneSecond(noRetries(queue));
+    // when
+    world.ticker.advance(Duration.ofSeconds(1));
+    // then: whatever is parked, the caller holds its id
+    Throwable failure = failureOf(answer);
+    List<String> parked = queue.entries().stream().map(DeferredEntry::id).toList();
+    assertThat(failure).as("parked: " + parked).isInstanceOf(AllModelsFailedException.class);
+    assertThat(parked).containsExactlyElementsOf(((AllModelsFailedException) failure).deferredId().stream().toList());
+  }
+
+  @Test
+  void a_cancel_while_the_request_is_offered_leaves_no_copy_the_caller_has_no_id_for() {
+    // given: the caller cancels while the queue stores the request
+    AtomicReference<CompletableFuture<RoutedResponse>> caller = new AtomicReference<>();
+    HookedQueue queue = new HookedQueue(() -> caller.get().cancel(true));
+    caller.set(failingAfterOneSecond(noRetries(queue)));
+    // when
+    world.ticker.advance(Duration.ofSeconds(1));
+    // then
+    Throwable failure = failureOf(caller.get());
+    List<String> parked = queue.entries().stream().map(DeferredEntry::id).toList();
+    assertThat(failure).as("parked: " + parked).isInstanceOf(AllModelsFailedException.class);
+    assertThat(parked).containsExactlyElementsOf(((AllModelsFailedException) failure).deferredId().stream().toList());
+  }
+
+  @Test
+  void a_stream_cancelled_while_it_is_offered_still_tells_its_listener_the_id() {
+    // given: the caller cancels its stream while the queue stores it
+    AtomicReference<RoutedStream> caller = new AtomicReference<>();
+    HookedQueue queue = new HookedQueue(() -> caller.get().cancel());
+    world.p1.model("a").then(Outcome.fail(FailureKind.UNAVAILABLE, 503).after(Duration.ofSeconds(1)));
+    StreamRoutingTest.RecordingListener listener = new StreamRoutingTest.RecordingListener();
+    caller.set(noRetries(queue).stream(hello, RouteHints.builder().allowDeferral(true).requestId("r-1")
+        .pin(ModelId.of("a")).build(), listener));
+    // when
+    world.ticker.advance(Duration.ofSeconds(1));
+    // then
+    List<String> parked = queue.entries().stream().map(DeferredEntry::id).toList();
+    assertThat(parked).hasSize(1);
+    assertThat(listener.errors).singleElement().isInstanceOfSatisfying(AllModelsFailedException.class,
+        e -> assertThat(e.deferredId()).contains(parked.get(0)));
+  }
+
+  @Test
+  void a_replay_the_model_rejects_as_a_bad_request_is_dead_lettered_at_once() {
+    // given: a request parked while every model was down
+    InMemoryDeferredQueue queue = new InMemoryDeferredQueue(10, 10);
+    Router router = routerWithQueue(queue);
+    String id = RetryRoundsTest.allFailed(router.route(hello, deferrable)).deferredId().orElseThrow();
+    world.p1.model("a").thenAlways(Outcome.fail(FailureKind.BAD_REQUEST, 400));
+    DeferredReplayer<RoutedResponse> replayer = router.replayer(new DeferredReplayListener<>() {
+      @Override
+      public void onDelivered(DeferredEntry entry, RoutedResponse result) {}
+
+      @Override
+      public void onDeadLettered(DeferredEntry entry, String reason) {}
+    }, ReplayPolicy.DEFAULT);
+    // when
+    replayer.replayDue().join();
+    // then: replaying a request the model refuses cannot help
+    assertThat(queue.find(id).orElseThrow().state()).isEqualTo(DeferredState.DEAD_LETTERED);
+    assertThat(world.p1.callCount("a")).isEqualTo(2);
   }
 }

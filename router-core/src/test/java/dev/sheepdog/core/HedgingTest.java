@@ -63,6 +63,54 @@ class HedgingTest {
   }
 
   @Test
+  void a_hedges_context_too_long_does_not_cancel_the_larger_model_still_running() {
+    // given: big (128k) answers in 1 s; the hedge goes to small (32k), which finds the prompt too long
+    ManualTicker ticker = new ManualTicker();
+    ScriptedProvider p = ScriptedProvider.create("p", ticker);
+    p.model("big").then(Outcome.ok("from big").after(Duration.ofSeconds(1)));
+    p.model("small").then(Outcome.fail(FailureKind.CONTEXT_TOO_LONG, 400).after(Duration.ofMillis(50)));
+    Router router = Router.builder()
+        .catalog(ModelCatalog.of(ModelSpec.builder("big", "p").contextWindow(128_000).build(),
+            ModelSpec.builder("small", "p").contextWindow(32_000).build()))
+        .provider(p).clock(ticker)
+        .strategy(RouteTableStrategy.builder().route(TaskType.GENERAL, Priority.NORMAL, "big", "small").build())
+        .hedging(HedgingConfig.after(Duration.ofMillis(100)).withBudget(1.0, 10, Duration.ofSeconds(10)))
+        .build();
+    // when
+    CompletableFuture<RoutedResponse> answer = router.route(hello, RouteHints.DEFAULT);
+    ticker.advance(Duration.ofSeconds(1));
+    // then
+    assertThat(answer.join().content()).isEqualTo("from big");
+    assertThat(p.calls().get(0).wasCancelled()).isFalse();
+  }
+
+  @Test
+  void the_hedge_loser_gets_an_attempt_failed_event() {
+    // given: a answers in 5 s, b in 100 ms; hedge after 200 ms
+    ManualTicker ticker = new ManualTicker();
+    ScriptedProvider p = ScriptedProvider.create("p", ticker);
+    p.model("a").then(Outcome.ok("slow").after(Duration.ofSeconds(5)));
+    p.model("b").then(Outcome.ok("fast").after(Duration.ofMillis(100)));
+    List<RouterEvent> events = new ArrayList<>();
+    Router router = twoModels(ticker, p, HedgingConfig.after(Duration.ofMillis(200)).withBudget(1.0, 10,
+        Duration.ofSeconds(10)), events);
+    // when
+    CompletableFuture<RoutedResponse> answer = router.route(hello, RouteHints.DEFAULT);
+    ticker.advance(Duration.ofMillis(300));
+    // then: two attempts started, two ended
+    assertThat(answer.join().content()).isEqualTo("fast");
+    assertThat(events).filteredOn(RouterEvent.AttemptStarted.class::isInstance).hasSize(2);
+    assertThat(events).filteredOn(RouterEvent.AttemptSucceeded.class::isInstance).singleElement()
+        .satisfies(e -> assertThat(((RouterEvent.AttemptSucceeded) e).attempt()).isEqualTo(2));
+    assertThat(events).filteredOn(RouterEvent.AttemptFailed.class::isInstance).singleElement()
+        .satisfies(e -> {
+          RouterEvent.AttemptFailed failed = (RouterEvent.AttemptFailed) e;
+          assertThat(failed.attempt()).isEqualTo(1);
+          assertThat(failed.kind()).isEqualTo(FailureKind.CANCELLED);
+        });
+  }
+
+  @Test
   void hedging_halves_p99_of_a_heavy_tailed_model_with_at_most_6_percent_extra_calls() {
     int requests = 10_000;
     Result plain = simulate(null, requests);
@@ -126,7 +174,7 @@ class HedgingTest {
 
   private static Router twoModels(ManualTicker ticker, ScriptedProvider p, HedgingConfig hedging,
       List<RouterEvent> events) {
-    Router.RouterBuilder builder = Router.builder()
+    RouterBuilder builder = Router.builder()
         .catalog(ModelCatalog.of(ModelSpec.builder("a", "p").build(), ModelSpec.builder("b", "p").build()))
         .provider(p).clock(ticker).listener(events::add)
         .strategy(RouteTableStrategy.builder().route(TaskType.GENERAL, Priority.NORMAL, "a", "b").build());

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sheepdog.core.RequestNotServableException.Reason;
 import dev.sheepdog.core.deferred.InMemoryDeferredQueue;
 import dev.sheepdog.spi.ChatRequest;
+import dev.sheepdog.spi.CircuitState;
+import dev.sheepdog.spi.FailureKind;
 import dev.sheepdog.spi.ModelCatalog;
 import dev.sheepdog.spi.ModelId;
 import dev.sheepdog.spi.ModelSpec;
@@ -14,6 +16,7 @@ import dev.sheepdog.spi.RouteHints;
 import dev.sheepdog.spi.RouterEvent;
 import dev.sheepdog.spi.TaskType;
 import dev.sheepdog.spi.TokenEstimator;
+import dev.sheepdog.testkit.Outcome;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.Test;
@@ -140,5 +143,30 @@ class RequestNotServableTest {
         e -> assertThat(e.reason()).isEqualTo(Reason.PROMPT_TOO_LONG));
     assertThat(listener.completions).isEmpty();
     assertNothingWasTriedOrDeferred();
+  }
+
+  @Test
+  void a_model_whose_tokens_per_minute_are_below_the_reservation_is_left_out_rather_than_waited_for() {
+    // given: a allows 4,000 tokens a minute, less than the request reserves; b's circuit is open, and the
+    // router probes the earliest circuit when every model it could use is open
+    ModelCatalog catalog = ModelCatalog.of(
+        ModelSpec.builder("a", "p1").limits(0, 4_000).build(),
+        ModelSpec.builder("b", "p1").build());
+    world.p1.model("b").times(3, Outcome.fail(FailureKind.UNAVAILABLE, 503)).thenAlways(Outcome.ok("from b"));
+    Router router = Router.builder().catalog(catalog).provider(world.p1).clock(world.ticker).listener(world.recorder)
+        .strategy(RouteTableStrategy.builder().route(TaskType.GENERAL, Priority.NORMAL, "a", "b").build())
+        .settings(RouterSettings.defaults().withRetry(RetryConfig.noRetries())
+            .withAllOpenPolicy(AllOpenPolicy.PROBE_EARLIEST))
+        .build();
+    for (int i = 0; i < 3; i++) {
+      router.route(ChatRequest.ofUser("Hi"), RouteHints.builder().pin(ModelId.of("b")).build());
+    }
+    assertThat(router.healthReport().model("b").orElseThrow().state()).isEqualTo(CircuitState.OPEN);
+    ChatRequest request = ChatRequest.builder().user("Hello").maxTokens(5_000).build();
+    // when
+    RoutedResponse answer = router.route(request, RouteHints.DEFAULT).join();
+    // then: a can never take it, so b is the only model to wait for, and it is probed
+    assertThat(answer.model()).isEqualTo(ModelId.of("b"));
+    assertThat(world.p1.callCount("a")).isZero();
   }
 }

@@ -126,7 +126,8 @@ class RequestTimerTest {
   }
 
   private Router heldRouter() {
-    return Router.builder().catalog(RouterFixture.CATALOG).provider(held).strategy(RouterFixture.TABLE)
+    return Router.builder().catalog(RouterFixture.CATALOG).provider(held).provider(world.p2)
+        .strategy(RouterFixture.TABLE)
         .ticker(world.ticker)
         .scheduler((task, delay, unit) -> {
           scheduled.incrementAndGet();

@@ -161,4 +161,18 @@ class RetryRoundsTest {
     assertThat(e.attempts()).isEmpty();
     assertThat(world.p1.calls()).hasSize(3);
   }
+
+  @Test
+  void when_a_401_isolates_every_planned_model_the_request_fails_at_once_without_a_retry_round() {
+    // given: a, b and c are all served by p1, whose key a 401 says is wrong
+    world.p1.model("a").then(Outcome.fail(FailureKind.UNAUTHORIZED, 401));
+    Router router = world.router();
+    // when
+    CompletableFuture<RoutedResponse> answer = router.route(hello, RouteHints.DEFAULT);
+    // then: no round could call any of them before the provider's isolation ends
+    AllModelsFailedException e = allFailed(answer);
+    assertThat(e.retryAfter()).contains(Duration.ofSeconds(60));
+    assertThat(world.p1.calls()).hasSize(1);
+    assertThat(world.ticker.pendingTasks()).isZero();
+  }
 }

@@ -52,7 +52,8 @@ class RobustnessTest {
   @Test
   void a_strategy_that_throws_fails_the_future_instead_of_the_caller() {
     // given
-    Router router = Router.builder().catalog(RouterFixture.CATALOG).provider(world.p1).clock(world.ticker)
+    Router router = Router.builder().catalog(RouterFixture.CATALOG).provider(world.p1).provider(world.p2)
+        .clock(world.ticker)
         .strategy((request, candidates) -> { throw new IllegalStateException("broken table"); }).build();
     // when
     CompletableFuture<RoutedResponse> call = router.route(hello, RouteHints.DEFAULT);
@@ -127,6 +128,9 @@ class RobustnessTest {
   void the_router_module_may_be_installed_twice() {
     assertThat(new RouterModule()).isEqualTo(new RouterModule());
     assertThatCode(() -> Guice.createInjector(new RouterModule(), new RouterModule(),
+        binder -> com.google.inject.multibindings.MapBinder.newMapBinder(binder, dev.sheepdog.spi.ProviderId.class,
+            dev.sheepdog.spi.ChatProvider.class).addBinding(dev.sheepdog.spi.ProviderId.of("p"))
+            .toInstance(dev.sheepdog.testkit.ScriptedProvider.create("p", world.ticker)),
         binder -> binder.bind(ModelCatalog.class).toInstance(ModelCatalog.of(
             ModelSpec.builder("deepseek-chat", "p").build(),
             ModelSpec.builder("gemini-2.5-flash-preview-05-20", "p").build(),

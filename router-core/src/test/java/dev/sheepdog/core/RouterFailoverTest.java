@@ -212,6 +212,32 @@ class RouterFailoverTest {
   }
 
   @Test
+  void a_smaller_models_context_too_long_leaves_the_request_to_a_larger_planned_model() {
+    // given: code_generation plans c (128k) then b (32k); c is down once, b says the prompt is too long
+    world.p1.model("c").then(Outcome.fail(FailureKind.UNAVAILABLE, 503));
+    world.p1.model("b").then(Outcome.fail(FailureKind.CONTEXT_TOO_LONG, 400));
+    Router router = world.router();
+    // when: the next round returns to c, whose window is larger
+    CompletableFuture<RoutedResponse> answer = router.route(hello,
+        RouteHints.builder().task(TaskType.CODE_GENERATION).build());
+    world.ticker.advance(Duration.ofSeconds(3));
+    // then
+    assertThat(answer.join().model()).isEqualTo(ModelId.of("c"));
+    assertThat(answer.join().attempts()).extracting(x -> x.model().value() + "@" + x.round())
+        .containsExactly("c@1", "b@1", "c@2");
+  }
+
+  @Test
+  void a_catalog_model_whose_provider_is_not_registered_fails_the_build() {
+    // given: x is served by p2, which is not registered
+    // when / then
+    assertThatThrownBy(() -> Router.builder().catalog(RouterFixture.CATALOG).provider(world.p1)
+        .strategy(RouterFixture.TABLE).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("x").hasMessageContaining("p2").hasMessageContaining("not registered");
+  }
+
+  @Test
   void the_builder_names_what_is_wrong() {
     assertThatThrownBy(() -> Router.builder().build()).hasMessageContaining("catalog");
     assertThatThrownBy(() -> Router.builder().catalog(RouterFixture.CATALOG).build())

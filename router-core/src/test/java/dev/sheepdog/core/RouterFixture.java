@@ -31,7 +31,7 @@ final class RouterFixture {
       .route(TaskType.CODE_GENERATION, Priority.NORMAL, "c", "b")
       .build();
 
-  Router.RouterBuilder builder() {
+  RouterBuilder builder() {
     return Router.builder().catalog(CATALOG).provider(p1).provider(p2).strategy(TABLE).clock(ticker)
         .listener(recorder);
   }

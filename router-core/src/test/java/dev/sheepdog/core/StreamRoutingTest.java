@@ -5,7 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sheepdog.spi.ChatChunk;
 import dev.sheepdog.spi.ChatRequest;
 import dev.sheepdog.spi.FailureKind;
+import dev.sheepdog.spi.ModelCatalog;
 import dev.sheepdog.spi.ModelId;
+import dev.sheepdog.spi.ModelSpec;
+import dev.sheepdog.spi.Priority;
+import dev.sheepdog.spi.TaskType;
 import dev.sheepdog.spi.Money;
 import dev.sheepdog.spi.RouteHints;
 import dev.sheepdog.spi.RouterException;
@@ -15,6 +19,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class StreamRoutingTest {
   private final RouterFixture world = new RouterFixture();
@@ -149,5 +155,63 @@ class StreamRoutingTest {
     assertThat(listener.completions).isEmpty();
     assertThat(listener.errors).isEmpty();
     assertThat(world.p1.callCount("b")).isZero();
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = FailureKind.class, names = {"CONTENT_FILTERED", "BAD_REQUEST", "CONTEXT_TOO_LONG"})
+  void a_refusal_after_the_first_chunk_ends_the_stream_as_interrupted(FailureKind kind) {
+    // given
+    world.p1.model("a").then(Outcome.stream("one ", "two ", "three").failingAfter(1, kind));
+    Router router = world.router();
+    // when
+    router.stream(hello, RouteHints.DEFAULT, listener);
+    // then
+    assertThat(listener.chunks).containsExactly("a:one ");
+    assertThat(listener.errors).singleElement().isInstanceOfSatisfying(StreamInterruptedException.class, e -> {
+      assertThat(e.kind()).isEqualTo(kind);
+      assertThat(e.chunksDelivered()).isEqualTo(1);
+    });
+  }
+
+  /** a at $1 / $2 per 1M tokens, 100,000 tokens a minute (a burst of 10,000). */
+  private Router meteredRouter() {
+    return Router.builder()
+        .catalog(ModelCatalog.of(ModelSpec.builder("a", "p1").price("1.00", "2.00").limits(0, 100_000).build()))
+        .provider(world.p1).clock(world.ticker)
+        .strategy(RouteTableStrategy.builder().route(TaskType.GENERAL, Priority.NORMAL, "a").build())
+        .build();
+  }
+
+  private static long tokensAvailable(Router router) {
+    return router.healthReport().model("a").orElseThrow().headroom().tokensAvailable();
+  }
+
+  @Test
+  void a_stream_cut_after_chunks_is_charged_for_its_prompt_and_the_text_it_sent() {
+    // given: "Hello" is estimated at 9 prompt tokens; "one two " at 2 tokens of four characters
+    world.p1.model("a").then(Outcome.stream("one ", "two ", "three").failingAfter(2, FailureKind.UNAVAILABLE));
+    Router router = meteredRouter();
+    // when
+    router.stream(hello, RouteHints.DEFAULT, listener);
+    // then: 9 × $1 + 2 × $2 per 1M tokens, and the limiter's burst of 10,000 tokens has those 11 fewer
+    assertThat(listener.errors).singleElement().isInstanceOf(StreamInterruptedException.class);
+    assertThat(router.ledger().total()).isEqualTo(Money.ofNanos(9 * 1_000 + 2 * 2_000));
+    assertThat(tokensAvailable(router)).isEqualTo(10_000 - 11);
+  }
+
+  @Test
+  void a_stream_cancelled_by_its_caller_after_chunks_is_charged_for_the_usage_last_reported() {
+    // given: the provider reports its usage so far with every chunk
+    world.p1.model("a").then(Outcome.stream("one ", "two ", "three").every(Duration.ofSeconds(1))
+        .withUsage(40, 3).withRunningUsage());
+    Router router = meteredRouter();
+    RoutedStream stream = router.stream(hello, RouteHints.DEFAULT, listener);
+    world.ticker.advance(Duration.ofSeconds(1));
+    // when: cancelled after two chunks, each reported with the usage billed so far
+    stream.cancel();
+    world.ticker.advance(Duration.ofMinutes(1));
+    // then: 40 prompt tokens and 2 completion tokens
+    assertThat(listener.chunks).containsExactly("a:one ", "a:two ");
+    assertThat(router.ledger().total()).isEqualTo(Money.ofNanos(40 * 1_000 + 2 * 2_000));
   }
 }

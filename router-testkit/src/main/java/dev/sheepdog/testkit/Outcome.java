@@ -23,9 +23,15 @@ public final class Outcome {
   final List<String> chunks;
   final Duration interChunk;
   final int failAfterChunks;
+  final boolean runningUsage;
 
   private Outcome(Type type, Duration latency, String content, Usage usage, FailureKind kind, int httpStatus,
       Duration retryAfter, List<String> chunks, Duration interChunk, int failAfterChunks) {
+    this(type, latency, content, usage, kind, httpStatus, retryAfter, chunks, interChunk, failAfterChunks, false);
+  }
+
+  private Outcome(Type type, Duration latency, String content, Usage usage, FailureKind kind, int httpStatus,
+      Duration retryAfter, List<String> chunks, Duration interChunk, int failAfterChunks, boolean runningUsage) {
     this.type = type;
     this.latency = Objects.requireNonNull(latency, "latency");
     this.content = content;
@@ -36,6 +42,7 @@ public final class Outcome {
     this.chunks = chunks;
     this.interChunk = interChunk;
     this.failAfterChunks = failAfterChunks;
+    this.runningUsage = runningUsage;
   }
 
   /** Answers at once with a short text and usage estimated from the request. */
@@ -82,28 +89,42 @@ public final class Outcome {
     if (type != Type.STREAM) {
       throw new IllegalStateException("only a stream can fail after chunks");
     }
-    return new Outcome(type, latency, content, usage, kind, 0, null, this.chunks, interChunk, chunks);
+    return new Outcome(type, latency, content, usage, kind, 0, null, this.chunks, interChunk, chunks, runningUsage);
   }
 
   /** Delays the answer (or the first chunk) by {@code latency}. */
   public Outcome after(Duration latency) {
     return new Outcome(type, latency, content, usage, kind, httpStatus, retryAfter, chunks, interChunk,
-        failAfterChunks);
+        failAfterChunks, runningUsage);
   }
 
   /** Waits {@code gap} between chunks of a stream. */
   public Outcome every(Duration gap) {
-    return new Outcome(type, latency, content, usage, kind, httpStatus, retryAfter, chunks, gap, failAfterChunks);
+    return new Outcome(type, latency, content, usage, kind, httpStatus, retryAfter, chunks, gap, failAfterChunks,
+        runningUsage);
   }
 
   /** Reports this usage instead of an estimate. */
   public Outcome withUsage(Usage usage) {
     return new Outcome(type, latency, content, usage, kind, httpStatus, retryAfter, chunks, interChunk,
-        failAfterChunks);
+        failAfterChunks, runningUsage);
   }
 
   public Outcome withUsage(long promptTokens, long completionTokens) {
     return withUsage(new Usage(promptTokens, completionTokens));
+  }
+
+  /**
+   * A stream whose every text chunk carries the usage billed so far, as some providers report it:
+   * the prompt tokens and the completion tokens in proportion to the chunks sent (the whole
+   * completion with the last one). A stream cut short has then told what it billed.
+   */
+  public Outcome withRunningUsage() {
+    if (type != Type.STREAM) {
+      throw new IllegalStateException("only a stream reports usage per chunk");
+    }
+    return new Outcome(type, latency, content, usage, kind, httpStatus, retryAfter, chunks, interChunk,
+        failAfterChunks, true);
   }
 
   public boolean isFailure() {

@@ -5,6 +5,7 @@ import dev.sheepdog.spi.ChatChunk;
 import dev.sheepdog.spi.ChatProvider;
 import dev.sheepdog.spi.ChatRequest;
 import dev.sheepdog.spi.ChatResponse;
+import dev.sheepdog.spi.Choice;
 import dev.sheepdog.spi.FailureKind;
 import dev.sheepdog.spi.ModelId;
 import dev.sheepdog.spi.ModelSpec;
@@ -92,7 +93,14 @@ public final class ScriptedProvider implements ChatProvider {
     switch (outcome.type) {
       case OK:
       case STREAM:
-        later(outcome.latency, () -> future.complete(answer(model, request, outcome, call.number)));
+        later(outcome.latency, () -> {
+          ChatResponse answer = answer(model, request, outcome, call.number);
+          // billed once the answer is handed over, before the caller's callbacks run
+          call.billed = answer.usage();
+          if (!future.complete(answer)) {
+            call.billed = null;
+          }
+        });
         break;
       case FAIL:
         later(outcome.latency, () -> future.completeExceptionally(failure(outcome)));
@@ -209,15 +217,26 @@ public final class ScriptedProvider implements ChatProvider {
       }
       if (index == chunks.size()) {
         String id = "scripted-" + call.number;
+        Usage total = usage(request, outcome);
         listener.onChunk(ChatChunk.ofText(id, model.upstreamName(), "", "stop"));
-        listener.onChunk(new ChatChunk(id, model.upstreamName(), List.of(), usage(request, outcome), Map.of()));
+        call.billed = total;
+        listener.onChunk(new ChatChunk(id, model.upstreamName(), List.of(), total, Map.of()));
         if (done.compareAndSet(false, true)) {
           timeout.cancel();
           listener.onComplete();
         }
         return;
       }
-      listener.onChunk(ChatChunk.ofText("scripted-" + call.number, model.upstreamName(), chunks.get(index), null));
+      String id = "scripted-" + call.number;
+      if (outcome.runningUsage) {
+        Usage total = usage(request, outcome);
+        Usage soFar = new Usage(total.promptTokens(), total.completionTokens() * (index + 1) / chunks.size());
+        call.billed = soFar;
+        Choice text = ChatChunk.ofText(id, model.upstreamName(), chunks.get(index), null).choices().get(0);
+        listener.onChunk(new ChatChunk(id, model.upstreamName(), List.of(text), soFar, Map.of()));
+      } else {
+        listener.onChunk(ChatChunk.ofText(id, model.upstreamName(), chunks.get(index), null));
+      }
       step(outcome.interChunk, () -> emit(chunks, index + 1));
     }
 
@@ -294,6 +313,8 @@ public final class ScriptedProvider implements ChatProvider {
     private final Outcome outcome;
     private final boolean stream;
     final AtomicBoolean cancelled = new AtomicBoolean();
+    /** The usage reported to the caller so far: what the provider bills for this call. */
+    volatile Usage billed;
 
     Call(int number, ModelId model, ChatRequest request, CallOptions options, Outcome outcome, boolean stream) {
       this.number = number;
@@ -311,6 +332,16 @@ public final class ScriptedProvider implements ChatProvider {
     public Outcome outcome() { return outcome; }
     public boolean isStream() { return stream; }
     public boolean wasCancelled() { return cancelled.get(); }
+
+    /**
+     * What the call billed: the usage of an answer handed over, or the last usage a stream reported
+     * (with its final chunk, or with every chunk for {@link Outcome#withRunningUsage()}); {@link
+     * Usage#NONE} for a call that failed, hung or was cancelled before reporting any.
+     */
+    public Usage billed() {
+      Usage usage = billed;
+      return usage == null ? Usage.NONE : usage;
+    }
 
     @Override
     public String toString() {

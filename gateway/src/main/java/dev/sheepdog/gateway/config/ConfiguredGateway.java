@@ -2,6 +2,7 @@ package dev.sheepdog.gateway.config;
 
 import dev.sheepdog.adapter.openai.SharedHttpClient;
 import dev.sheepdog.core.Router;
+import dev.sheepdog.core.RouterBuilder;
 import dev.sheepdog.core.alert.LoggingAlertListener;
 import dev.sheepdog.core.deferred.DeferredQuota;
 import dev.sheepdog.core.deferred.InMemoryDeferredQueue;
@@ -146,7 +147,7 @@ public final class ConfiguredGateway implements AutoCloseable {
   /** The router of {@code config} over {@code providers}. */
   public static Router router(SheepdogConfig config, List<ChatProvider> providers, GatewayMetrics metrics,
       DeferredQueue deferred, Ticker ticker, Scheduler scheduler) {
-    Router.RouterBuilder builder = Router.builder()
+    RouterBuilder builder = Router.builder()
         .catalog(config.catalog())
         .providers(providers)
         .strategy(Strategies.build(config.routes().strategy(), config.routes().table()))

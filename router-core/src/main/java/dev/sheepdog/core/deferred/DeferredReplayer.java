@@ -16,13 +16,16 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * Replays deferred requests through a function, such as {@code request ->
  * router.route(request.request(), request.hints())}, and settles each entry in the queue.
  *
  * <p>A failed replay puts the entry back with a growing backoff ({@link ReplayPolicy}, 5 s doubling
- * to 5 min); after {@code maxReplays} failures it is dead-lettered with the last reason. Outcomes go
+ * to 5 min); after {@code maxReplays} failures it is dead-lettered with the last reason. A failure
+ * that replaying cannot cure (the replay function's own judgement, such as a request the model
+ * rejects) dead-letters the entry at once. Outcomes go
  * to a {@link DeferredReplayListener}. Replays run either one pass at a time with {@link
  * #replayDue()} or automatically after {@link #start()}, each pass scheduled for when the earliest
  * entry falls due.
@@ -35,9 +38,12 @@ import java.util.function.Function;
  * idempotency key lets downstream recognise the repeat.
  *
  * <p><b>Concurrency.</b> Passes may overlap (a manual pass during an automatic one); the in-flight
- * set keeps them off each other's entries. Nothing blocks: a pass's future completes when its last
- * replay completes. The automatic schedule is guarded by this object's monitor, held only to swap
- * the scheduled handle.
+ * set keeps them off each other's entries, and a pass looks past the entries in flight, so entries
+ * another pass is replaying never fill its batch and hide a due entry behind them. Nothing blocks:
+ * a pass's future completes when its last replay completes. The automatic schedule is guarded by
+ * this object's monitor, held only to swap the scheduled handle; a pass that found nothing to
+ * replay schedules the next one no sooner than the initial backoff, so the shared scheduler thread
+ * never spins on a queue whose due entries it cannot take.
  *
  * @param <R> what the replay function answers
  */
@@ -48,6 +54,7 @@ public final class DeferredReplayer<R> {
   private final ReplayPolicy policy;
   private final Ticker ticker;
   private final Scheduler scheduler;
+  private final Predicate<Throwable> permanent;
   private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
 
   private boolean running;
@@ -61,6 +68,23 @@ public final class DeferredReplayer<R> {
       ReplayPolicy policy,
       Ticker ticker,
       Scheduler scheduler) {
+    this(queue, replay, listener, policy, ticker, scheduler, failure -> false);
+  }
+
+  /**
+   * A replayer that dead-letters an entry at its first failure that {@code permanent} accepts (the
+   * failure the replay function's future failed with, unwrapped): replaying a request that can
+   * never succeed would only call the models again for nothing.
+   */
+  public DeferredReplayer(
+      DeferredQueue queue,
+      Function<DeferredRequest, CompletableFuture<R>> replay,
+      DeferredReplayListener<R> listener,
+      ReplayPolicy policy,
+      Ticker ticker,
+      Scheduler scheduler,
+      Predicate<Throwable> permanent) {
+    this.permanent = Objects.requireNonNull(permanent, "permanent failure predicate must not be null");
     this.queue = Objects.requireNonNull(queue, "queue must not be null");
     this.replay = Objects.requireNonNull(replay, "replay function must not be null");
     this.listener = Objects.requireNonNull(listener, "listener must not be null");
@@ -85,7 +109,13 @@ public final class DeferredReplayer<R> {
   public CompletableFuture<ReplayPass> replayDue() {
     long now = ticker.epochMillis();
     List<CompletableFuture<Outcome>> replays = new ArrayList<>();
-    for (DeferredEntry listed : queue.due(now, policy.batchSize())) {
+    // entries other passes are replaying come back from due() too: ask for enough to fill a batch past them
+    int busy = inFlight.size();
+    int ask = (int) Math.min(Integer.MAX_VALUE, (long) policy.batchSize() + busy);
+    for (DeferredEntry listed : queue.due(now, ask)) {
+      if (replays.size() == policy.batchSize()) {
+        break;
+      }
       if (!inFlight.add(listed.id())) {
         continue;
       }
@@ -143,7 +173,7 @@ public final class DeferredReplayer<R> {
     }
     return call.handle((result, error) -> {
       try {
-        return error == null ? delivered(entry, result) : failed(entry, reasonOf(error));
+        return error == null ? delivered(entry, result) : failed(entry, unwrap(error));
       } finally {
         inFlight.remove(entry.id());
       }
@@ -161,10 +191,11 @@ public final class DeferredReplayer<R> {
     return Outcome.DELIVERED;
   }
 
-  private Outcome failed(DeferredEntry entry, String reason) {
+  private Outcome failed(DeferredEntry entry, Throwable error) {
+    String reason = reasonOf(error);
     int failures = entry.replays() + 1;
     long now = ticker.epochMillis();
-    boolean last = failures >= policy.maxReplays();
+    boolean last = failures >= policy.maxReplays() || isPermanent(error);
     queue.markFailed(entry.id(), reason, last ? now : now + policy.backoffAfter(failures).toMillis());
     if (last) {
       queue.markDeadLettered(entry.id(), reason);
@@ -182,8 +213,19 @@ public final class DeferredReplayer<R> {
     return last ? Outcome.DEAD_LETTERED : Outcome.FAILED;
   }
 
-  private static String reasonOf(Throwable error) {
-    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+  private boolean isPermanent(Throwable error) {
+    try {
+      return permanent.test(error);
+    } catch (RuntimeException e) {
+      return false; // a predicate that cannot tell leaves the entry to the usual backoff
+    }
+  }
+
+  private static Throwable unwrap(Throwable error) {
+    return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+  }
+
+  private static String reasonOf(Throwable cause) {
     String message = cause.getMessage();
     return cause.getClass().getSimpleName() + (message == null || message.isBlank() ? "" : ": " + message);
   }
@@ -230,7 +272,14 @@ public final class DeferredReplayer<R> {
       nextPassAtNanos = Long.MAX_VALUE;
       nextPass = Scheduler.Cancellable.DONE;
     }
-    replayDue().whenComplete((pass, error) -> schedulePassWithin(delayUntilEarliestDue()));
+    replayDue().whenComplete((pass, error) -> {
+      long delay = delayUntilEarliestDue();
+      if (pass == null || pass.replayed() == 0) {
+        // nothing was taken: never come back at once, whatever the queue says is due
+        delay = Math.max(delay, policy.initialBackoff().toNanos());
+      }
+      schedulePassWithin(delay);
+    });
   }
 
   /** Until the earliest queued entry not being replayed falls due; the idle poll when there is none. */

@@ -8,7 +8,9 @@ import com.google.inject.multibindings.Multibinder;
 import com.google.inject.multibindings.OptionalBinder;
 import dev.sheepdog.core.RouteTableStrategy;
 import dev.sheepdog.core.Router;
+import dev.sheepdog.core.RouterBuilder;
 import dev.sheepdog.core.RouterSettings;
+import dev.sheepdog.core.StrategyRegistry;
 import dev.sheepdog.spi.ChatProvider;
 import dev.sheepdog.spi.DeferredQueue;
 import dev.sheepdog.spi.ModelCatalog;
@@ -25,7 +27,9 @@ import java.util.Set;
  * Wires a {@link Router} from bindings: the {@link ModelCatalog} (yours to bind), providers from
  * {@code MapBinder<ProviderId, ChatProvider>} (adapter modules add theirs), strategies from
  * {@code MapBinder<String, SelectionStrategy>} (policy modules add theirs; {@code route-table} is
- * the tutorial's table unless you set another), listeners from {@code Multibinder<RouterListener>},
+ * the tutorial's table unless you set another; a name, or several joined by {@code +}, is read by
+ * {@link StrategyRegistry}, as the gateway reads its YAML), listeners from {@code
+ * Multibinder<RouterListener>},
  * and overridable defaults through {@code OptionalBinder}: the strategy name ({@link
  * StrategyName}, default {@code route-table}), {@link RouterSettings}, {@link Ticker}, {@link
  * Scheduler}, and an optional {@link DeferredQueue}.
@@ -59,10 +63,10 @@ public final class RouterModule extends AbstractModule {
   Router router(ModelCatalog catalog, Map<ProviderId, ChatProvider> providers,
       Map<String, SelectionStrategy> strategies, @StrategyName String strategyName, Set<RouterListener> listeners,
       RouterSettings settings, Ticker ticker, Scheduler scheduler, Optional<DeferredQueue> deferredQueue) {
-    Router.RouterBuilder builder = Router.builder()
+    RouterBuilder builder = Router.builder()
         .catalog(catalog)
         .providers(providers.values())
-        .strategy(resolve(strategyName, strategies))
+        .strategy(StrategyRegistry.of(strategies).create(strategyName))
         .settings(settings)
         .ticker(ticker)
         .scheduler(scheduler);
@@ -80,19 +84,5 @@ public final class RouterModule extends AbstractModule {
   @Override
   public int hashCode() {
     return RouterModule.class.hashCode();
-  }
-
-  /** Resolves {@code a+b+c} to {@code a.andThen(b).andThen(c)}, naming what is unknown. */
-  static SelectionStrategy resolve(String name, Map<String, SelectionStrategy> strategies) {
-    SelectionStrategy composed = null;
-    for (String part : name.split("\\+")) {
-      SelectionStrategy strategy = strategies.get(part.trim());
-      if (strategy == null) {
-        throw new IllegalArgumentException("unknown strategy '" + part.trim() + "' in '" + name + "'; known: "
-            + new java.util.TreeSet<>(strategies.keySet()));
-      }
-      composed = composed == null ? strategy : composed.andThen(strategy);
-    }
-    return composed;
   }
 }

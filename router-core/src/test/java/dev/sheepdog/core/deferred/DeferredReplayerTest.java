@@ -4,6 +4,7 @@ import static dev.sheepdog.core.deferred.InMemoryDeferredQueueTest.request;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sheepdog.spi.DeferredEntry;
+import dev.sheepdog.spi.DeferredQueue;
 import dev.sheepdog.spi.DeferredRequest;
 import dev.sheepdog.spi.DeferredState;
 import dev.sheepdog.testkit.ManualTicker;
@@ -255,5 +256,79 @@ class DeferredReplayerTest {
     assertThat(policy.backoffAfter(4)).isEqualTo(Duration.ofSeconds(40));
     assertThat(policy.backoffAfter(7)).isEqualTo(Duration.ofSeconds(300));
     assertThat(policy.backoffAfter(1_000)).isEqualTo(Duration.ofMinutes(5));
+  }
+
+  @Test
+  void entriesBeingReplayedNeitherHideADueEntryBehindThemNorSpinTheScheduler() {
+    // given: passes of two; r1 and r2 are being replayed by a manual pass whose calls have not answered; r3 is due
+    AtomicInteger dueCalls = new AtomicInteger();
+    java.util.concurrent.atomic.AtomicReference<DeferredReplayer<String>> replayerRef =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    DeferredQueue counted = new CountingQueue(queue, () -> {
+      if (dueCalls.incrementAndGet() == 100) {
+        replayerRef.get().stop(); // ends a spin, which the assertions below then report
+      }
+    });
+    Map<String, CompletableFuture<String>> pending = Map.of("r1", new CompletableFuture<>(), "r2",
+        new CompletableFuture<>());
+    DeferredReplayer<String> replayer = new DeferredReplayer<>(counted,
+        request -> pending.getOrDefault(request.id(), CompletableFuture.completedFuture("answer")), listener,
+        new ReplayPolicy(Duration.ofSeconds(5), Duration.ofMinutes(5), 5, 2, Duration.ofSeconds(30)), ticker, ticker);
+    replayerRef.set(replayer);
+    for (String id : List.of("r1", "r2", "r3")) {
+      counted.offer(request(id, ticker.epochMillis()));
+    }
+    replayer.replayDue();
+    // when
+    replayer.start();
+    ticker.runDue();
+    // then
+    assertThat(delivered).containsExactly("r3=answer");
+    assertThat(dueCalls.get()).isLessThanOrEqualTo(3);
+    assertThat(replayer.isRunning()).isTrue();
+  }
+
+  /** The queue, with a hook run on every {@code due()}. */
+  private record CountingQueue(DeferredQueue delegate, Runnable onDue) implements DeferredQueue {
+    @Override
+    public boolean offer(DeferredRequest request) {
+      return delegate.offer(request);
+    }
+
+    @Override
+    public List<DeferredEntry> due(long nowEpochMillis, int max) {
+      onDue.run();
+      return delegate.due(nowEpochMillis, max);
+    }
+
+    @Override
+    public void markDelivered(String id) {
+      delegate.markDelivered(id);
+    }
+
+    @Override
+    public void markFailed(String id, String reason, long nextAttemptAtEpochMillis) {
+      delegate.markFailed(id, reason, nextAttemptAtEpochMillis);
+    }
+
+    @Override
+    public void markDeadLettered(String id, String reason) {
+      delegate.markDeadLettered(id, reason);
+    }
+
+    @Override
+    public Optional<DeferredEntry> find(String id) {
+      return delegate.find(id);
+    }
+
+    @Override
+    public List<DeferredEntry> entries() {
+      return delegate.entries();
+    }
+
+    @Override
+    public int queued() {
+      return delegate.queued();
+    }
   }
 }

@@ -1,0 +1,284 @@
+package dev.sheepdog.core;
+
+import dev.sheepdog.core.alert.AlertMonitor;
+import dev.sheepdog.core.cost.BudgetDecision;
+import dev.sheepdog.core.cost.BudgetGuard;
+import dev.sheepdog.core.limit.Admission;
+import dev.sheepdog.core.limit.ModelRateLimiter;
+import dev.sheepdog.core.stats.ModelStats;
+import dev.sheepdog.core.stats.StatsConfig;
+import dev.sheepdog.spi.AlertType;
+import dev.sheepdog.spi.Candidate;
+import dev.sheepdog.spi.ChatProvider;
+import dev.sheepdog.spi.ChatRequest;
+import dev.sheepdog.spi.CircuitState;
+import dev.sheepdog.spi.ModelCatalog;
+import dev.sheepdog.spi.ModelId;
+import dev.sheepdog.spi.ModelSpec;
+import dev.sheepdog.spi.PlanRequest;
+import dev.sheepdog.spi.ProviderException;
+import dev.sheepdog.spi.ProviderId;
+import dev.sheepdog.spi.RouteHints;
+import dev.sheepdog.spi.SelectionStrategy;
+import dev.sheepdog.spi.SkipReason;
+import dev.sheepdog.spi.Ticker;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The router's models and what it knows about each: health and circuit ({@link ModelHealth}),
+ * rate limiter, the provider that serves it, and whether that provider is isolated after refusing
+ * its credentials. Plans requests over these models and decides, per model and instant, whether a
+ * call may go ({@link #admit}); executions act on the answer and never reach into the models'
+ * state otherwise.
+ *
+ * <p>Thread-safe: every piece of state is per model and lock-free (the breaker's and limiter's
+ * atomics, one {@code AtomicLong} per isolated provider); the maps are built once.
+ */
+final class Fleet {
+  private final Ticker ticker;
+  private final CircuitBreakerConfig circuit;
+  private final SelectionStrategy strategy;
+  private final BudgetGuard budget;
+  private final AlertMonitor alerts;
+  private final Map<ProviderId, ChatProvider> providers;
+  private final Map<ModelId, ModelHealth> models;
+  private final List<Candidate> candidates;
+  private final Map<ProviderId, AtomicLong> unauthorizedUntil = new ConcurrentHashMap<>();
+
+  Fleet(ModelCatalog catalog, Collection<ChatProvider> providers, SelectionStrategy strategy, Ticker ticker,
+      CircuitBreakerConfig circuit, StatsConfig stats, BudgetGuard budget, AlertMonitor alerts,
+      CircuitBreaker.TransitionListener transitions) {
+    this.ticker = ticker;
+    this.circuit = circuit;
+    this.strategy = strategy;
+    this.budget = budget;
+    this.alerts = alerts;
+    Map<ProviderId, ChatProvider> byProvider = new LinkedHashMap<>();
+    providers.forEach(p -> byProvider.put(p.id(), p));
+    this.providers = Map.copyOf(byProvider);
+    Map<ModelId, ModelHealth> byId = new LinkedHashMap<>();
+    for (ModelSpec spec : catalog.models()) {
+      byId.put(spec.id(), new ModelHealth(spec, new CircuitBreaker(spec.id(), circuit, transitions),
+          ModelRateLimiter.of(spec, ticker), new ModelStats(ticker, stats), ticker));
+    }
+    this.models = Collections.unmodifiableMap(byId);
+    this.candidates = List.copyOf(byId.values());
+  }
+
+  Collection<ModelHealth> models() {
+    return models.values();
+  }
+
+  /** The model, or {@code null} if the catalog has none by that id. */
+  ModelHealth model(ModelId id) {
+    return models.get(id);
+  }
+
+  ChatProvider provider(ModelHealth model) {
+    return providers.get(model.spec().provider());
+  }
+
+  /** The models to try, best first: the pinned ones if the hints pin any, else the strategy's plan. */
+  List<Candidate> plan(ChatRequest request, RouteHints hints, long estimatedPromptTokens) {
+    if (!hints.pinned().isEmpty()) {
+      List<Candidate> pinned = new ArrayList<>(hints.pinned().size());
+      for (ModelId id : hints.pinned()) {
+        ModelHealth model = models.get(id);
+        if (model != null) {
+          pinned.add(model);
+        }
+      }
+      return pinned;
+    }
+    List<Candidate> planned = strategy.plan(new PlanRequest(request, hints, estimatedPromptTokens), candidates);
+    if (ownDistinct(planned)) {
+      // the usual case: executions only read the plan, so the strategy's own list serves as it is
+      return planned;
+    }
+    // A strategy may hand back candidates it wrapped; executions work with the fleet's own.
+    List<Candidate> own = new ArrayList<>(planned.size());
+    for (Candidate candidate : planned) {
+      ModelHealth model = candidate instanceof ModelHealth health ? health : models.get(candidate.id());
+      if (model != null && !own.contains(model)) {
+        own.add(model);
+      }
+    }
+    return own;
+  }
+
+  /** Whether every planned candidate is one of this fleet's models, each at most once. */
+  private boolean ownDistinct(List<Candidate> planned) {
+    int size = planned.size();
+    for (int i = 0; i < size; i++) {
+      Candidate candidate = planned.get(i);
+      if (!(candidate instanceof ModelHealth)) {
+        return false;
+      }
+      for (int j = 0; j < i; j++) {
+        if (planned.get(j) == candidate) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Whether {@code model} may be called at {@code now} for a request that reserves {@code
+   * reservedTokens} and has learnt it needs a window above {@code minContextWindow}. Checks, in
+   * order: the provider's isolation, the context window, the budgets, a 429 cool-down, the circuit
+   * and the rate limiter. On admission the caller owns the circuit permit and the limiter's
+   * reservation, and settles both when the call ends.
+   */
+  ModelAdmission admit(ModelHealth model, long now, long promptTokens, long outputTokens, long minContextWindow,
+      RouteHints hints) {
+    ModelSpec spec = model.spec();
+    AtomicLong blocked = unauthorizedUntil.get(spec.provider());
+    if (blocked != null && blocked.get() - now > 0) {
+      return ModelAdmission.skipped(SkipReason.PROVIDER_UNAUTHORIZED, blocked.get() - now,
+          ModelAdmission.Wait.ISOLATION);
+    }
+    if (spec.contextWindow() <= minContextWindow) {
+      return ModelAdmission.CONTEXT_TOO_SMALL;
+    }
+    BudgetDecision decision = budget.check(spec, promptTokens, outputTokens, hints);
+    if (decision == BudgetDecision.REJECT) {
+      return ModelAdmission.BUDGET_REJECTED;
+    }
+    if (decision.skips()) {
+      return ModelAdmission.OVER_BUDGET;
+    }
+    if (model.coolingDown(now)) {
+      return ModelAdmission.skipped(SkipReason.COOLING_DOWN, model.coolDownUntilNanos() - now,
+          ModelAdmission.Wait.LIMIT);
+    }
+    Object permit = model.breaker().tryAcquire(now);
+    if (permit == null) {
+      return ModelAdmission.skipped(SkipReason.CIRCUIT_OPEN, model.breaker().openUntilNanos() - now,
+          ModelAdmission.Wait.ISOLATION);
+    }
+    Admission admission = model.reserve(promptTokens + outputTokens);
+    if (!admission.admitted()) {
+      model.breaker().onNeutral(permit);
+      // a reservation above the whole tpm limit never fits: plans leave such models out (Servability)
+      return admission.outcome() == Admission.Outcome.TOO_LARGE
+          ? ModelAdmission.skipped(SkipReason.RATE_LIMITED, 0, ModelAdmission.Wait.NONE)
+          : ModelAdmission.skipped(admission.skipReason(), admission.waitNanos(), ModelAdmission.Wait.LIMIT);
+    }
+    return model.admitted(permit);
+  }
+
+  /**
+   * Nanos until some planned model may take a call again, judged from what isolates or holds a
+   * model back (open circuit, cool-down, isolated provider): {@code 0} when one may now.
+   */
+  long nanosUntilAnyAdmissible(List<Candidate> plan, long now) {
+    long earliest = Long.MAX_VALUE;
+    for (int i = 0; i < plan.size(); i++) {
+      long wait = heldBackNanos((ModelHealth) plan.get(i), now);
+      if (wait <= 0) {
+        return 0;
+      }
+      earliest = Math.min(earliest, wait);
+    }
+    return earliest;
+  }
+
+  /**
+   * For a retry hint: nanos until the first planned model that is held back now may take a call
+   * again; {@link Long#MAX_VALUE} when none is held back.
+   */
+  long nanosUntilFirstRecovery(List<Candidate> plan, long now) {
+    long earliest = Long.MAX_VALUE;
+    for (int i = 0; i < plan.size(); i++) {
+      long wait = heldBackNanos((ModelHealth) plan.get(i), now);
+      if (wait > 0) {
+        earliest = Math.min(earliest, wait);
+      }
+    }
+    return earliest;
+  }
+
+  private long heldBackNanos(ModelHealth model, long now) {
+    long wait = 0;
+    if (model.breaker().state() == CircuitState.OPEN) {
+      wait = Math.max(wait, model.breaker().openUntilNanos() - now);
+    }
+    if (model.coolingDown(now)) {
+      wait = Math.max(wait, model.coolDownUntilNanos() - now);
+    }
+    AtomicLong blocked = unauthorizedUntil.get(model.spec().provider());
+    if (blocked != null) {
+      wait = Math.max(wait, blocked.get() - now);
+    }
+    return wait;
+  }
+
+  /** Half-opens the circuit of the planned model that would recover first; whether one was open. */
+  boolean halfOpenEarliest(List<Candidate> plan) {
+    ModelHealth earliest = null;
+    for (Candidate candidate : plan) {
+      ModelHealth model = (ModelHealth) candidate;
+      if (model.breaker().state() == CircuitState.OPEN
+          && (earliest == null || model.breaker().openUntilNanos() - earliest.breaker().openUntilNanos() < 0)) {
+        earliest = model;
+      }
+    }
+    return earliest != null && earliest.breaker().halfOpenEarly();
+  }
+
+  /**
+   * An authentication failure: the key is wrong for every model of the provider, so isolate them
+   * all for the recovery time and raise an alert, instead of retrying a key that cannot work.
+   */
+  void isolateProvider(ProviderId provider, long now, ProviderException failure) {
+    long recovery = circuit.recoveryTime().toNanos();
+    AtomicLong until = unauthorizedUntil.computeIfAbsent(provider, p -> new AtomicLong(now));
+    long previous = until.getAndAccumulate(now + recovery, Math::max);
+    for (ModelHealth model : models.values()) {
+      if (model.spec().provider().equals(provider)) {
+        model.breaker().forceOpen(now, recovery);
+      }
+    }
+    if (previous - now <= 0) {
+      alerts.raise(AlertType.PROVIDER_UNAUTHORIZED, provider.value(), "provider " + provider
+          + " rejected its credentials (HTTP " + failure.httpStatus() + "); its models are isolated for "
+          + circuit.recoveryTime().toSeconds() + " s");
+    }
+  }
+
+  /** After every recorded outcome: alerts that start or end with it. */
+  void evaluateAlerts(ModelHealth model, boolean succeeded) {
+    alerts.evaluate(model.id(), model.stats());
+    if (succeeded && alerts.isActive(AlertType.PROVIDER_UNAUTHORIZED, model.spec().provider().value())) {
+      alerts.resolve(AlertType.PROVIDER_UNAUTHORIZED, model.spec().provider().value(),
+          "provider " + model.spec().provider() + " answers again");
+    }
+  }
+
+  /** A snapshot of every model's health, in catalog order. */
+  HealthReport healthReport() {
+    long now = ticker.nanoTime();
+    List<HealthReport.ModelReport> reports = new ArrayList<>(models.size());
+    for (ModelHealth model : models.values()) {
+      CircuitBreaker breaker = model.breaker();
+      CircuitState state = breaker.state();
+      Long openUntil = state == CircuitState.OPEN
+          ? ticker.epochMillis() + Math.max(0, (breaker.openUntilNanos() - now) / 1_000_000) : null;
+      Long coolDownUntil = model.coolingDown(now)
+          ? ticker.epochMillis() + (model.coolDownUntilNanos() - now) / 1_000_000 : null;
+      reports.add(new HealthReport.ModelReport(model.id(), model.spec().provider(), state, openUntil, coolDownUntil,
+          breaker.consecutiveFailures(), model.lastFailure(),
+          model.lastFailure() == null ? null : model.lastFailureEpochMillis(), model.stats().snapshot(),
+          model.limiter().headroom(), budget.ledger().total(model.id())));
+    }
+    return new HealthReport(ticker.epochMillis(), reports, budget.ledger().total(), alerts.recent());
+  }
+}
