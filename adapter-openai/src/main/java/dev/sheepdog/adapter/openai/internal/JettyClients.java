@@ -137,7 +137,8 @@ public final class JettyClients {
     private final long keepAliveMillis;
 
     DestinationPool(Destination destination, int maxConnections, long keepAliveMillis) {
-      super(destination, maxConnections, 1);
+      // a pool whose acquire does not walk thousands of busy connections (see IdleQueuePool)
+      super(destination, () -> new IdleQueuePool<>(maxConnections, MultiplexConnectionPool.newMaxMultiplexer(1)), 1);
       this.keepAliveMillis = keepAliveMillis;
     }
 
