@@ -39,6 +39,7 @@ public final class GatewayServer implements AutoCloseable {
   /** Of the drain timeout, the part kept to cut what is still in flight and let those last writes leave. */
   private static final long CUT_RESERVE_DIVISOR = 10;
   private static final long MAX_CUT_RESERVE_MILLIS = 1_000;
+  private static final int ACCEPT_BACKLOG = 4_096;
   /** Per connection: enough for the few headers API clients repeat, a fraction of Jetty's default. */
   private static final int HEADER_CACHE_SIZE = 128;
 
@@ -110,6 +111,9 @@ public final class GatewayServer implements AutoCloseable {
     connector.setHost(config.host());
     connector.setPort(config.port());
     connector.setIdleTimeout(config.idleTimeout().toMillis());
+    // Java's default backlog is 50: a burst of new clients past it has its SYNs dropped and retried
+    // after 1, 3 and 7 s, which reads as seconds of latency (the kernel caps it at somaxconn)
+    connector.setAcceptQueueSize(ACCEPT_BACKLOG);
     ConnectionGuard connections = new ConnectionGuard(limits.maxConnections(), limits.headerTimeout(),
         System::nanoTime);
     connector.addEventListener(connections);

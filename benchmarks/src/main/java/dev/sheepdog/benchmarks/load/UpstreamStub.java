@@ -67,6 +67,8 @@ public final class UpstreamStub implements AutoCloseable {
     // no per-connection header cache: at thousands of connections it would be most of the heap
     http.setHeaderCacheSize(0);
     ServerConnector connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+    // a burst of thousands of new connections must not overflow Java's default backlog of 50
+    connector.setAcceptQueueSize(4_096);
     connector.setHost(options.host());
     connector.setPort(options.port());
     server.addConnector(connector);
