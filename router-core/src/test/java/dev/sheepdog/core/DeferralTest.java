@@ -1,5 +1,6 @@
 package dev.sheepdog.core;
 
+import dev.sheepdog.core.deferred.ForwardingDeferredQueue;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sheepdog.core.deferred.DeferredQuota;
@@ -127,53 +128,18 @@ class DeferralTest {
   }
 
   /** A queue that runs {@code beforeOffer} while a request is being offered, as a slow store would let happen. */
-  private static final class HookedQueue implements DeferredQueue {
-    private final InMemoryDeferredQueue delegate = new InMemoryDeferredQueue(10, 10);
+  private static final class HookedQueue extends ForwardingDeferredQueue {
     private final Runnable beforeOffer;
 
     HookedQueue(Runnable beforeOffer) {
+      super(new InMemoryDeferredQueue(10, 10));
       this.beforeOffer = beforeOffer;
     }
 
     @Override
     public boolean offer(DeferredRequest request) {
       beforeOffer.run();
-      return delegate.offer(request);
-    }
-
-    @Override
-    public List<DeferredEntry> due(long nowEpochMillis, int max) {
-      return delegate.due(nowEpochMillis, max);
-    }
-
-    @Override
-    public void markDelivered(String id) {
-      delegate.markDelivered(id);
-    }
-
-    @Override
-    public void markFailed(String id, String reason, long nextAttemptAtEpochMillis) {
-      delegate.markFailed(id, reason, nextAttemptAtEpochMillis);
-    }
-
-    @Override
-    public void markDeadLettered(String id, String reason) {
-      delegate.markDeadLettered(id, reason);
-    }
-
-    @Override
-    public Optional<DeferredEntry> find(String id) {
-      return delegate.find(id);
-    }
-
-    @Override
-    public List<DeferredEntry> entries() {
-      return delegate.entries();
-    }
-
-    @Override
-    public int queued() {
-      return delegate.queued();
+      return super.offer(request);
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.sheepdog.core;
 
+import dev.sheepdog.core.deferred.ForwardingDeferredQueue;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sheepdog.core.deferred.InMemoryDeferredQueue;
@@ -227,11 +228,9 @@ class RequestEndInvariantsTest {
   }
 
   /** The in-memory queue, whose offers now and then find the caller cancelling at that very moment. */
-  private final class CancellingQueue implements DeferredQueue {
-    private final InMemoryDeferredQueue delegate;
-
+  private final class CancellingQueue extends ForwardingDeferredQueue {
     CancellingQueue(InMemoryDeferredQueue delegate) {
-      this.delegate = delegate;
+      super(delegate);
     }
 
     @Override
@@ -240,42 +239,7 @@ class RequestEndInvariantsTest {
       if (cancel != null && random.nextInt(4) == 0) {
         cancel.run();
       }
-      return delegate.offer(request);
-    }
-
-    @Override
-    public List<DeferredEntry> due(long nowEpochMillis, int max) {
-      return delegate.due(nowEpochMillis, max);
-    }
-
-    @Override
-    public void markDelivered(String id) {
-      delegate.markDelivered(id);
-    }
-
-    @Override
-    public void markFailed(String id, String reason, long nextAttemptAtEpochMillis) {
-      delegate.markFailed(id, reason, nextAttemptAtEpochMillis);
-    }
-
-    @Override
-    public void markDeadLettered(String id, String reason) {
-      delegate.markDeadLettered(id, reason);
-    }
-
-    @Override
-    public Optional<DeferredEntry> find(String id) {
-      return delegate.find(id);
-    }
-
-    @Override
-    public List<DeferredEntry> entries() {
-      return delegate.entries();
-    }
-
-    @Override
-    public int queued() {
-      return delegate.queued();
+      return super.offer(request);
     }
   }
 }

@@ -51,7 +51,7 @@ import java.util.function.Function;
  * frees it. Marks free the charge after the delegate accepted the mark, so a mark the delegate
  * rejects (an unknown id, an entry already terminal) leaves the tallies as they were.
  */
-public final class DeferredQuota implements DeferredQueue {
+public final class DeferredQuota extends ForwardingDeferredQueue {
   /** The bucket of requests the owner function gives no owner for. */
   public static final String NO_OWNER = "";
 
@@ -60,7 +60,6 @@ public final class DeferredQuota implements DeferredQueue {
 
   private static final long UNLIMITED = Long.MAX_VALUE;
 
-  private final DeferredQueue delegate;
   private final Function<DeferredRequest, String> ownerFunction;
   private final long maxQueued;
   private final long maxBytes;
@@ -68,11 +67,11 @@ public final class DeferredQuota implements DeferredQueue {
   private final Map<String, Charge> charges = new HashMap<>();
 
   private DeferredQuota(Builder b) {
-    this.delegate = b.delegate;
+    super(b.delegate);
     this.ownerFunction = b.owner != null ? b.owner : request -> NO_OWNER;
     this.maxQueued = b.maxQueued;
     this.maxBytes = b.maxBytes;
-    for (DeferredEntry entry : delegate.entries()) {
+    for (DeferredEntry entry : delegate().entries()) {
       if (entry.state() == DeferredState.QUEUED && !charges.containsKey(entry.id())) {
         Charge charge = new Charge(ownerOf(entry.request()), bytesOf(entry.request()));
         charges.put(entry.id(), charge);
@@ -124,7 +123,7 @@ public final class DeferredQuota implements DeferredQueue {
     }
     Optional<String> delegated;
     try {
-      delegated = delegate.offerOrRefusal(request);
+      delegated = delegate().offerOrRefusal(request);
     } catch (RuntimeException | Error e) {
       free(request.id());
       throw e;
@@ -136,41 +135,18 @@ public final class DeferredQuota implements DeferredQueue {
   }
 
   @Override
-  public List<DeferredEntry> due(long nowEpochMillis, int max) {
-    return delegate.due(nowEpochMillis, max);
-  }
-
-  @Override
   public void markDelivered(String id) {
-    delegate.markDelivered(id);
+    super.markDelivered(id);
     free(id);
-  }
-
-  @Override
-  public void markFailed(String id, String reason, long nextAttemptAtEpochMillis) {
-    delegate.markFailed(id, reason, nextAttemptAtEpochMillis);
   }
 
   @Override
   public void markDeadLettered(String id, String reason) {
-    delegate.markDeadLettered(id, reason);
+    super.markDeadLettered(id, reason);
     free(id);
   }
 
-  @Override
-  public Optional<DeferredEntry> find(String id) {
-    return delegate.find(id);
-  }
 
-  @Override
-  public List<DeferredEntry> entries() {
-    return delegate.entries();
-  }
-
-  @Override
-  public int queued() {
-    return delegate.queued();
-  }
 
   /** How many of {@code owner}'s entries are queued; {@link #NO_OWNER} for requests without one. */
   public synchronized int queuedOf(String owner) {

@@ -278,12 +278,11 @@ class DeferredQuotaTest {
   }
 
   /** A delegate that refuses every other offer of client b. */
-  private static final class RefusingEveryOtherOffer implements DeferredQueue {
-    private final DeferredQueue delegate;
+  private static final class RefusingEveryOtherOffer extends ForwardingDeferredQueue {
     private final AtomicInteger offers = new AtomicInteger();
 
     RefusingEveryOtherOffer(DeferredQueue delegate) {
-      this.delegate = delegate;
+      super(delegate);
     }
 
     @Override
@@ -291,42 +290,7 @@ class DeferredQuotaTest {
       if (request.hints().tags().contains("client:b") && offers.incrementAndGet() % 2 == 0) {
         return false;
       }
-      return delegate.offer(request);
-    }
-
-    @Override
-    public List<DeferredEntry> due(long nowEpochMillis, int max) {
-      return delegate.due(nowEpochMillis, max);
-    }
-
-    @Override
-    public void markDelivered(String id) {
-      delegate.markDelivered(id);
-    }
-
-    @Override
-    public void markFailed(String id, String reason, long nextAttemptAtEpochMillis) {
-      delegate.markFailed(id, reason, nextAttemptAtEpochMillis);
-    }
-
-    @Override
-    public void markDeadLettered(String id, String reason) {
-      delegate.markDeadLettered(id, reason);
-    }
-
-    @Override
-    public Optional<DeferredEntry> find(String id) {
-      return delegate.find(id);
-    }
-
-    @Override
-    public List<DeferredEntry> entries() {
-      return delegate.entries();
-    }
-
-    @Override
-    public int queued() {
-      return delegate.queued();
+      return super.offer(request);
     }
   }
 }

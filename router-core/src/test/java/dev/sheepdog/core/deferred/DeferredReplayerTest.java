@@ -289,46 +289,18 @@ class DeferredReplayerTest {
   }
 
   /** The queue, with a hook run on every {@code due()}. */
-  private record CountingQueue(DeferredQueue delegate, Runnable onDue) implements DeferredQueue {
-    @Override
-    public boolean offer(DeferredRequest request) {
-      return delegate.offer(request);
+  private static final class CountingQueue extends ForwardingDeferredQueue {
+    private final Runnable onDue;
+
+    CountingQueue(DeferredQueue delegate, Runnable onDue) {
+      super(delegate);
+      this.onDue = onDue;
     }
 
     @Override
     public List<DeferredEntry> due(long nowEpochMillis, int max) {
       onDue.run();
-      return delegate.due(nowEpochMillis, max);
-    }
-
-    @Override
-    public void markDelivered(String id) {
-      delegate.markDelivered(id);
-    }
-
-    @Override
-    public void markFailed(String id, String reason, long nextAttemptAtEpochMillis) {
-      delegate.markFailed(id, reason, nextAttemptAtEpochMillis);
-    }
-
-    @Override
-    public void markDeadLettered(String id, String reason) {
-      delegate.markDeadLettered(id, reason);
-    }
-
-    @Override
-    public Optional<DeferredEntry> find(String id) {
-      return delegate.find(id);
-    }
-
-    @Override
-    public List<DeferredEntry> entries() {
-      return delegate.entries();
-    }
-
-    @Override
-    public int queued() {
-      return delegate.queued();
+      return super.due(nowEpochMillis, max);
     }
   }
 }
