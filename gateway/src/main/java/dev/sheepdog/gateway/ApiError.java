@@ -68,7 +68,8 @@ record ApiError(int status, String message, String type, String code, String par
         null, null);
   }
 
-  private static final Set<String> CLOSING_CODES = Set.of("request_timeout", "shutting_down", "too_many_connections");
+  private static final Set<String> CLOSING_CODES = Set.of("request_timeout", "request_too_large", "shutting_down",
+      "too_many_connections");
 
   /** Whether the connection is closed after this answer: it stops a client that is too slow or too many. */
   boolean closesConnection() {

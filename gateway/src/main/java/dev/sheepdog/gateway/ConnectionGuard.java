@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 import org.eclipse.jetty.io.Connection;
@@ -49,7 +48,6 @@ final class ConnectionGuard implements Connection.Listener {
   private final LongSupplier nanoClock;
   private final Map<Connection, Tracked> connections = new ConcurrentHashMap<>();
   private final AtomicInteger open = new AtomicInteger();
-  private final AtomicLong headerTimeouts = new AtomicLong();
   private volatile Scheduler.Task sweep;
 
   ConnectionGuard(int maxConnections, Duration headerTimeout, LongSupplier nanoClock) {
@@ -105,11 +103,6 @@ final class ConnectionGuard implements Connection.Listener {
     return open.get();
   }
 
-  /** Connections closed so far because their request headers took too long. */
-  long headerTimeouts() {
-    return headerTimeouts.get();
-  }
-
   /**
    * A request arrived on {@code connection}: returns its tracking (to pass to {@link #ended}), or
    * {@code null} when the connection is not tracked (another connector); throws {@link
@@ -150,7 +143,6 @@ final class ConnectionGuard implements Connection.Listener {
       }
       boolean receiving = !tracked.servedOne || tracked.connection.getBytesIn() > tracked.bytesMark;
       if (receiving && tracked.state.compareAndSet(State.WAITING, State.CLOSING)) {
-        headerTimeouts.incrementAndGet();
         timeOut(tracked.connection.getEndPoint());
       }
     }

@@ -107,10 +107,6 @@ final class Exchange {
     return context.limits();
   }
 
-  boolean ended() {
-    return ended.get();
-  }
-
   void route(String route) {
     this.route = route != null && route.length() <= MAX_ROUTE_LENGTH && LOGGABLE_ROUTE.matcher(route).matches()
         ? route : "(invalid)";
@@ -235,7 +231,6 @@ final class Exchange {
           if (failure == null) {
             then.accept(body);
           } else if (failure instanceof BodyReader.TooLargeException) {
-            closeConnection();
             error(ApiError.tooLarge(maxBytes));
           } else if (failure instanceof BodyReader.TooSlowException slow) {
             error(ApiError.requestTimeout(slow.getMessage()));

@@ -80,11 +80,6 @@ final class SseResponse {
     write(event);
   }
 
-  /** The size of events waiting for the client, in bytes. */
-  synchronized long queuedBytes() {
-    return queuedBytes;
-  }
-
   private void send(byte[] bytes, boolean last) {
     Event event;
     boolean overflow = false;
