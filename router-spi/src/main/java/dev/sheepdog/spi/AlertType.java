@@ -8,5 +8,7 @@ public enum AlertType {
   CIRCUIT_OPEN,
   PROVIDER_UNAUTHORIZED,
   BUDGET_80_PERCENT,
-  BUDGET_EXHAUSTED
+  BUDGET_EXHAUSTED,
+  /** The state store cannot write: spend and deferred requests wait in memory and are retried. */
+  STATE_STORE_FAILING
 }

@@ -4,11 +4,23 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Where requests that failed everywhere wait to be replayed. The in-memory bounded queue in
- * {@code router-core} is the default; a durable store implements the same port.
+ * Where requests that failed everywhere wait to be replayed, and where their answers are kept once
+ * a replay delivered them. The in-memory bounded queue in {@code router-core} is the default; a
+ * durable store (a file, a shared server) implements the same port.
  *
- * <p>Every entry is in exactly one {@link DeferredState} and can be looked up by id until the
- * implementation's retention drops it. Implementations are thread-safe.
+ * <p><b>States.</b> Every entry is in exactly one {@link DeferredState} and can be looked up by id
+ * until the implementation's retention drops it. An entry is offered {@code QUEUED}; a replayer
+ * {@linkplain #claim claims} it, which makes it {@code REPLAYING} under a lease; it settles the
+ * entry with the claim number it was given: {@code DELIVERED} with the answer, {@code QUEUED}
+ * again, or {@code DEAD_LETTERED}. A settle call whose claim is no longer the entry's (the lease
+ * ended and another replayer claimed it, or the entry is settled already) changes nothing and
+ * returns {@code false}: however many replayers race, and across crashes, an entry is delivered at
+ * most once, and the answer kept is the first one settled.
+ *
+ * <p><b>Durability.</b> A durable implementation has the entry on disk (or in its server) before
+ * {@link #offer} returns {@code true}, since the caller then tells its client the id. Implementations
+ * are thread-safe; their methods may do I/O, never on a request's hot path (a request is offered
+ * only after it failed everywhere).
  */
 public interface DeferredQueue {
   /**
@@ -29,26 +41,50 @@ public interface DeferredQueue {
   }
 
   /**
-   * Queued entries due at {@code nowEpochMillis}, oldest first, at most {@code max}. They stay
-   * {@code QUEUED} until marked; a durable queue may hand an entry out again after a crash
-   * (at-least-once).
+   * Entries a replay pass should take at {@code nowEpochMillis}, oldest first, at most {@code max}:
+   * those {@linkplain DeferredEntry#dueAt due}, which includes entries whose replayer's lease has
+   * ended. Listing claims nothing: a pass {@linkplain #claim claims} each entry before replaying it.
    */
   List<DeferredEntry> due(long nowEpochMillis, int max);
 
-  /** The replay answered: the entry becomes {@code DELIVERED}. */
-  void markDelivered(String id);
+  /**
+   * Claims an entry for a replay, atomically: a {@code QUEUED} entry (due or not) or a {@code
+   * REPLAYING} one whose lease has ended becomes {@code REPLAYING} until {@code
+   * leaseUntilEpochMillis}, with its claim number one higher. Returns the claimed entry, or empty
+   * when there is no such entry or it is not claimable (settled, or under a lease still running).
+   */
+  Optional<DeferredEntry> claim(String id, long nowEpochMillis, long leaseUntilEpochMillis);
 
-  /** The replay failed: the entry stays {@code QUEUED}, due again at the given time. */
-  void markFailed(String id, String reason, long nextAttemptAtEpochMillis);
+  /**
+   * The replay of claim {@code claim} answered: the entry becomes {@code DELIVERED} with the
+   * answer. Returns {@code false}, changing nothing, when that claim is no longer the entry's.
+   */
+  boolean markDelivered(String id, long claim, DeferredAnswer answer);
 
-  /** The entry is given up on: it becomes {@code DEAD_LETTERED} with the reason. */
-  void markDeadLettered(String id, String reason);
+  /**
+   * The replay of claim {@code claim} failed: the entry is {@code QUEUED} again, one more failed
+   * replay counted, due at {@code nextAttemptAtEpochMillis}. {@code false} when the claim is stale.
+   */
+  boolean markFailed(String id, long claim, String reason, long nextAttemptAtEpochMillis);
+
+  /**
+   * The replay of claim {@code claim} could not be tried (no model would take it yet): the entry is
+   * {@code QUEUED} again, due at {@code nextAttemptAtEpochMillis}, without counting a failed
+   * replay. {@code false} when the claim is stale.
+   */
+  boolean release(String id, long claim, String reason, long nextAttemptAtEpochMillis);
+
+  /**
+   * The replay of claim {@code claim} failed for the last time: the entry is {@code
+   * DEAD_LETTERED} with the reason, that failure counted. {@code false} when the claim is stale.
+   */
+  boolean markDeadLettered(String id, long claim, String reason);
 
   Optional<DeferredEntry> find(String id);
 
   /** All entries the queue still holds, in every state, oldest first. */
   List<DeferredEntry> entries();
 
-  /** How many entries are {@code QUEUED}. */
+  /** How many entries are not settled yet: {@code QUEUED} or {@code REPLAYING}. */
   int queued();
 }

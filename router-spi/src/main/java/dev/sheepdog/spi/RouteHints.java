@@ -2,8 +2,10 @@ package dev.sheepdog.spi;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -20,6 +22,10 @@ import java.util.Set;
  * @param pinned models the caller named, in order (a concrete model and its fallbacks); when not
  *     empty they replace the route table's plan
  * @param requestId the caller's id for this request, or {@code null} to let the router make one
+ * @param attributes opaque strings the router does not read but keeps with the request, so that a
+ *     deferred entry carries them to whoever replays it (the gateway keeps a request's callback URL
+ *     here); at most {@value #MAX_ATTRIBUTES}, names up to {@value #MAX_ATTRIBUTE_NAME_CHARS}
+ *     characters, values up to {@value #MAX_ATTRIBUTE_VALUE_CHARS}
  */
 public record RouteHints(
     TaskType task,
@@ -29,7 +35,12 @@ public record RouteHints(
     Duration deadline,
     boolean allowDeferral,
     List<ModelId> pinned,
-    String requestId) {
+    String requestId,
+    Map<String, String> attributes) {
+
+  public static final int MAX_ATTRIBUTES = 16;
+  public static final int MAX_ATTRIBUTE_NAME_CHARS = 64;
+  public static final int MAX_ATTRIBUTE_VALUE_CHARS = 2048;
 
   public static final RouteHints DEFAULT = builder().build();
 
@@ -43,6 +54,19 @@ public record RouteHints(
     }
     Checks.noNulls(pinned, "pinned models");
     pinned = List.copyOf(new LinkedHashSet<>(pinned));
+    Checks.notNull(attributes, "attributes");
+    if (attributes.size() > MAX_ATTRIBUTES) {
+      throw new IllegalArgumentException("at most " + MAX_ATTRIBUTES + " attributes, were " + attributes.size());
+    }
+    attributes.forEach((name, value) -> {
+      Checks.notBlank(name, "attribute name");
+      Checks.notNull(value, "attribute value");
+      if (name.length() > MAX_ATTRIBUTE_NAME_CHARS || value.length() > MAX_ATTRIBUTE_VALUE_CHARS) {
+        throw new IllegalArgumentException("attribute names may have " + MAX_ATTRIBUTE_NAME_CHARS
+            + " characters and values " + MAX_ATTRIBUTE_VALUE_CHARS);
+      }
+    });
+    attributes = Map.copyOf(attributes);
   }
 
   public static Builder builder() {
@@ -58,6 +82,7 @@ public record RouteHints(
         .allowDeferral(allowDeferral).requestId(requestId);
     b.tags.addAll(tags);
     b.pinned.addAll(pinned);
+    b.attributes.putAll(attributes);
     return b;
   }
 
@@ -71,6 +96,7 @@ public record RouteHints(
     private boolean allowDeferral;
     private final List<ModelId> pinned = new ArrayList<>();
     private String requestId;
+    private final Map<String, String> attributes = new LinkedHashMap<>();
 
     private Builder() {}
 
@@ -123,8 +149,14 @@ public record RouteHints(
       return this;
     }
 
+    /** Keeps {@code value} under {@code name} with the request; see {@link RouteHints#attributes()}. */
+    public Builder attribute(String name, String value) {
+      attributes.put(name, value);
+      return this;
+    }
+
     public RouteHints build() {
-      return new RouteHints(task, priority, tags, maxCost, deadline, allowDeferral, pinned, requestId);
+      return new RouteHints(task, priority, tags, maxCost, deadline, allowDeferral, pinned, requestId, attributes);
     }
   }
 }
