@@ -5,15 +5,18 @@ import dev.sheepdog.core.cost.BudgetGuard;
 import dev.sheepdog.core.cost.SpendLedger;
 import dev.sheepdog.core.deferred.DeferredReplayListener;
 import dev.sheepdog.core.deferred.DeferredReplayer;
+import dev.sheepdog.core.deferred.ReplayFailure;
 import dev.sheepdog.core.deferred.ReplayPolicy;
 import dev.sheepdog.spi.Candidate;
 import dev.sheepdog.spi.ChatRequest;
 import dev.sheepdog.spi.CircuitState;
+import dev.sheepdog.spi.DeferredAnswer;
 import dev.sheepdog.spi.DeferredQueue;
 import dev.sheepdog.spi.ModelCatalog;
 import dev.sheepdog.spi.ModelId;
 import dev.sheepdog.spi.RouteHints;
 import dev.sheepdog.spi.RouterEvent;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -140,9 +143,12 @@ public final class Router {
 
   /**
    * A replayer that drains the deferred queue through this router, delivering each outcome to
-   * {@code listener}; call {@code start()} on it for automatic replay with backoff. A replay that
-   * ends in a failure no replay can cure (the request rejected by a model, not servable by its plan,
-   * or refused by a rejecting budget) dead-letters the entry at once.
+   * {@code listener} and keeping each answer (model, response, cost) with its entry; call {@code
+   * start()} on it for automatic replay with backoff. A replay that ends in a failure no replay can
+   * cure (the request rejected by a model, not servable by its plan, or refused by a rejecting
+   * budget) dead-letters the entry at once; a replay that could call no model (every circuit open,
+   * every model at its limit) is not counted and comes back when the router expects a model to
+   * take requests again.
    */
   public DeferredReplayer<RoutedResponse> replayer(DeferredReplayListener<RoutedResponse> listener,
       ReplayPolicy policy) {
@@ -150,12 +156,19 @@ public final class Router {
         .orElseThrow(() -> new IllegalStateException("this router has no deferred queue; give one to the builder"));
     return new DeferredReplayer<>(queue,
         deferred -> route(deferred.request(), deferred.hints().toBuilder().allowDeferral(false).build()),
-        listener, policy, context.ticker, context.scheduler, Router::cannotBeCuredByReplay);
+        answer -> new DeferredAnswer(answer.model(), answer.response(), answer.cost(), context.ticker.epochMillis()),
+        listener, policy, context.ticker, context.scheduler, Router::judgeReplayFailure);
   }
 
-  private static boolean cannotBeCuredByReplay(Throwable failure) {
-    return failure instanceof RequestRejectedException || failure instanceof RequestNotServableException
-        || failure instanceof BudgetExceededException;
+  private static ReplayFailure judgeReplayFailure(Throwable failure) {
+    if (failure instanceof RequestRejectedException || failure instanceof RequestNotServableException
+        || failure instanceof BudgetExceededException) {
+      return ReplayFailure.giveUp();
+    }
+    if (failure instanceof AllModelsFailedException all && all.attempts().isEmpty()) {
+      return ReplayFailure.notTried(all.retryAfter().orElse(Duration.ZERO));
+    }
+    return ReplayFailure.retry();
   }
 
   /** Tokens reserved in {@code model}'s limiter by calls not settled yet; for tests of that invariant. */

@@ -6,6 +6,7 @@ import dev.sheepdog.core.cost.SpendLedger;
 import dev.sheepdog.core.stats.StatsConfig;
 import dev.sheepdog.spi.ChatProvider;
 import dev.sheepdog.spi.DeferredQueue;
+import dev.sheepdog.spi.StateStore;
 import dev.sheepdog.spi.ModelCatalog;
 import dev.sheepdog.spi.ModelId;
 import dev.sheepdog.spi.ModelSpec;
@@ -149,6 +150,18 @@ public final class RouterBuilder {
   public RouterBuilder deferredQueue(DeferredQueue queue) {
     this.deferredQueue = once(this.deferredQueue, queue, "deferred queue");
     return this;
+  }
+
+  /**
+   * Keeps spend and deferred requests in {@code state}: a ledger that starts from the store's
+   * counters and writes to it, and the store's deferred queue. The same as {@code ledger(new
+   * SpendLedger(state.spend())).deferredQueue(state.deferred())}; give one or the other. The caller
+   * closes the store after the router's last request.
+   */
+  public RouterBuilder state(StateStore state) {
+    Objects.requireNonNull(state, "state store");
+    ledger(new SpendLedger(state.spend()));
+    return deferredQueue(state.deferred());
   }
 
   /**

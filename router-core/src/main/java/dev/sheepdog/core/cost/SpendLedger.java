@@ -3,6 +3,8 @@ package dev.sheepdog.core.cost;
 import dev.sheepdog.spi.Money;
 import dev.sheepdog.spi.ModelId;
 import dev.sheepdog.spi.Priority;
+import dev.sheepdog.spi.SpendRow;
+import dev.sheepdog.spi.SpendStore;
 import dev.sheepdog.spi.TaskType;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -35,6 +37,12 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>The days live in a ring of {@code retainedDays} slots indexed by the epoch day, each slot an
  * immutable pairing of a day and its figures swapped in by CAS when a newer day claims it, so the
  * per-request lookups of a day's spend (every budget check makes one) neither box a key nor lock.
+ *
+ * <p><b>Durability.</b> A ledger built on a {@link SpendStore} starts from the counters the store
+ * kept (all-time from every row, the retained days from theirs) and hands each recorded spend to
+ * the store, which must not block: a file store writes in group commits off the caller's thread.
+ * A store that throws is ignored for that spend (a store reports its own failures), so recording
+ * never fails a request that was answered.
  */
 public final class SpendLedger {
   static final long MILLIS_PER_DAY = TimeUnit.DAYS.toMillis(1);
@@ -47,12 +55,43 @@ public final class SpendLedger {
   private static final Priority[] PRIORITIES = Priority.values();
   private final Map<TaskType, Route[]> routes = new ConcurrentHashMap<>();
 
+  private final SpendStore store;
+
   public SpendLedger(int retainedDays) {
+    this(retainedDays, SpendStore.NONE);
+  }
+
+  /** A ledger keeping {@code retainedDays} days in memory, starting from and writing to {@code store}. */
+  public SpendLedger(int retainedDays, SpendStore store) {
     if (retainedDays < 2) {
       throw new IllegalArgumentException("retained days must be at least 2 (today and yesterday), was " + retainedDays);
     }
     this.retainedDays = retainedDays;
     this.days = new AtomicReferenceArray<>(retainedDays);
+    this.store = Objects.requireNonNull(store, "spend store must not be null");
+    load(store.load());
+  }
+
+  /** A ledger keeping the last seven days, starting from and writing to {@code store}. */
+  public SpendLedger(SpendStore store) {
+    this(7, store);
+  }
+
+  private void load(List<SpendRow> rows) {
+    long newest = Long.MIN_VALUE;
+    for (SpendRow row : rows) {
+      newest = Math.max(newest, row.epochDay());
+    }
+    newestDay.set(newest);
+    for (SpendRow row : rows) {
+      allTime.addRow(row, this);
+      if (row.epochDay() > newest - retainedDays) {
+        Totals totals = claim(row.epochDay());
+        if (totals != null) {
+          totals.addRow(row, this);
+        }
+      }
+    }
   }
 
   /** A ledger keeping the last seven days. */
@@ -73,6 +112,11 @@ public final class SpendLedger {
     Route route = route(task, priority);
     allTime.add(model, route, tags, nanos);
     long day = epochDay(atEpochMillis);
+    try {
+      store.add(day, model, task, priority, tags, nanos);
+    } catch (RuntimeException e) {
+      // the store says so through its health; the answer the spend belongs to was given already
+    }
     long newest = newestDay.accumulateAndGet(day, Math::max);
     long oldestKept = newest - retainedDays + 1;
     if (day < oldestKept) {
@@ -97,6 +141,20 @@ public final class SpendLedger {
       byPriority[priority.ordinal()] = route;
     }
     return route;
+  }
+
+  /** The route of a row's {@code task:priority} key, or null. */
+  private Route parseRoute(String key) {
+    int colon = key.lastIndexOf(':');
+    if (colon <= 0) {
+      return null;
+    }
+    try {
+      TaskType task = TaskType.of(key.substring(0, colon));
+      return Priority.parse(key.substring(colon + 1)).map(priority -> route(task, priority)).orElse(null);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
   }
 
   /** The figures of {@code day}, taking its slot from an older day; null if a newer day holds it. */
@@ -231,6 +289,21 @@ public final class SpendLedger {
       if (!tags.isEmpty()) {
         for (String tag : tags) {
           adder(byTag, tag).add(nanos);
+        }
+      }
+    }
+
+    /** Adds a stored counter to its figure; a route row whose key cannot be read counts in no route. */
+    void addRow(SpendRow row, SpendLedger ledger) {
+      switch (row.kind()) {
+        case TOTAL -> total.add(row.nanos());
+        case MODEL -> adder(byModel, ModelId.of(row.key())).add(row.nanos());
+        case TAG -> adder(byTag, row.key()).add(row.nanos());
+        case ROUTE -> {
+          Route route = ledger.parseRoute(row.key());
+          if (route != null) {
+            adder(byRoute, route).add(row.nanos());
+          }
         }
       }
     }

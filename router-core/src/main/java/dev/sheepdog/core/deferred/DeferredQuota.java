@@ -1,10 +1,10 @@
 package dev.sheepdog.core.deferred;
 
 import dev.sheepdog.spi.ChatMessage;
+import dev.sheepdog.spi.DeferredAnswer;
 import dev.sheepdog.spi.DeferredEntry;
 import dev.sheepdog.spi.DeferredQueue;
 import dev.sheepdog.spi.DeferredRequest;
-import dev.sheepdog.spi.DeferredState;
 import dev.sheepdog.spi.ModelId;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -34,8 +34,8 @@ import java.util.function.Function;
  * ({@code null}) share the bucket {@link #NO_OWNER}. When an owner is at a cap, {@link #offer}
  * returns {@code false} and {@link #offerOrRefusal} says that the client's quota is reached, so the
  * router tells the caller the request was not deferred. An entry counts from the moment it is
- * offered until it leaves {@code QUEUED} through {@link #markDelivered} or {@link
- * #markDeadLettered}; entries the delegate already holds {@code QUEUED} when the quota is built
+ * offered until it is settled for good through {@link #markDelivered} or {@link
+ * #markDeadLettered}; entries the delegate already holds unsettled when the quota is built
  * (a durable store after a restart) are counted from the start, even above the caps. Give this
  * decorator, not its delegate, to the router and to whatever marks entries: marks made on the
  * delegate directly are not seen, and their entries would stay counted.
@@ -49,7 +49,7 @@ import java.util.function.Function;
  * the quota may refuse slightly more than it must, never admit more. The charge is recorded before
  * the delegate sees the entry, so a replay that delivers it before {@code offer} returns still
  * frees it. Marks free the charge after the delegate accepted the mark, so a mark the delegate
- * rejects (an unknown id, an entry already terminal) leaves the tallies as they were.
+ * rejects (a stale claim, an entry already terminal) leaves the tallies as they were.
  */
 public final class DeferredQuota extends ForwardingDeferredQueue {
   /** The bucket of requests the owner function gives no owner for. */
@@ -72,7 +72,7 @@ public final class DeferredQuota extends ForwardingDeferredQueue {
     this.maxQueued = b.maxQueued;
     this.maxBytes = b.maxBytes;
     for (DeferredEntry entry : delegate().entries()) {
-      if (entry.state() == DeferredState.QUEUED && !charges.containsKey(entry.id())) {
+      if (!entry.state().isTerminal() && !charges.containsKey(entry.id())) {
         Charge charge = new Charge(ownerOf(entry.request()), bytesOf(entry.request()));
         charges.put(entry.id(), charge);
         tallies.computeIfAbsent(charge.owner, o -> new Tally()).add(charge);
@@ -135,18 +135,21 @@ public final class DeferredQuota extends ForwardingDeferredQueue {
   }
 
   @Override
-  public void markDelivered(String id) {
-    super.markDelivered(id);
-    free(id);
+  public boolean markDelivered(String id, long claim, DeferredAnswer answer) {
+    return freedIf(super.markDelivered(id, claim, answer), id);
   }
 
   @Override
-  public void markDeadLettered(String id, String reason) {
-    super.markDeadLettered(id, reason);
-    free(id);
+  public boolean markDeadLettered(String id, long claim, String reason) {
+    return freedIf(super.markDeadLettered(id, claim, reason), id);
   }
 
-
+  private boolean freedIf(boolean settled, String id) {
+    if (settled) {
+      free(id);
+    }
+    return settled;
+  }
 
   /** How many of {@code owner}'s entries are queued; {@link #NO_OWNER} for requests without one. */
   public synchronized int queuedOf(String owner) {

@@ -1,5 +1,6 @@
 package dev.sheepdog.core.deferred;
 
+import dev.sheepdog.spi.DeferredAnswer;
 import dev.sheepdog.spi.DeferredEntry;
 import dev.sheepdog.spi.DeferredQueue;
 import dev.sheepdog.spi.DeferredRequest;
@@ -16,77 +17,91 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
-import java.util.function.Predicate;
 
 /**
  * Replays deferred requests through a function, such as {@code request ->
  * router.route(request.request(), request.hints())}, and settles each entry in the queue.
  *
  * <p>A failed replay puts the entry back with a growing backoff ({@link ReplayPolicy}, 5 s doubling
- * to 5 min); after {@code maxReplays} failures it is dead-lettered with the last reason. A failure
- * that replaying cannot cure (the replay function's own judgement, such as a request the model
- * rejects) dead-letters the entry at once. Outcomes go
- * to a {@link DeferredReplayListener}. Replays run either one pass at a time with {@link
- * #replayDue()} or automatically after {@link #start()}, each pass scheduled for when the earliest
- * entry falls due.
+ * to 5 min); after {@code maxReplays} failures it is dead-lettered with the last reason. The
+ * replayer's judge ({@link ReplayFailure}) may say otherwise: a failure no replay can cure (a
+ * request the model rejects) dead-letters the entry at once, and a replay that could not try any
+ * model (every circuit open) puts the entry back without counting it, due when a model is expected
+ * to take requests again. Outcomes go to a {@link DeferredReplayListener}. Replays run either one
+ * pass at a time with {@link #replayDue()} or automatically after {@link #start()}, each pass
+ * scheduled for when the earliest entry falls due.
  *
- * <p><b>Delivery.</b> With {@link InMemoryDeferredQueue} each entry is delivered at most once and,
- * unless dead-lettered, exactly once: an entry is claimed in an in-flight set before its replay and
- * re-read from the queue after claiming, so two passes never replay it together and a pass holding
- * a stale list never replays a settled entry. A durable queue cannot promise as much across a crash
- * between a replay's answer and {@code markDelivered}: it replays at least once, and the request's
- * idempotency key lets downstream recognise the repeat.
+ * <p><b>Delivery, exactly once.</b> Before replaying an entry the replayer {@linkplain
+ * DeferredQueue#claim claims} it under a lease ({@link ReplayPolicy#lease()}), and settles it with
+ * the claim number it was given, keeping the answer in the queue. Two replayers (two passes, two
+ * processes on one durable store) never both hold an entry; a replayer that dies mid-replay leaves
+ * the entry {@code REPLAYING} until its lease ends, and then any replayer claims it again. A
+ * replayer whose lease ended while its replay still ran finds its claim stale when the answer
+ * comes: the queue keeps the answer that settled first and this one is dropped (the listener is
+ * not told), so a client fetching the answer sees one delivery. The upstream may have been called
+ * twice in that case; the request's idempotency key, the same for every replay, lets downstream
+ * recognise the repeat. Leases should therefore be longer than a replay's deadline.
  *
- * <p><b>Concurrency.</b> Passes may overlap (a manual pass during an automatic one); the in-flight
- * set keeps them off each other's entries, and a pass looks past the entries in flight, so entries
- * another pass is replaying never fill its batch and hide a due entry behind them. Nothing blocks:
- * a pass's future completes when its last replay completes. The automatic schedule is guarded by
- * this object's monitor, held only to swap the scheduled handle; a pass that found nothing to
- * replay schedules the next one no sooner than the initial backoff, so the shared scheduler thread
- * never spins on a queue whose due entries it cannot take.
+ * <p><b>Concurrency.</b> Passes may overlap (a manual pass during an automatic one); an in-flight
+ * set keeps this replayer's passes off each other's entries without a round trip to the queue, and
+ * a pass looks past the entries in flight, so entries another pass is replaying never fill its
+ * batch and hide a due entry behind them. Nothing blocks on a replay: a pass's future completes
+ * when its last replay completes. The automatic schedule is guarded by this object's monitor, held
+ * only to swap the scheduled handle; a pass that found nothing to replay schedules the next one no
+ * sooner than the initial backoff, so the shared scheduler thread never spins on a queue whose due
+ * entries it cannot take.
  *
  * @param <R> what the replay function answers
  */
 public final class DeferredReplayer<R> {
   private final DeferredQueue queue;
   private final Function<DeferredRequest, CompletableFuture<R>> replay;
+  private final Function<R, DeferredAnswer> answerOf;
   private final DeferredReplayListener<R> listener;
   private final ReplayPolicy policy;
   private final Ticker ticker;
   private final Scheduler scheduler;
-  private final Predicate<Throwable> permanent;
+  private final Function<Throwable, ReplayFailure> judge;
   private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
 
   private boolean running;
   private Scheduler.Cancellable nextPass = Scheduler.Cancellable.DONE;
   private long nextPassAtNanos = Long.MAX_VALUE;
 
-  public DeferredReplayer(
-      DeferredQueue queue,
-      Function<DeferredRequest, CompletableFuture<R>> replay,
-      DeferredReplayListener<R> listener,
-      ReplayPolicy policy,
-      Ticker ticker,
-      Scheduler scheduler) {
-    this(queue, replay, listener, policy, ticker, scheduler, failure -> false);
-  }
-
   /**
-   * A replayer that dead-letters an entry at its first failure that {@code permanent} accepts (the
-   * failure the replay function's future failed with, unwrapped): replaying a request that can
-   * never succeed would only call the models again for nothing.
+   * A replayer that keeps {@code answerOf(result)} with each delivered entry and counts every failed
+   * replay towards the policy's maximum.
    */
   public DeferredReplayer(
       DeferredQueue queue,
       Function<DeferredRequest, CompletableFuture<R>> replay,
+      Function<R, DeferredAnswer> answerOf,
+      DeferredReplayListener<R> listener,
+      ReplayPolicy policy,
+      Ticker ticker,
+      Scheduler scheduler) {
+    this(queue, replay, answerOf, listener, policy, ticker, scheduler, failure -> ReplayFailure.retry());
+  }
+
+  /**
+   * A replayer that asks {@code judge} what a failed replay means (given the failure the replay
+   * function's future failed with, unwrapped): replaying a request that can never succeed would
+   * only call the models again for nothing, and a replay that tried no model should not use up a
+   * replay.
+   */
+  public DeferredReplayer(
+      DeferredQueue queue,
+      Function<DeferredRequest, CompletableFuture<R>> replay,
+      Function<R, DeferredAnswer> answerOf,
       DeferredReplayListener<R> listener,
       ReplayPolicy policy,
       Ticker ticker,
       Scheduler scheduler,
-      Predicate<Throwable> permanent) {
-    this.permanent = Objects.requireNonNull(permanent, "permanent failure predicate must not be null");
+      Function<Throwable, ReplayFailure> judge) {
+    this.judge = Objects.requireNonNull(judge, "failure judge must not be null");
     this.queue = Objects.requireNonNull(queue, "queue must not be null");
     this.replay = Objects.requireNonNull(replay, "replay function must not be null");
+    this.answerOf = Objects.requireNonNull(answerOf, "answer function must not be null");
     this.listener = Objects.requireNonNull(listener, "listener must not be null");
     this.policy = Objects.requireNonNull(policy, "replay policy must not be null");
     this.ticker = Objects.requireNonNull(ticker, "ticker must not be null");
@@ -119,9 +134,9 @@ public final class DeferredReplayer<R> {
       if (!inFlight.add(listed.id())) {
         continue;
       }
-      // Re-read after claiming: another pass may have settled it since the list was taken.
-      DeferredEntry entry = queue.find(listed.id()).orElse(null);
-      if (entry == null || entry.state() != DeferredState.QUEUED || entry.nextAttemptAtEpochMillis() > now) {
+      // the claim is the queue's word: another pass or process may have settled or claimed it since
+      DeferredEntry entry = claim(listed.id(), now);
+      if (entry == null) {
         inFlight.remove(listed.id());
         continue;
       }
@@ -131,34 +146,44 @@ public final class DeferredReplayer<R> {
       int delivered = 0;
       int failed = 0;
       int dead = 0;
+      int lost = 0;
       for (CompletableFuture<Outcome> r : replays) {
         switch (r.join()) {
           case DELIVERED -> delivered++;
           case FAILED -> failed++;
           case DEAD_LETTERED -> dead++;
+          case LOST -> lost++;
         }
       }
-      return new ReplayPass(replays.size(), delivered, failed, dead);
+      return new ReplayPass(replays.size() - lost, delivered, failed, dead);
     });
   }
 
   /**
-   * Replays one queued entry now, due or not, as an operator's "retry this one" would. Completes
-   * after the listener has heard the outcome, with the entry as it was settled: {@code DELIVERED},
-   * {@code QUEUED} again with a later next attempt, or {@code DEAD_LETTERED}. Completes empty when
-   * no entry with that id is queued, or a pass is replaying it already.
+   * Replays one entry now, due or not, as an operator's "retry this one" would. Completes after the
+   * listener has heard the outcome, with the entry as it was settled: {@code DELIVERED}, {@code
+   * QUEUED} again with a later next attempt, or {@code DEAD_LETTERED}. Completes empty when no entry
+   * with that id can be claimed: none is queued, or a replay of it is under way.
    */
   public CompletableFuture<Optional<DeferredEntry>> replayNow(String id) {
     Objects.requireNonNull(id, "id must not be null");
     if (!inFlight.add(id)) {
       return CompletableFuture.completedFuture(Optional.empty());
     }
-    DeferredEntry entry = queue.find(id).orElse(null);
-    if (entry == null || entry.state() != DeferredState.QUEUED) {
+    DeferredEntry entry = claim(id, ticker.epochMillis());
+    if (entry == null) {
       inFlight.remove(id);
       return CompletableFuture.completedFuture(Optional.empty());
     }
     return replayOne(entry).thenApply(outcome -> Optional.of(queue.find(id).orElse(entry)));
+  }
+
+  private DeferredEntry claim(String id, long now) {
+    try {
+      return queue.claim(id, now, now + policy.lease().toMillis()).orElse(null);
+    } catch (RuntimeException e) {
+      return null; // a store that cannot claim now: the entry stays as it is and a later pass tries again
+    }
   }
 
   private CompletableFuture<Outcome> replayOne(DeferredEntry entry) {
@@ -174,6 +199,9 @@ public final class DeferredReplayer<R> {
     return call.handle((result, error) -> {
       try {
         return error == null ? delivered(entry, result) : failed(entry, unwrap(error));
+      } catch (RuntimeException e) {
+        // the store could not settle it: the lease ends and the entry is claimed again
+        return Outcome.LOST;
       } finally {
         inFlight.remove(entry.id());
       }
@@ -181,8 +209,11 @@ public final class DeferredReplayer<R> {
   }
 
   private Outcome delivered(DeferredEntry entry, R result) {
-    queue.markDelivered(entry.id());
-    DeferredEntry settled = queue.find(entry.id()).orElse(entry);
+    DeferredAnswer answer = answerOf.apply(result);
+    if (!queue.markDelivered(entry.id(), entry.claim(), answer)) {
+      return Outcome.LOST;
+    }
+    DeferredEntry settled = queue.find(entry.id()).orElse(entry.deliveredWith(answer));
     try {
       listener.onDelivered(settled, result);
     } catch (RuntimeException e) {
@@ -193,12 +224,19 @@ public final class DeferredReplayer<R> {
 
   private Outcome failed(DeferredEntry entry, Throwable error) {
     String reason = reasonOf(error);
-    int failures = entry.replays() + 1;
     long now = ticker.epochMillis();
-    boolean last = failures >= policy.maxReplays() || isPermanent(error);
-    queue.markFailed(entry.id(), reason, last ? now : now + policy.backoffAfter(failures).toMillis());
-    if (last) {
-      queue.markDeadLettered(entry.id(), reason);
+    ReplayFailure verdict = judgement(error);
+    if (verdict.kind() == ReplayFailure.Kind.NOT_TRIED) {
+      long wait = Math.max(verdict.retryIn().toMillis(), policy.initialBackoff().toMillis());
+      return queue.release(entry.id(), entry.claim(), reason, now + wait) ? Outcome.FAILED : Outcome.LOST;
+    }
+    int failures = entry.replays() + 1;
+    boolean last = failures >= policy.maxReplays() || verdict.kind() == ReplayFailure.Kind.GIVE_UP;
+    boolean settledHere = last
+        ? queue.markDeadLettered(entry.id(), entry.claim(), reason)
+        : queue.markFailed(entry.id(), entry.claim(), reason, now + policy.backoffAfter(failures).toMillis());
+    if (!settledHere) {
+      return Outcome.LOST;
     }
     DeferredEntry settled = queue.find(entry.id()).orElse(entry);
     try {
@@ -213,11 +251,12 @@ public final class DeferredReplayer<R> {
     return last ? Outcome.DEAD_LETTERED : Outcome.FAILED;
   }
 
-  private boolean isPermanent(Throwable error) {
+  private ReplayFailure judgement(Throwable error) {
     try {
-      return permanent.test(error);
+      ReplayFailure verdict = judge.apply(error);
+      return verdict != null ? verdict : ReplayFailure.retry();
     } catch (RuntimeException e) {
-      return false; // a predicate that cannot tell leaves the entry to the usual backoff
+      return ReplayFailure.retry(); // a judge that cannot tell leaves the entry to the usual backoff
     }
   }
 
@@ -286,8 +325,13 @@ public final class DeferredReplayer<R> {
   private long delayUntilEarliestDue() {
     long earliest = Long.MAX_VALUE;
     for (DeferredEntry entry : queue.entries()) {
-      if (entry.state() == DeferredState.QUEUED && !inFlight.contains(entry.id())) {
+      if (inFlight.contains(entry.id())) {
+        continue;
+      }
+      if (entry.state() == DeferredState.QUEUED) {
         earliest = Math.min(earliest, entry.nextAttemptAtEpochMillis());
+      } else if (entry.state() == DeferredState.REPLAYING) {
+        earliest = Math.min(earliest, entry.leaseUntilEpochMillis());
       }
     }
     if (earliest == Long.MAX_VALUE) {
@@ -300,6 +344,8 @@ public final class DeferredReplayer<R> {
   private enum Outcome {
     DELIVERED,
     FAILED,
-    DEAD_LETTERED
+    DEAD_LETTERED,
+    /** The claim went stale or the store could not settle: another claim settles the entry. */
+    LOST
   }
 }

@@ -1,5 +1,6 @@
 package dev.sheepdog.core.deferred;
 
+import dev.sheepdog.spi.DeferredAnswer;
 import dev.sheepdog.spi.DeferredEntry;
 import dev.sheepdog.spi.DeferredQueue;
 import dev.sheepdog.spi.DeferredRequest;
@@ -36,18 +37,28 @@ public abstract class ForwardingDeferredQueue implements DeferredQueue {
   }
 
   @Override
-  public void markDelivered(String id) {
-    delegate.markDelivered(id);
+  public Optional<DeferredEntry> claim(String id, long nowEpochMillis, long leaseUntilEpochMillis) {
+    return delegate.claim(id, nowEpochMillis, leaseUntilEpochMillis);
   }
 
   @Override
-  public void markFailed(String id, String reason, long nextAttemptAtEpochMillis) {
-    delegate.markFailed(id, reason, nextAttemptAtEpochMillis);
+  public boolean markDelivered(String id, long claim, DeferredAnswer answer) {
+    return delegate.markDelivered(id, claim, answer);
   }
 
   @Override
-  public void markDeadLettered(String id, String reason) {
-    delegate.markDeadLettered(id, reason);
+  public boolean markFailed(String id, long claim, String reason, long nextAttemptAtEpochMillis) {
+    return delegate.markFailed(id, claim, reason, nextAttemptAtEpochMillis);
+  }
+
+  @Override
+  public boolean release(String id, long claim, String reason, long nextAttemptAtEpochMillis) {
+    return delegate.release(id, claim, reason, nextAttemptAtEpochMillis);
+  }
+
+  @Override
+  public boolean markDeadLettered(String id, long claim, String reason) {
+    return delegate.markDeadLettered(id, claim, reason);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.sheepdog.core.deferred;
 
+import dev.sheepdog.spi.DeferredAnswer;
 import dev.sheepdog.spi.DeferredEntry;
 import dev.sheepdog.spi.DeferredQueue;
 import dev.sheepdog.spi.DeferredRequest;
@@ -15,9 +16,10 @@ import java.util.Optional;
 /**
  * The default {@link DeferredQueue}: bounded, in memory, lost on restart.
  *
- * <p>At most {@code capacity} entries are {@code QUEUED}; when full, {@link #offer} returns {@code
+ * <p>At most {@code capacity} entries are {@code QUEUED} or {@code REPLAYING}; when full, {@link #offer} returns {@code
  * false} and the caller tells its client. Delivered and dead-lettered entries stay findable by id,
- * up to {@code terminalRetention} of them; beyond that the oldest terminal one is forgotten. An
+ * up to {@code terminalRetention} of them, delivered ones with their answer; beyond that the oldest
+ * terminal one is forgotten. An
  * offered entry is due at once; the replayer sets later due times as replays fail.
  *
  * <p><b>Concurrency.</b> One monitor guards both maps. Operations are short (the longest, {@link
@@ -63,7 +65,7 @@ public final class InMemoryDeferredQueue implements DeferredQueue {
     if (queued.size() >= capacity) {
       return false;
     }
-    queued.put(request.id(), new DeferredEntry(request, DeferredState.QUEUED, 0, request.deferredAtEpochMillis(), ""));
+    queued.put(request.id(), DeferredEntry.queued(request));
     return true;
   }
 
@@ -77,7 +79,7 @@ public final class InMemoryDeferredQueue implements DeferredQueue {
       if (due.size() >= max) {
         break;
       }
-      if (entry.nextAttemptAtEpochMillis() <= nowEpochMillis) {
+      if (entry.dueAt(nowEpochMillis)) {
         due.add(entry);
       }
     }
@@ -85,24 +87,48 @@ public final class InMemoryDeferredQueue implements DeferredQueue {
   }
 
   @Override
-  public synchronized void markDelivered(String id) {
-    DeferredEntry entry = takeQueued(id, "delivered");
-    moveToTerminal(new DeferredEntry(entry.request(), DeferredState.DELIVERED, entry.replays(),
-        entry.nextAttemptAtEpochMillis(), entry.lastReason()));
+  public synchronized Optional<DeferredEntry> claim(String id, long nowEpochMillis, long leaseUntilEpochMillis) {
+    Objects.requireNonNull(id, "deferred id must not be null");
+    DeferredEntry entry = queued.get(id);
+    if (entry == null || !entry.claimableAt(nowEpochMillis)) {
+      return Optional.empty();
+    }
+    DeferredEntry claimed = entry.claimed(leaseUntilEpochMillis);
+    queued.put(id, claimed);
+    return Optional.of(claimed);
   }
 
   @Override
-  public synchronized void markFailed(String id, String reason, long nextAttemptAtEpochMillis) {
-    DeferredEntry entry = queuedEntry(id, "failed");
-    queued.put(id, new DeferredEntry(entry.request(), DeferredState.QUEUED, entry.replays() + 1,
-        nextAttemptAtEpochMillis, reason));
+  public synchronized boolean markDelivered(String id, long claim, DeferredAnswer answer) {
+    Objects.requireNonNull(answer, "answer must not be null");
+    DeferredEntry entry = held(id, claim);
+    if (entry == null) {
+      return false;
+    }
+    queued.remove(id);
+    moveToTerminal(entry.deliveredWith(answer));
+    return true;
   }
 
   @Override
-  public synchronized void markDeadLettered(String id, String reason) {
-    DeferredEntry entry = takeQueued(id, "dead-lettered");
-    moveToTerminal(new DeferredEntry(entry.request(), DeferredState.DEAD_LETTERED, entry.replays(),
-        entry.nextAttemptAtEpochMillis(), reason));
+  public synchronized boolean markFailed(String id, long claim, String reason, long nextAttemptAtEpochMillis) {
+    return requeue(id, claim, reason, nextAttemptAtEpochMillis, true);
+  }
+
+  @Override
+  public synchronized boolean release(String id, long claim, String reason, long nextAttemptAtEpochMillis) {
+    return requeue(id, claim, reason, nextAttemptAtEpochMillis, false);
+  }
+
+  @Override
+  public synchronized boolean markDeadLettered(String id, long claim, String reason) {
+    DeferredEntry entry = held(id, claim);
+    if (entry == null) {
+      return false;
+    }
+    queued.remove(id);
+    moveToTerminal(entry.deadLettered(reason));
+    return true;
   }
 
   @Override
@@ -129,22 +155,20 @@ public final class InMemoryDeferredQueue implements DeferredQueue {
     return capacity;
   }
 
-  private DeferredEntry queuedEntry(String id, String mark) {
-    Objects.requireNonNull(id, "deferred id must not be null");
-    DeferredEntry entry = queued.get(id);
+  private boolean requeue(String id, long claim, String reason, long nextAttemptAtEpochMillis, boolean counted) {
+    DeferredEntry entry = held(id, claim);
     if (entry == null) {
-      DeferredEntry done = terminal.get(id);
-      throw done != null
-          ? new IllegalStateException("deferred " + id + " cannot be marked " + mark + ": it is already " + done.state())
-          : new IllegalArgumentException("no queued deferred request with id " + id);
+      return false;
     }
-    return entry;
+    queued.put(id, entry.requeued(reason, nextAttemptAtEpochMillis, counted));
+    return true;
   }
 
-  private DeferredEntry takeQueued(String id, String mark) {
-    DeferredEntry entry = queuedEntry(id, mark);
-    queued.remove(id);
-    return entry;
+  /** The entry if it is being replayed under {@code claim}, else null. */
+  private DeferredEntry held(String id, long claim) {
+    Objects.requireNonNull(id, "deferred id must not be null");
+    DeferredEntry entry = queued.get(id);
+    return entry != null && entry.state() == DeferredState.REPLAYING && entry.claim() == claim ? entry : null;
   }
 
   private void moveToTerminal(DeferredEntry entry) {

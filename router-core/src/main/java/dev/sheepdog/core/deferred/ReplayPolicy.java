@@ -12,16 +12,23 @@ import java.util.Objects;
  * @param batchSize the most entries one pass replays
  * @param idlePoll how often automatic replay looks at an empty queue, for requests offered to the
  *     queue directly rather than through {@link DeferredReplayer#defer}
+ * @param lease how long a replayer holds an entry it claimed; after that another replayer (another
+ *     process, after a crash) may claim it again. Longer than a replay's deadline.
  */
-public record ReplayPolicy(Duration initialBackoff, Duration maxBackoff, int maxReplays, int batchSize, Duration idlePoll) {
-  /** 5 s doubling to 5 min, dead-letter after 5 failed replays, 100 a pass, idle poll 30 s. */
-  public static final ReplayPolicy DEFAULT =
-      new ReplayPolicy(Duration.ofSeconds(5), Duration.ofMinutes(5), 5, 100, Duration.ofSeconds(30));
+public record ReplayPolicy(
+    Duration initialBackoff, Duration maxBackoff, int maxReplays, int batchSize, Duration idlePoll, Duration lease) {
+  /**
+   * 5 s doubling to 5 min, dead-letter after 5 failed replays, 100 a pass, idle poll 30 s, lease
+   * 5 min.
+   */
+  public static final ReplayPolicy DEFAULT = new ReplayPolicy(
+      Duration.ofSeconds(5), Duration.ofMinutes(5), 5, 100, Duration.ofSeconds(30), Duration.ofMinutes(5));
 
   public ReplayPolicy {
     positive(initialBackoff, "initial backoff");
     positive(maxBackoff, "max backoff");
     positive(idlePoll, "idle poll");
+    positive(lease, "lease");
     if (maxBackoff.compareTo(initialBackoff) < 0) {
       throw new IllegalArgumentException("max backoff " + maxBackoff + " must not be below initial backoff " + initialBackoff);
     }
@@ -41,7 +48,15 @@ public record ReplayPolicy(Duration initialBackoff, Duration maxBackoff, int max
   }
 
   public ReplayPolicy withMaxReplays(int maxReplays) {
-    return new ReplayPolicy(initialBackoff, maxBackoff, maxReplays, batchSize, idlePoll);
+    return new ReplayPolicy(initialBackoff, maxBackoff, maxReplays, batchSize, idlePoll, lease);
+  }
+
+  public ReplayPolicy withBackoff(Duration initialBackoff, Duration maxBackoff) {
+    return new ReplayPolicy(initialBackoff, maxBackoff, maxReplays, batchSize, idlePoll, lease);
+  }
+
+  public ReplayPolicy withLease(Duration lease) {
+    return new ReplayPolicy(initialBackoff, maxBackoff, maxReplays, batchSize, idlePoll, lease);
   }
 
   /** The wait after {@code failedReplays} failures: initial × 2^(failures − 1), capped. */
