@@ -89,6 +89,7 @@ record ApiError(int status, String message, String type, String code, String par
     error.put("param", param);
     if (deferredId != null) {
       error.put("deferred_id", deferredId);
+      error.put("deferred_url", ClientDeferred.url(deferredId));
     }
     return Json.write(Map.of("error", error));
   }

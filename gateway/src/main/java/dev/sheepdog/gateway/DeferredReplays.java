@@ -4,7 +4,6 @@ import dev.sheepdog.core.RoutedResponse;
 import dev.sheepdog.core.Router;
 import dev.sheepdog.core.deferred.DeferredReplayListener;
 import dev.sheepdog.core.deferred.DeferredReplayer;
-import dev.sheepdog.core.deferred.ReplayPolicy;
 import dev.sheepdog.spi.DeferredEntry;
 import dev.sheepdog.spi.DeferredState;
 import java.util.LinkedHashMap;
@@ -17,27 +16,45 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The admin replay endpoints, on the router's own {@link DeferredReplayer}: {@code POST
+ * Replays of deferred requests: automatic ones (when {@link DeferredSettings#autoReplay()}) and the
+ * admin replay endpoints, on the router's own {@link DeferredReplayer}: {@code POST
  * /admin/deferred/{id}/replay} replays one entry now, due or not; {@code POST
  * /admin/deferred/replay} runs one pass over the entries that are due. A replay is routed like any
  * request (its client tag stays, so its spend is the client's) but without deferral, and settles
  * the entry as the replayer does: delivered, queued again with a longer backoff, or dead-lettered.
  *
- * <p>The answer of a delivered replay is not kept: the client that asked has gone, and its
- * messages are not the operator's to read. The admin sees the model, attempts and cost.
+ * <p>The answer of a delivered replay is kept with the entry for its client, who fetches it at
+ * {@code GET /v1/sheepdog/deferred/{id}} or has it posted to its callback URL; its messages are not
+ * the operator's to read, so the admin sees the model, attempts and cost only.
  */
 final class DeferredReplays implements DeferredReplayListener<RoutedResponse> {
   private static final Logger log = LoggerFactory.getLogger(DeferredReplays.class);
 
   private final DeferredReplayer<RoutedResponse> replayer;
   private final GatewayMetrics metrics;
+  private final DeferredSettings settings;
+  private final Callbacks callbacks;
   /** Ids an admin asked to replay; the listener keeps their answers until the admin is answered. */
   private final Set<String> awaiting = ConcurrentHashMap.newKeySet();
   private final Map<String, RoutedResponse> answers = new ConcurrentHashMap<>();
 
-  DeferredReplays(Router router, GatewayMetrics metrics) {
+  DeferredReplays(Router router, GatewayMetrics metrics, DeferredSettings settings, Callbacks callbacks) {
     this.metrics = metrics;
-    this.replayer = router.replayer(this, ReplayPolicy.DEFAULT);
+    this.settings = settings;
+    this.callbacks = callbacks;
+    this.replayer = router.replayer(this, settings.policy());
+  }
+
+  /** Starts automatic replay if it is configured. */
+  void start() {
+    if (settings.autoReplay()) {
+      replayer.start();
+    }
+  }
+
+  /** Stops automatic replay; replays running go on, and entries they do not settle are claimed again later. */
+  void stop() {
+    replayer.stop();
   }
 
   /** The settled entry as JSON, or empty when it is not queued or a replay of it is under way. */
@@ -91,6 +108,10 @@ final class DeferredReplays implements DeferredReplayListener<RoutedResponse> {
         .ifPresent(client -> metrics.clientSpend(client, result.usage(), result.cost()));
     log.info("deferred {} (request {}) delivered by {} after {} attempts, cost_usd={}", entry.id(),
         entry.request().idempotencyKey(), result.model(), result.attempts().size(), result.cost().toUsdString());
+    String callback = entry.request().hints().attributes().get(Callbacks.ATTRIBUTE);
+    if (callback != null) {
+      callbacks.post(callback, entry.id(), Json.write(ClientDeferred.encode(entry)));
+    }
   }
 
   @Override

@@ -42,7 +42,8 @@ final class Failures {
           : overloaded ? "every model is at the gateway's limit of calls in flight to its upstream"
           : "every model failed")
           + " (" + all.attempts().size() + " attempts" + kinds(all) + ")"
-          + (deferredId != null ? "; the request was deferred as " + deferredId : "");
+          + (deferredId != null ? "; the request was deferred as " + deferredId + ": its answer will be at GET "
+              + ClientDeferred.url(deferredId) : "");
       return rateLimited
           ? new ApiError(429, message, "rate_limit_error", "rate_limit_exceeded", null, retryAfter, deferredId)
           : new ApiError(503, message, "server_error", "all_models_failed", null, retryAfter, deferredId);

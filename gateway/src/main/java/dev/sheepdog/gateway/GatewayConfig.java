@@ -26,6 +26,7 @@ import java.util.Set;
  * @param limits what one client may cost in connections, bytes and time
  * @param threads the most threads serving HTTP (Jetty's pool, its selectors and acceptor included):
  *     handlers never wait on an upstream, so a few dozen carry thousands of connections
+ * @param deferred how deferred requests are replayed and their answers posted to clients
  */
 public record GatewayConfig(
     String host,
@@ -39,7 +40,8 @@ public record GatewayConfig(
     Duration idleTimeout,
     Duration drainTimeout,
     GatewayLimits limits,
-    int threads) {
+    int threads,
+    DeferredSettings deferred) {
 
   /** Enough for the selectors, the acceptor and the work of thousands of connections in flight. */
   public static final int DEFAULT_THREADS = 32;
@@ -87,6 +89,7 @@ public record GatewayConfig(
       // the acceptor, the selectors and Jetty's reserved threads come out of the same pool
       throw new IllegalArgumentException("threads must be at least 8, was " + threads);
     }
+    Objects.requireNonNull(deferred, "deferred");
   }
 
   static boolean isLoopback(String host) {
@@ -116,6 +119,7 @@ public record GatewayConfig(
     private Duration drainTimeout = Duration.ofSeconds(30);
     private GatewayLimits.Builder limits = GatewayLimits.builder(GatewayLimits.defaults());
     private int threads = DEFAULT_THREADS;
+    private DeferredSettings deferred = DeferredSettings.MANUAL;
 
     private Builder() {}
 
@@ -231,9 +235,15 @@ public record GatewayConfig(
       return this;
     }
 
+    /** @see GatewayConfig#deferred(); {@link DeferredSettings#MANUAL} unless given. */
+    public Builder deferred(DeferredSettings deferred) {
+      this.deferred = deferred;
+      return this;
+    }
+
     public GatewayConfig build() {
       return new GatewayConfig(host, port, maxBodyBytes, clientKeys, adminKey, fallbacks, routes, deadline,
-          idleTimeout, drainTimeout, limits.build(), threads);
+          idleTimeout, drainTimeout, limits.build(), threads, deferred);
     }
   }
 }

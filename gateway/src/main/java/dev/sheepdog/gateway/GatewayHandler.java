@@ -54,6 +54,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
   private final Dashboard dashboard = Dashboard.load();
   private final SandboxFaultsEndpoint sandbox; // null: no sandbox providers, no endpoint
   private final DeferredReplays replays;
+  private final Callbacks callbacks;
   private final ConnectionGuard connections;
   private final OpenAccess openAccess; // null: client keys are configured
   private final Exchange.Context context;
@@ -75,7 +76,9 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
     this.clientKeys = config.clientKeys().stream().map(k -> k.getBytes(StandardCharsets.UTF_8)).toList();
     this.clientTags = config.clientKeys().stream().map(GatewayHandler::clientTag).toList();
     this.adminKey = config.adminKey() == null ? null : config.adminKey().getBytes(StandardCharsets.UTF_8);
-    this.replays = router.deferredQueue().isPresent() ? new DeferredReplays(router, metrics) : null;
+    this.callbacks = new Callbacks(config.deferred(), metrics);
+    this.replays = router.deferredQueue().isPresent()
+        ? new DeferredReplays(router, metrics, config.deferred(), callbacks) : null;
     this.openAccess = config.clientKeys().isEmpty() ? new OpenAccess(config.host()) : null;
     this.context = new Exchange.Context(metrics, scheduler, config.limits(), this::ended);
   }
@@ -140,6 +143,20 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
     connections.ended(exchange.connection);
     if (draining && inFlight.isEmpty()) {
       drained.complete(null);
+    }
+  }
+
+  /** Starts replaying deferred requests on their own, when that is configured. */
+  void startReplays() {
+    if (replays != null) {
+      replays.start();
+    }
+  }
+
+  /** Stops automatic replay; entries being replayed are settled, or claimed again after their lease. */
+  void stopReplays() {
+    if (replays != null) {
+      replays.stop();
     }
   }
 
@@ -239,6 +256,13 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
           if (allowed(exchange, method, "POST") && admin(exchange) && replayable(exchange)) {
             replayOne(exchange, path.substring(DEFERRED_PREFIX.length(), path.length() - REPLAY_SUFFIX.length()));
           }
+        } else if (path.startsWith(ClientDeferred.PATH)) {
+          if (allowed(exchange, method, "GET")) {
+            String clientTag = authenticated(exchange);
+            if (clientTag != null) {
+              clientDeferred(exchange, path.substring(ClientDeferred.PATH.length()), clientTag);
+            }
+          }
         } else if (path.startsWith(DEFERRED_PREFIX)) {
           if (allowed(exchange, method, "GET") && admin(exchange)) {
             String id = path.substring(DEFERRED_PREFIX.length());
@@ -284,6 +308,18 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
     }));
   }
 
+  /** A client's own deferred request; another client's, like an unknown id, is a 404. */
+  private void clientDeferred(Exchange exchange, String id, String clientTag) {
+    DeferredEntry entry = deferred == null || !SAFE_REQUEST_ID.matcher(id).matches() ? null
+        : deferred.find(id).filter(found -> ClientDeferred.ownedBy(found, clientTag)).orElse(null);
+    if (entry == null) {
+      exchange.error(ApiError.notFound("no deferred request " + safeId(id) + " of this API key", "deferred_not_found",
+          "id"));
+      return;
+    }
+    exchange.json(200, Json.write(ClientDeferred.encode(entry)));
+  }
+
   /** An id from the path, safe to echo; the queue's ids are {@code def-} and a UUID. */
   private static String safeId(String id) {
     return SAFE_REQUEST_ID.matcher(id).matches() ? id : "(invalid id)";
@@ -303,6 +339,10 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
       hints = resolver.resolve(incoming.model(), new RouteResolver.HintHeaders(headers.get("X-Sheepdog-Task"),
           headers.get("X-Sheepdog-Priority"), headers.get("X-Sheepdog-Max-Cost-Usd"),
           headers.get("X-Sheepdog-Allow-Defer")), exchange.requestId(), clientTag);
+      String callback = callbacks.validate(headers.get(Callbacks.HEADER));
+      if (callback != null) {
+        hints = hints.toBuilder().attribute(Callbacks.ATTRIBUTE, callback).build();
+      }
     } catch (OpenAiWire.InvalidRequestException e) {
       exchange.error(e.toApiError());
       return;

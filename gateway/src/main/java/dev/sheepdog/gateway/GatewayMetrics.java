@@ -11,8 +11,10 @@ import dev.sheepdog.spi.ModelSpec;
 import dev.sheepdog.spi.Money;
 import dev.sheepdog.spi.RouterEvent;
 import dev.sheepdog.spi.RouterListener;
+import dev.sheepdog.spi.StateStore;
 import dev.sheepdog.spi.Usage;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -53,6 +55,7 @@ public final class GatewayMetrics implements RouterListener {
   private final Map<String, Map<Integer, Counter>> httpRequests = new ConcurrentHashMap<>();
   private final Map<String, ClientMeters> clientMeters = new ConcurrentHashMap<>();
   private final Map<String, Counter> replays = new ConcurrentHashMap<>();
+  private final Map<String, Counter> callbacks = new ConcurrentHashMap<>();
   private final Map<ModelId, Timer> firstToken = new ConcurrentHashMap<>();
   // registered on first use, like every meter here
   private volatile Timer requestLatency;
@@ -266,6 +269,31 @@ public final class GatewayMetrics implements RouterListener {
   }
 
   /** A deferred request's replay: {@code delivered}, {@code failed} or {@code dead_lettered}. */
+  /**
+   * Exports how the state store is doing: {@code sheepdog_state_degraded} (1 while its writes
+   * fail), {@code sheepdog_state_write_failures_total} and {@code sheepdog_state_pending_spend_rows}
+   * (spend counters accepted and not yet written).
+   */
+  public void bind(StateStore state) {
+    Gauge.builder("sheepdog.state.degraded", state, s -> s.health().degraded() ? 1 : 0)
+        .description("1 while the state store cannot write; spend waits in memory and is retried")
+        .register(registry);
+    FunctionCounter.builder("sheepdog.state.write.failures", state, s -> s.health().failedWrites())
+        .description("writes of the state store that failed").register(registry);
+    Gauge.builder("sheepdog.state.pending.spend.rows", state, s -> s.health().pendingSpendRows())
+        .description("spend counters accepted and not yet written").register(registry);
+  }
+
+  /** A callback of a delivered deferred request was posted, retried or given up. */
+  void callback(String outcome) {
+    try {
+      callbacks.computeIfAbsent(outcome, o -> Counter.builder("sheepdog.deferred.callbacks").tag("outcome", o)
+          .register(registry)).increment();
+    } catch (RuntimeException e) {
+      listenerFailures.incrementAndGet();
+    }
+  }
+
   void replayed(String outcome) {
     try {
       replays.computeIfAbsent(outcome, o -> Counter.builder("sheepdog.deferred.replays").tag("outcome", o)

@@ -1,5 +1,7 @@
 package dev.sheepdog.gateway.cli;
 
+import dev.sheepdog.core.deferred.ReplayPolicy;
+import dev.sheepdog.gateway.DeferredSettings;
 import dev.sheepdog.gateway.config.ConfigException;
 import dev.sheepdog.gateway.config.ConfigLoader;
 import dev.sheepdog.gateway.config.ConfigProblem;
@@ -99,5 +101,31 @@ final class CheckConfigCommand implements Callable<Integer> {
       out.printf("    %-28s %s%n", "model=" + fallback.getKey(), fallback.getKey() + " → " + fallback.getValue().stream()
           .map(Object::toString).collect(Collectors.joining(" → ")));
     }
+    out.printf("  state      %s%n", describe(config.state()));
+    out.printf("  deferred   %s%n", describe(config.deferred()));
+  }
+
+  static String describe(SheepdogConfig.State state) {
+    return switch (state.store()) {
+      case MEMORY -> "memory: spend, budgets and deferred requests are lost on restart";
+      case FILE -> "file " + state.path().resolve("state.db") + " (SQLite; spend written every "
+          + state.commitInterval().toMillis() + " ms"
+          + (state.maxSizeBytes() > 0 ? ", at most " + state.maxSizeBytes() + " bytes" : "") + ")";
+    };
+  }
+
+  private static String describe(SheepdogConfig.Deferred deferred) {
+    if (!deferred.enabled()) {
+      return "off";
+    }
+    DeferredSettings settings = deferred.settings();
+    ReplayPolicy policy = settings.policy();
+    return "up to " + deferred.capacity() + " queued (" + deferred.maxPerClient() + " per client); "
+        + (settings.autoReplay()
+            ? "replayed on their own, backoff " + policy.initialBackoff().toSeconds() + " s to "
+                + policy.maxBackoff().toSeconds() + " s, " + policy.maxReplays() + " attempts, lease "
+                + policy.lease().toSeconds() + " s"
+            : "replayed by the admin API only")
+        + "; callbacks " + (settings.callbacksEnabled() ? "to " + String.join(", ", settings.callbackHosts()) : "off");
   }
 }

@@ -4,6 +4,7 @@ import dev.sheepdog.gateway.config.ConfigException;
 import dev.sheepdog.gateway.config.ConfigLoader;
 import dev.sheepdog.gateway.config.ConfiguredGateway;
 import dev.sheepdog.gateway.config.SheepdogConfig;
+import dev.sheepdog.state.sqlite.StateStoreException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -65,6 +66,11 @@ final class ServeCommand implements Callable<Integer> {
     ConfiguredGateway gateway;
     try {
       gateway = ConfiguredGateway.start(loaded.withServer(server));
+    } catch (StateStoreException e) {
+      // one line that names the file and the fix; its causes would only repeat it in SQLite's words
+      spec.commandLine().getErr().println("sheepdog: " + e.getMessage());
+      spec.commandLine().getErr().flush();
+      return SheepdogCli.EXIT_FAILED;
     } catch (RuntimeException e) {
       spec.commandLine().getErr().println("sheepdog: the gateway could not start: " + describe(e));
       spec.commandLine().getErr().flush();
@@ -84,7 +90,8 @@ final class ServeCommand implements Callable<Integer> {
         stopped.countDown();
       }
     }, "sheepdog-shutdown"));
-    log.info("Sheepdog is ready: OpenAI base URL {}/v1 (config {})", gateway.uri(), config);
+    log.info("Sheepdog is ready: OpenAI base URL {}/v1 (config {}; state {})", gateway.uri(), config,
+        gateway.state().describe());
     stopped.await();
     return 0;
   }

@@ -9,6 +9,8 @@ import dev.sheepdog.core.RouterSettings;
 import dev.sheepdog.core.alert.AlertRules;
 import dev.sheepdog.core.cost.BudgetCap;
 import dev.sheepdog.core.deferred.InMemoryDeferredQueue;
+import dev.sheepdog.core.deferred.ReplayPolicy;
+import dev.sheepdog.gateway.DeferredSettings;
 import dev.sheepdog.gateway.GatewayConfig;
 import dev.sheepdog.gateway.GatewayLimits;
 import dev.sheepdog.spi.Money;
@@ -163,12 +165,13 @@ public final class ConfigLoader {
       SheepdogConfig.Alerts alerts = alerts(root.section("alerts"));
       List<BudgetCap> budgets = budgets(root.section("budget"));
       SheepdogConfig.Deferred deferred = deferred(root.section("deferred"));
+      SheepdogConfig.State state = state(root.section("state"));
       root.rejectUnknownKeys();
       if (root.hasProblems()) {
         return null;
       }
       return new SheepdogConfig(root.file(), server, auth, providers, catalog, routes, settings, hedging, alerts,
-          budgets, deferred);
+          budgets, deferred, state);
     }
 
     private SheepdogConfig.Server server(ConfigNode section) {
@@ -537,8 +540,63 @@ public final class ConfigLoader {
           10_000_000);
       long bytesPerClient = section.byteSize("max_bytes_per_client",
           SheepdogConfig.Deferred.DEFAULT_MAX_BYTES_PER_CLIENT);
+      DeferredSettings settings = deferredSettings(section);
       section.rejectUnknownKeys();
-      return new SheepdogConfig.Deferred(enabled, capacity, retention, perClient, bytesPerClient);
+      return new SheepdogConfig.Deferred(enabled, capacity, retention, perClient, bytesPerClient, settings);
+    }
+
+    /** {@code deferred.replay} and {@code deferred.callbacks}. */
+    private DeferredSettings deferredSettings(ConfigNode deferred) {
+      ConfigNode section = deferred.section("replay");
+      ReplayPolicy defaults = ReplayPolicy.DEFAULT;
+      boolean enabled = section.bool("enabled", true);
+      Duration interval = section.duration("interval", defaults.idlePoll());
+      int maxAttempts = section.integer("max_attempts", defaults.maxReplays(), 1, 1_000);
+      ConfigNode backoff = section.section("backoff");
+      Duration initial = backoff.duration("initial", defaults.initialBackoff());
+      Duration max = backoff.duration("max", defaults.maxBackoff());
+      backoff.rejectUnknownKeys();
+      Duration lease = section.duration("lease", defaults.lease());
+      section.rejectUnknownKeys();
+      ReplayPolicy policy = build(section, () -> new ReplayPolicy(initial, max, maxAttempts, defaults.batchSize(),
+          interval, lease), defaults);
+
+      ConfigNode callbacks = deferred.section("callbacks");
+      Set<String> hosts = new LinkedHashSet<>();
+      for (ConfigNode item : callbacks.textItems("allowed_hosts")) {
+        item.text().ifPresent(host -> {
+          String normal = host.strip().toLowerCase(java.util.Locale.ROOT);
+          if (normal.isEmpty() || normal.length() > 253 || !normal.matches("[a-z0-9.\\-]+|\\[[0-9a-f:.]+\\]")) {
+            item.error("expected a host name, such as hooks.example.com");
+          } else {
+            hosts.add(normal);
+          }
+        });
+      }
+      int attempts = callbacks.integer("max_attempts", DeferredSettings.AUTOMATIC.callbackAttempts(), 1, 20);
+      Duration timeout = callbacks.duration("timeout", DeferredSettings.AUTOMATIC.callbackTimeout());
+      callbacks.rejectUnknownKeys();
+      return new DeferredSettings(enabled, policy, hosts, attempts, timeout);
+    }
+
+    private SheepdogConfig.State state(ConfigNode section) {
+      SheepdogConfig.State.Store store = section.choice("store", SheepdogConfig.State.Store.class,
+          SheepdogConfig.State.Store.FILE);
+      String path = section.string("path", SheepdogConfig.State.DEFAULT_PATH.toString());
+      java.nio.file.Path directory = null;
+      try {
+        directory = java.nio.file.Path.of(path);
+      } catch (java.nio.file.InvalidPathException e) {
+        section.error("path", "not a valid directory path");
+      }
+      long maxSize = section.byteSize("max_size", 0);
+      Duration commit = section.duration("commit_interval", SheepdogConfig.State.DEFAULT_COMMIT_INTERVAL);
+      if (commit.compareTo(Duration.ofSeconds(10)) > 0) {
+        section.error("commit_interval", "at most 10s: a crash loses the spend of one interval");
+      }
+      section.rejectUnknownKeys();
+      return new SheepdogConfig.State(store, directory != null ? directory : SheepdogConfig.State.DEFAULT_PATH,
+          maxSize, commit);
     }
 
     private static boolean isLoopback(String host) {

@@ -4,8 +4,10 @@ import dev.sheepdog.adapter.openai.SharedHttpClient;
 import dev.sheepdog.core.Router;
 import dev.sheepdog.core.RouterBuilder;
 import dev.sheepdog.core.alert.LoggingAlertListener;
+import dev.sheepdog.core.cost.SpendLedger;
 import dev.sheepdog.core.deferred.DeferredQuota;
 import dev.sheepdog.core.deferred.InMemoryDeferredQueue;
+import dev.sheepdog.core.state.InMemoryStateStore;
 import dev.sheepdog.spi.DeferredQueue;
 import dev.sheepdog.gateway.GatewayConfig;
 import dev.sheepdog.gateway.GatewayMetrics;
@@ -14,7 +16,10 @@ import dev.sheepdog.gateway.sandbox.SandboxProvider;
 import dev.sheepdog.spi.ChatProvider;
 import dev.sheepdog.spi.ModelSpec;
 import dev.sheepdog.spi.ProviderId;
+import dev.sheepdog.spi.RouterListener;
 import dev.sheepdog.spi.Scheduler;
+import dev.sheepdog.spi.StateStore;
+import dev.sheepdog.state.sqlite.SqliteStateStore;
 import dev.sheepdog.spi.Ticker;
 import java.net.URI;
 import java.util.ArrayList;
@@ -49,15 +54,17 @@ public final class ConfiguredGateway implements AutoCloseable {
   private final DeferredQueue deferred;
   private final List<ChatProvider> providers;
   private final SharedHttpClient upstreamClient;
+  private final StateStore state;
 
   private ConfiguredGateway(Router router, GatewayServer server, GatewayMetrics metrics,
-      DeferredQueue deferred, List<ChatProvider> providers, SharedHttpClient upstreamClient) {
+      DeferredQueue deferred, List<ChatProvider> providers, SharedHttpClient upstreamClient, StateStore state) {
     this.router = router;
     this.server = server;
     this.metrics = metrics;
     this.deferred = deferred;
     this.providers = providers;
     this.upstreamClient = upstreamClient;
+    this.state = state;
   }
 
   /** Starts on the system clock. */
@@ -77,18 +84,71 @@ public final class ConfiguredGateway implements AutoCloseable {
       upstreamClient.close();
       throw e;
     }
+    GatewayMetrics metrics = GatewayMetrics.create();
+    StateStore state;
     try {
-      GatewayMetrics metrics = GatewayMetrics.create();
-      DeferredQueue deferred = deferredQueue(config.deferred());
-      Router router = router(config, providers, metrics, deferred, ticker, scheduler);
-      List<SandboxProvider> sandboxes = providers.stream().filter(SandboxProvider.class::isInstance)
-          .map(SandboxProvider.class::cast).toList();
-      GatewayServer server = GatewayServer.start(router, gatewayConfig(config), metrics, deferred, sandboxes);
-      return new ConfiguredGateway(router, server, metrics, deferred, providers, upstreamClient);
+      state = openState(config, alertListener(config, metrics), ticker);
     } catch (RuntimeException e) {
       closeAll(providers, e);
       upstreamClient.close();
       throw e;
+    }
+    try {
+      metrics.bind(state);
+      DeferredQueue deferred = deferredQueue(config.deferred(), state.deferred());
+      Router router = router(config, providers, metrics, new SpendLedger(state.spend()), deferred, ticker, scheduler);
+      List<SandboxProvider> sandboxes = providers.stream().filter(SandboxProvider.class::isInstance)
+          .map(SandboxProvider.class::cast).toList();
+      GatewayServer server = GatewayServer.start(router, gatewayConfig(config), metrics, deferred, sandboxes);
+      log.info("State: {}", state.describe());
+      return new ConfiguredGateway(router, server, metrics, deferred, providers, upstreamClient, state);
+    } catch (RuntimeException e) {
+      closeAll(providers, e);
+      upstreamClient.close();
+      closeState(state, e);
+      throw e;
+    }
+  }
+
+  /**
+   * Opens the state of {@code config}: the SQLite file under {@code state.path}, or memory. A file
+   * that is locked by another process, unreadable or corrupt fails with a one-line {@link
+   * dev.sheepdog.state.sqlite.StateStoreException} naming the file and the fix.
+   */
+  public static StateStore openState(SheepdogConfig config, RouterListener alerts, Ticker ticker) {
+    SheepdogConfig.State state = config.state();
+    SheepdogConfig.Deferred deferred = config.deferred();
+    return switch (state.store()) {
+      case MEMORY -> new InMemoryStateStore(deferred.capacity(), deferred.retention());
+      case FILE -> {
+        SqliteStateStore.Builder builder = SqliteStateStore.builder(state.path())
+            .deferredCapacity(deferred.capacity())
+            .deferredRetention(deferred.retention())
+            .commitInterval(state.commitInterval())
+            .listener(alerts)
+            .ticker(ticker);
+        if (state.maxSizeBytes() > 0) {
+          builder.maxSizeBytes(state.maxSizeBytes());
+        }
+        yield builder.open();
+      }
+    };
+  }
+
+  /** Where the state store's alerts go: the metrics, and the log when alerts are logged. */
+  private static RouterListener alertListener(SheepdogConfig config, GatewayMetrics metrics) {
+    RouterListener logging = config.alerts().log() ? new LoggingAlertListener() : event -> { };
+    return event -> {
+      metrics.onEvent(event);
+      logging.onEvent(event);
+    };
+  }
+
+  private static void closeState(StateStore state, RuntimeException failure) {
+    try {
+      state.close();
+    } catch (RuntimeException e) {
+      failure.addSuppressed(e);
     }
   }
 
@@ -97,10 +157,15 @@ public final class ConfiguredGateway implements AutoCloseable {
    * per client key, so one client cannot fill the queue everyone shares.
    */
   public static DeferredQueue deferredQueue(SheepdogConfig.Deferred deferred) {
+    return deferredQueue(deferred, new InMemoryDeferredQueue(deferred.capacity(), deferred.retention()));
+  }
+
+  /** {@link #deferredQueue(SheepdogConfig.Deferred)} around the queue of a state store. */
+  public static DeferredQueue deferredQueue(SheepdogConfig.Deferred deferred, DeferredQueue queue) {
     if (!deferred.enabled()) {
       return null;
     }
-    return DeferredQuota.builder(new InMemoryDeferredQueue(deferred.capacity(), deferred.retention()))
+    return DeferredQuota.builder(queue)
         .owner(DeferredQuota.ownerByTag(GatewayServer.CLIENT_TAG_PREFIX))
         .maxQueuedPerOwner(deferred.maxPerClient())
         .maxBytesPerOwner(deferred.maxBytesPerClient())
@@ -144,10 +209,17 @@ public final class ConfiguredGateway implements AutoCloseable {
     }
   }
 
-  /** The router of {@code config} over {@code providers}. */
+  /** The router of {@code config} over {@code providers}, its spend in memory. */
   public static Router router(SheepdogConfig config, List<ChatProvider> providers, GatewayMetrics metrics,
       DeferredQueue deferred, Ticker ticker, Scheduler scheduler) {
+    return router(config, providers, metrics, new SpendLedger(), deferred, ticker, scheduler);
+  }
+
+  /** The router of {@code config} over {@code providers}, recording spend in {@code ledger}. */
+  public static Router router(SheepdogConfig config, List<ChatProvider> providers, GatewayMetrics metrics,
+      SpendLedger ledger, DeferredQueue deferred, Ticker ticker, Scheduler scheduler) {
     RouterBuilder builder = Router.builder()
+        .ledger(ledger)
         .catalog(config.catalog())
         .providers(providers)
         .strategy(Strategies.build(config.routes().strategy(), config.routes().table()))
@@ -178,7 +250,8 @@ public final class ConfiguredGateway implements AutoCloseable {
         .threads(server.threads())
         .idleTimeout(server.idleTimeout())
         .drainTimeout(server.drainTimeout())
-        .deadline(config.settings().deadline());
+        .deadline(config.settings().deadline())
+        .deferred(config.deferred().settings());
     config.auth().clientKeys().forEach(key -> builder.clientKey(key.value()));
     config.auth().adminKey().ifPresent(key -> builder.adminKey(key.value()));
     for (Map.Entry<dev.sheepdog.spi.ModelId, List<dev.sheepdog.spi.ModelId>> entry
@@ -215,9 +288,14 @@ public final class ConfiguredGateway implements AutoCloseable {
     return server.port();
   }
 
+  /** Where spend and deferred requests are kept. */
+  public StateStore state() {
+    return state;
+  }
+
   /**
    * Stops accepting, drains requests in flight up to the drain timeout, then closes the providers
-   * and stops their shared HTTP client.
+   * and stops their shared HTTP client, and last writes what the state store holds and closes it.
    */
   @Override
   public void close() {
@@ -229,6 +307,15 @@ public final class ConfiguredGateway implements AutoCloseable {
     }
     closeAll(providers, failure);
     upstreamClient.close();
+    try {
+      state.close();
+    } catch (RuntimeException e) {
+      if (failure != null) {
+        failure.addSuppressed(e);
+      } else {
+        failure = e;
+      }
+    }
     if (failure != null) {
       throw failure;
     }

@@ -5,6 +5,7 @@ import dev.sheepdog.core.RouteTableStrategy;
 import dev.sheepdog.core.RouterSettings;
 import dev.sheepdog.core.alert.AlertRules;
 import dev.sheepdog.core.cost.BudgetCap;
+import dev.sheepdog.gateway.DeferredSettings;
 import dev.sheepdog.gateway.GatewayLimits;
 import dev.sheepdog.spi.ModelCatalog;
 import dev.sheepdog.spi.ModelId;
@@ -32,6 +33,7 @@ import java.util.Set;
  * @param alerts {@code alerts}
  * @param budgets {@code budget.caps}
  * @param deferred {@code deferred}
+ * @param state {@code state}: where spend, budgets and deferred requests are kept
  */
 public record SheepdogConfig(
     String file,
@@ -44,7 +46,8 @@ public record SheepdogConfig(
     Optional<HedgingConfig> hedging,
     Alerts alerts,
     List<BudgetCap> budgets,
-    Deferred deferred) {
+    Deferred deferred,
+    State state) {
 
   public SheepdogConfig {
     Objects.requireNonNull(file, "file");
@@ -58,12 +61,19 @@ public record SheepdogConfig(
     Objects.requireNonNull(alerts, "alerts");
     budgets = List.copyOf(budgets);
     Objects.requireNonNull(deferred, "deferred");
+    Objects.requireNonNull(state, "state");
   }
 
   /** This configuration with another {@code server} section, for command-line overrides. */
   public SheepdogConfig withServer(Server server) {
     return new SheepdogConfig(file, server, auth, providers, catalog, routes, settings, hedging, alerts, budgets,
-        deferred);
+        deferred, state);
+  }
+
+  /** This configuration with another {@code state} section. */
+  public SheepdogConfig withState(State state) {
+    return new SheepdogConfig(file, server, auth, providers, catalog, routes, settings, hedging, alerts, budgets,
+        deferred, state);
   }
 
   /**
@@ -171,14 +181,51 @@ public record SheepdogConfig(
   /**
    * {@code deferred}.
    *
-   * @param enabled whether requests that failed everywhere may be parked (when their hints allow)
-   * @param capacity how many may wait at once
-   * @param retention how many delivered or dead-lettered entries stay findable
-   * @param maxPerClient how many one client key may have waiting at once
-   * @param maxBytesPerClient how large, in all, the requests one client key has waiting may be
+   * @param settings {@code deferred.replay} and {@code deferred.callbacks}
    */
-  public record Deferred(boolean enabled, int capacity, int retention, int maxPerClient, long maxBytesPerClient) {
+  public record Deferred(boolean enabled, int capacity, int retention, int maxPerClient, long maxBytesPerClient,
+      DeferredSettings settings) {
     public static final int DEFAULT_MAX_PER_CLIENT = 100;
     public static final long DEFAULT_MAX_BYTES_PER_CLIENT = 16L << 20;
+
+    public Deferred {
+      Objects.requireNonNull(settings, "settings");
+    }
+
+    /** Automatic replay with the default policy, no callbacks, and these sizes. */
+    public Deferred(boolean enabled, int capacity, int retention, int maxPerClient, long maxBytesPerClient) {
+      this(enabled, capacity, retention, maxPerClient, maxBytesPerClient, DeferredSettings.AUTOMATIC);
+    }
+  }
+
+  /**
+   * {@code state}.
+   *
+   * @param store {@code file} (the default: one SQLite file under {@code path}) or {@code memory}
+   * @param path the directory of the file store, resolved against the working directory
+   * @param maxSizeBytes the largest the state file may grow ({@code max_size}); 0 for no cap
+   * @param commitInterval how often spend is written ({@code commit_interval}): what a crash may lose
+   */
+  public record State(Store store, java.nio.file.Path path, long maxSizeBytes, java.time.Duration commitInterval) {
+    public static final java.nio.file.Path DEFAULT_PATH = java.nio.file.Path.of("sheepdog-state");
+    public static final java.time.Duration DEFAULT_COMMIT_INTERVAL = java.time.Duration.ofMillis(100);
+    public static final State MEMORY = new State(Store.MEMORY, DEFAULT_PATH, 0, DEFAULT_COMMIT_INTERVAL);
+
+    public State {
+      Objects.requireNonNull(store, "store");
+      path = path.toAbsolutePath().normalize();
+      Objects.requireNonNull(commitInterval, "commitInterval");
+    }
+
+    /** The file store in {@code directory}. */
+    public static State file(java.nio.file.Path directory) {
+      return new State(Store.FILE, directory, 0, DEFAULT_COMMIT_INTERVAL);
+    }
+
+    /** Where state lives. */
+    public enum Store {
+      FILE,
+      MEMORY
+    }
   }
 }

@@ -25,7 +25,10 @@ final class SheepdogProcess implements AutoCloseable {
     this.log = log;
   }
 
-  /** Starts {@code sheepdog args} with {@code environment} added, its output going to {@code log}. */
+  /**
+   * Starts {@code sheepdog args} with {@code environment} added, its output going to {@code log}, in
+   * the log's directory (where the default {@code ./sheepdog-state} then goes).
+   */
   static SheepdogProcess start(Path log, Map<String, String> environment, String... args) {
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -33,7 +36,7 @@ final class SheepdogProcess implements AutoCloseable {
         SheepdogCli.class.getName()));
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(log.toFile());
+        .redirectOutput(log.toFile()).directory(log.toAbsolutePath().getParent().toFile());
     builder.environment().putAll(environment);
     try {
       return new SheepdogProcess(builder.start(), log);
