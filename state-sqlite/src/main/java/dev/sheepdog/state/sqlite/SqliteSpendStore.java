@@ -92,17 +92,18 @@ final class SqliteSpendStore implements SpendStore {
   }
 
   /**
-   * Writes every pending sum in one transaction and waits for it.
+   * Writes every pending sum in one transaction and waits for it. The sums are taken under the
+   * file's lock, so two writers (the writer thread and a flush) never write the same spend twice.
    *
    * @throws StateStoreException if the write failed; the sums stay pending
    */
   void writePending() {
-    Map<PendingSpend.Key, Long> rows = pending.snapshot();
-    if (rows.isEmpty()) {
+    if (pending.rows() == 0) {
       return;
     }
     try {
       database.write(connection -> {
+        Map<PendingSpend.Key, Long> rows = pending.snapshot();
         try (PreparedStatement upsert = connection.prepareStatement(UPSERT)) {
           for (Map.Entry<PendingSpend.Key, Long> row : rows.entrySet()) {
             upsert.setLong(1, row.getKey().day());
@@ -113,8 +114,8 @@ final class SqliteSpendStore implements SpendStore {
           }
           upsert.executeBatch();
         }
-        return null;
-      }, () -> pending.written(rows));
+        return rows;
+      }, pending::written);
     } catch (SQLException e) {
       String reason = SqliteErrors.reason(e);
       health.failed(WriteHealth.Kind.SPEND, reason);

@@ -8,6 +8,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 
 /**
  * The state file and the one connection to it.
@@ -116,15 +117,15 @@ final class StateDatabase implements AutoCloseable {
    * returns and rolled back if anything in it throws.
    */
   <T> T write(Work<T> work) throws SQLException {
-    return write(work, () -> {});
+    return write(work, result -> {});
   }
 
   /**
-   * Like {@link #write(Work)}, and runs {@code committed} once the transaction has committed, still
-   * under the lock: what is moved from memory to the file is never seen in both, or in neither, by
-   * a {@link #read}.
+   * Like {@link #write(Work)}, and hands {@code work}'s result to {@code committed} once the
+   * transaction has committed, still under the lock: what is moved from memory to the file is never
+   * seen in both, or in neither, by a {@link #read}, nor moved twice by two writers.
    */
-  <T> T write(Work<T> work, Runnable committed) throws SQLException {
+  <T> T write(Work<T> work, Consumer<T> committed) throws SQLException {
     lock.lock();
     try {
       ensureOpen();
@@ -133,7 +134,7 @@ final class StateDatabase implements AutoCloseable {
         try {
           T result = work.run(connection);
           statement.execute("COMMIT");
-          committed.run();
+          committed.accept(result);
           return result;
         } catch (SQLException | RuntimeException e) {
           rollbackQuietly(statement);
