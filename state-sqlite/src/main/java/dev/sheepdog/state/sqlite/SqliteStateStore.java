@@ -119,7 +119,8 @@ public final class SqliteStateStore implements StateStore {
       writer.stop();
       spend.writePending();
     } catch (StateStoreException e) {
-      LOG.error("closing with {} spend counters not written: {}", spend.pendingRows(), e.getMessage());
+      LOG.error("state store {} closed with {} spend counters it could not write, which are lost ({})",
+          database.file(), spend.pendingRows(), health.lastError());
     } finally {
       database.close();
       lock.close();
