@@ -73,7 +73,8 @@ final class SqliteDeferredQueue implements DeferredQueue {
    *
    * <p>Refuses with {@value #FULL} or, when the file cannot be written, {@value #CANNOT_WRITE}.
    *
-   * @throws IllegalArgumentException if an entry with the same id is held
+   * @throws IllegalArgumentException if an entry with the same id is held, or the request holds a
+   *     pass-through value that is not a JSON value
    */
   @Override
   public Optional<String> offerOrRefusal(DeferredRequest request) {

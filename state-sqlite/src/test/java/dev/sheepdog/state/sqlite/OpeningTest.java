@@ -3,6 +3,7 @@ package dev.sheepdog.state.sqlite;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sheepdog.spi.StateStore.StoreHealth;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -26,7 +27,7 @@ class OpeningTest {
       assertThat(state.resolve("state.db")).exists();
       assertThat(state.resolve("state.lock")).exists();
       assertThat(store.describe()).isEqualTo("SQLite file " + state.resolve("state.db"));
-      assertThat(store.health()).isEqualTo(dev.sheepdog.spi.StateStore.StoreHealth.HEALTHY);
+      assertThat(store.health()).isEqualTo(StoreHealth.HEALTHY);
     }
   }
 

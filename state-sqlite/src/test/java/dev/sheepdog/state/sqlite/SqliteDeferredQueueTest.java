@@ -12,7 +12,6 @@ import dev.sheepdog.spi.DeferredState;
 import dev.sheepdog.testkit.ManualTicker;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -256,6 +255,6 @@ class SqliteDeferredQueueTest {
     assertThat(queue.markDelivered("e", e.claim(), answer)).isTrue();
     assertThat(queue.find("e")).contains(e.deliveredWith(answer));
     assertThat(queue.due(now() + 1_000_000, 10)).isEmpty();
-    assertThat(Optional.of(queue.entries().size())).contains(2);
+    assertThat(queue.entries()).hasSize(2);
   }
 }
