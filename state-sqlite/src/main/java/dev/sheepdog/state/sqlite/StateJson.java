@@ -17,7 +17,6 @@ import dev.sheepdog.spi.TaskType;
 import dev.sheepdog.spi.Usage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -34,7 +33,9 @@ import okio.Buffer;
  * String}, {@code Boolean}, {@code null}, {@link Number}, {@link List} and {@link Map}; maps keep
  * their order. A number is written as its literal ({@code toString()}), so a number kept as its
  * wire text is stored byte for byte, and read back as a {@code Long} when it is an integer that
- * fits, else a {@code Double} when that prints back as the same literal, else a {@link BigDecimal}.
+ * fits, else a {@code Double} when that prints back as the same literal, else as the literal itself
+ * ({@link LiteralNumber}), never parsed into a {@code BigDecimal}, whose parse is quadratic in the
+ * literal's length.
  * A route deadline is kept in whole milliseconds, rounded up. Unknown members are skipped when
  * reading, so a later Sheepdog may add some.
  */
@@ -457,15 +458,21 @@ final class StateJson {
 
   /**
    * A number literal as the value that prints back as it: a {@code Long} when it is an integer that
-   * fits, a {@code Double} when {@link Double#toString} gives the literal back, else a {@link
-   * BigDecimal}.
+   * fits, a {@code Double} when {@link Double#toString} gives the literal back, else the literal
+   * ({@link LiteralNumber}).
    */
   static Number number(String literal) {
+    if (literal.length() > MAX_PARSED_LITERAL) {
+      return new LiteralNumber(literal);
+    }
     try {
       return Long.parseLong(literal);
     } catch (NumberFormatException notALong) {
       double value = Double.parseDouble(literal);
-      return Double.toString(value).equals(literal) ? value : new BigDecimal(literal);
+      return Double.toString(value).equals(literal) ? value : new LiteralNumber(literal);
     }
   }
+
+  /** Longer literals are neither a long nor a double that prints back as them. */
+  private static final int MAX_PARSED_LITERAL = 32;
 }
