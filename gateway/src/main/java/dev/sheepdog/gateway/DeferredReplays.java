@@ -88,7 +88,7 @@ final class DeferredReplays implements DeferredReplayListener<RoutedResponse> {
     json.put("outcome", switch (entry.state()) {
       case DELIVERED -> "delivered";
       case DEAD_LETTERED -> "dead_lettered";
-      case QUEUED -> "failed";
+      case QUEUED, REPLAYING -> "failed";
     });
     if (entry.state() == DeferredState.DELIVERED && answer != null) {
       json.put("model", answer.model().value());

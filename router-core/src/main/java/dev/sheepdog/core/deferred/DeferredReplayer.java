@@ -27,7 +27,8 @@ import java.util.function.Function;
  * replayer's judge ({@link ReplayFailure}) may say otherwise: a failure no replay can cure (a
  * request the model rejects) dead-letters the entry at once, and a replay that could not try any
  * model (every circuit open) puts the entry back without counting it, due when a model is expected
- * to take requests again. Outcomes go to a {@link DeferredReplayListener}. Replays run either one
+ * to take requests again, or after the maximum backoff if that is sooner (the wait is stored with the
+ * entry, and after a restart the circuits it waited for are closed again). Outcomes go to a {@link DeferredReplayListener}. Replays run either one
  * pass at a time with {@link #replayDue()} or automatically after {@link #start()}, each pass
  * scheduled for when the earliest entry falls due.
  *
@@ -227,7 +228,10 @@ public final class DeferredReplayer<R> {
     long now = ticker.epochMillis();
     ReplayFailure verdict = judgement(error);
     if (verdict.kind() == ReplayFailure.Kind.NOT_TRIED) {
-      long wait = Math.max(verdict.retryIn().toMillis(), policy.initialBackoff().toMillis());
+      // capped like a backoff: a wait for a circuit is stored with the entry, and after a restart the
+      // circuits it waited for are closed again
+      long wait = Math.min(Math.max(verdict.retryIn().toMillis(), policy.initialBackoff().toMillis()),
+          policy.maxBackoff().toMillis());
       return queue.release(entry.id(), entry.claim(), reason, now + wait) ? Outcome.FAILED : Outcome.LOST;
     }
     int failures = entry.replays() + 1;

@@ -3,7 +3,6 @@ package dev.sheepdog.state.sqlite;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -59,7 +58,9 @@ final class StateDatabase implements AutoCloseable {
     }
     Connection connection;
     try {
-      connection = DriverManager.getConnection("jdbc:sqlite:" + file);
+      // the driver itself, not DriverManager's registry: that registry is found through the class
+      // loader that first asks, which in a plug-in or shaded setup may not see sqlite-jdbc
+      connection = org.sqlite.JDBC.createConnection("jdbc:sqlite:" + file, new java.util.Properties());
     } catch (SQLException e) {
       throw openFailure(file, e);
     }
