@@ -3,10 +3,15 @@ package dev.sheepdog.core.deferred;
 import static dev.sheepdog.core.deferred.InMemoryDeferredQueueTest.request;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sheepdog.spi.ChatResponse;
+import dev.sheepdog.spi.DeferredAnswer;
 import dev.sheepdog.spi.DeferredEntry;
 import dev.sheepdog.spi.DeferredQueue;
 import dev.sheepdog.spi.DeferredRequest;
 import dev.sheepdog.spi.DeferredState;
+import dev.sheepdog.spi.ModelId;
+import dev.sheepdog.spi.Money;
+import dev.sheepdog.spi.Usage;
 import dev.sheepdog.testkit.ManualTicker;
 import java.time.Duration;
 import java.util.List;
@@ -37,7 +42,19 @@ class DeferredReplayerTest {
   };
 
   private DeferredReplayer<String> replayer(Function<DeferredRequest, CompletableFuture<String>> replay) {
-    return new DeferredReplayer<>(queue, replay, listener, ReplayPolicy.DEFAULT, ticker, ticker);
+    return replayer(queue, replay, ReplayPolicy.DEFAULT, failure -> ReplayFailure.retry());
+  }
+
+  private DeferredReplayer<String> replayer(DeferredQueue target,
+      Function<DeferredRequest, CompletableFuture<String>> replay, ReplayPolicy policy,
+      Function<Throwable, ReplayFailure> judge) {
+    return new DeferredReplayer<>(target, replay, DeferredReplayerTest::answerOf, listener, policy, ticker, ticker,
+        judge);
+  }
+
+  /** What a replayer keeps of a string "answer". */
+  private static DeferredAnswer answerOf(String text) {
+    return new DeferredAnswer(ModelId.of("m"), ChatResponse.of("id", "m", text, "stop", Usage.NONE), Money.ZERO, 0);
   }
 
   /** A "model" that fails its first {@code failures} calls per request, then answers. */
@@ -271,9 +288,10 @@ class DeferredReplayerTest {
     });
     Map<String, CompletableFuture<String>> pending = Map.of("r1", new CompletableFuture<>(), "r2",
         new CompletableFuture<>());
-    DeferredReplayer<String> replayer = new DeferredReplayer<>(counted,
-        request -> pending.getOrDefault(request.id(), CompletableFuture.completedFuture("answer")), listener,
-        new ReplayPolicy(Duration.ofSeconds(5), Duration.ofMinutes(5), 5, 2, Duration.ofSeconds(30)), ticker, ticker);
+    DeferredReplayer<String> replayer = replayer(counted,
+        request -> pending.getOrDefault(request.id(), CompletableFuture.completedFuture("answer")),
+        new ReplayPolicy(Duration.ofSeconds(5), Duration.ofMinutes(5), 5, 2, Duration.ofSeconds(30),
+            Duration.ofMinutes(5)), failure -> ReplayFailure.retry());
     replayerRef.set(replayer);
     for (String id : List.of("r1", "r2", "r3")) {
       counted.offer(request(id, ticker.epochMillis()));
