@@ -287,6 +287,19 @@ class DeferredQuotaTest {
   }
 
   @Test
+  void the_size_estimate_counts_the_hints_attributes_kept_with_the_request() {
+    // given: the same request, once with a 2,000-character callback URL kept in its hints
+    String url = "https://client.example/callback?" + "x".repeat(2_000 - 32);
+    DeferredRequest plain = new DeferredRequest("p", "p", ChatRequest.ofUser("hi"), RouteHints.DEFAULT, 1, "");
+    DeferredRequest withCallback = new DeferredRequest("p", "p", ChatRequest.ofUser("hi"),
+        RouteHints.builder().attribute("callback_url", url).build(), 1, "");
+    // when
+    long difference = DeferredQuota.approximateBytes(withCallback) - DeferredQuota.approximateBytes(plain);
+    // then
+    assertThat(difference).isGreaterThanOrEqualTo(2L * (url.length() + "callback_url".length()));
+  }
+
+  @Test
   void the_builder_names_what_is_wrong() {
     assertThatThrownBy(() -> DeferredQuota.builder(queue).build()).hasMessageContaining("maxQueuedPerOwner");
     assertThatThrownBy(() -> DeferredQuota.builder(queue).maxQueuedPerOwner(1).maxQueuedPerOwner(2))
