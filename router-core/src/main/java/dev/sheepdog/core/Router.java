@@ -16,7 +16,6 @@ import dev.sheepdog.spi.ModelCatalog;
 import dev.sheepdog.spi.ModelId;
 import dev.sheepdog.spi.RouteHints;
 import dev.sheepdog.spi.RouterEvent;
-import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -165,8 +164,10 @@ public final class Router {
         || failure instanceof BudgetExceededException) {
       return ReplayFailure.giveUp();
     }
-    if (failure instanceof AllModelsFailedException all && all.attempts().isEmpty()) {
-      return ReplayFailure.notTried(all.retryAfter().orElse(Duration.ZERO));
+    // not tried: no model was admissible yet, and the router says when one will be; a failure
+    // without that time (no model planned, the strategy failed) is no waiting matter and is counted
+    if (failure instanceof AllModelsFailedException all && all.attempts().isEmpty() && all.retryAfter().isPresent()) {
+      return ReplayFailure.notTried(all.retryAfter().get());
     }
     return ReplayFailure.retry();
   }

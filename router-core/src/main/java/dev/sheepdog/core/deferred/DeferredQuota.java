@@ -165,8 +165,8 @@ public final class DeferredQuota extends ForwardingDeferredQueue {
 
   /**
    * About how much heap a deferred request holds, in bytes: two bytes per UTF-16 char of every
-   * string in it (message texts and roles, pass-through keys and string values, tags, ids, the
-   * failure reason) plus 16 bytes for every other value (a message, a map entry, a list element, a
+   * string in it (message texts and roles, pass-through keys and string values, tags, the hints'
+   * attributes, ids, the failure reason) plus 16 bytes for every other value (a message, a map entry, a list element, a
    * boolean, a plain number). A {@link BigInteger} or {@link BigDecimal} counts its magnitude's
    * bytes; another {@link Number} (such as a JSON reader's literal kept as text) counts its text.
    * Pass-through values are walked once, without recursion; past {@value #MAX_VISITED_VALUES}
@@ -184,6 +184,9 @@ public final class DeferredQuota extends ForwardingDeferredQueue {
     }
     for (ModelId model : request.hints().pinned()) {
       bytes += chars(model.value()) + 16;
+    }
+    for (Map.Entry<String, String> attribute : request.hints().attributes().entrySet()) {
+      bytes += chars(attribute.getKey()) + chars(attribute.getValue()) + 16;
     }
     for (ChatMessage message : request.request().messages()) {
       bytes += 16 + chars(message.role()) + chars(message.content());

@@ -2,12 +2,15 @@ package dev.sheepdog.core.cost;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sheepdog.core.state.InMemorySpendStore;
 import dev.sheepdog.spi.Money;
 import dev.sheepdog.spi.ModelId;
 import dev.sheepdog.spi.ModelSpec;
 import dev.sheepdog.spi.Priority;
 import dev.sheepdog.spi.RouteHints;
 import dev.sheepdog.spi.RouterListener;
+import dev.sheepdog.spi.SpendRow;
+import dev.sheepdog.spi.SpendStore;
 import dev.sheepdog.spi.TaskType;
 import dev.sheepdog.spi.Usage;
 import dev.sheepdog.testkit.ManualTicker;
@@ -180,6 +183,78 @@ class SpendLedgerTest {
     assertThat(ledger.snapshot().days()).extracting(DailySpend::day)
         .containsExactly(LocalDate.of(2026, 1, 3), LocalDate.of(2026, 1, 2));
     assertThat(ledger.total()).isEqualTo(Money.ofUsd("0.75"));
+  }
+
+  @Test
+  void storedRowsOfDaysOlderThanTheRetainedWindowCountInAllTimeOnly() {
+    // given a store holding spend of January 1st, 6th and 11th
+    InMemorySpendStore store = new InMemorySpendStore();
+    long first = LocalDate.of(2026, 1, 1).toEpochDay();
+    ModelId model = ModelId.of("deepseek-chat");
+    store.add(first, model, TaskType.GENERAL, Priority.NORMAL, Set.of("team-a"), Money.ofUsd("0.10").nanos());
+    store.add(first + 5, model, TaskType.GENERAL, Priority.NORMAL, Set.of("team-a"), Money.ofUsd("0.20").nanos());
+    store.add(first + 10, model, TaskType.GENERAL, Priority.FAST, Set.of(), Money.ofUsd("0.40").nanos());
+
+    // when a ledger keeping seven days starts from it
+    SpendLedger ledger = new SpendLedger(7, store);
+
+    // then January 1st is older than the seven days up to the 11th: it counts all-time only
+    assertThat(ledger.total()).isEqualTo(Money.ofUsd("0.70"));
+    assertThat(ledger.total(model)).isEqualTo(Money.ofUsd("0.70"));
+    assertThat(ledger.totalForTag("team-a")).isEqualTo(Money.ofUsd("0.30"));
+    assertThat(ledger.total(new Route(TaskType.GENERAL, Priority.NORMAL))).isEqualTo(Money.ofUsd("0.30"));
+    assertThat(ledger.total(new Route(TaskType.GENERAL, Priority.FAST))).isEqualTo(Money.ofUsd("0.40"));
+    assertThat(ledger.spentOn(LocalDate.of(2026, 1, 1))).isEqualTo(Money.ZERO);
+    assertThat(ledger.spentOn(LocalDate.of(2026, 1, 6))).isEqualTo(Money.ofUsd("0.20"));
+    assertThat(ledger.spentOn(LocalDate.of(2026, 1, 6), "team-a")).isEqualTo(Money.ofUsd("0.20"));
+    assertThat(ledger.spentOn(LocalDate.of(2026, 1, 11))).isEqualTo(Money.ofUsd("0.40"));
+    assertThat(ledger.snapshot().days()).extracting(DailySpend::day)
+        .containsExactly(LocalDate.of(2026, 1, 11), LocalDate.of(2026, 1, 6));
+  }
+
+  @Test
+  void aLedgerOnAStoreHandsItEverySpendAndAnotherLedgerStartsFromIt() {
+    // given
+    InMemorySpendStore store = new InMemorySpendStore();
+    SpendLedger ledger = new SpendLedger(store);
+    ModelId model = ModelId.of("gpt-4.1");
+
+    // when
+    ledger.record(new Spend(model, TaskType.CODE_GENERATION, Priority.HIGH, Set.of("team-a", "key-1f3a"),
+        Money.ofNanos(123_456_789), ticker.epochMillis()));
+
+    // then the day's counters are in the store, named as rows name them
+    long day = LocalDate.of(2026, 1, 1).toEpochDay();
+    assertThat(store.load()).containsExactlyInAnyOrder(
+        new SpendRow(day, SpendRow.Kind.TOTAL, "", 123_456_789),
+        new SpendRow(day, SpendRow.Kind.MODEL, "gpt-4.1", 123_456_789),
+        new SpendRow(day, SpendRow.Kind.ROUTE, "code_generation:high", 123_456_789),
+        new SpendRow(day, SpendRow.Kind.TAG, "team-a", 123_456_789),
+        new SpendRow(day, SpendRow.Kind.TAG, "key-1f3a", 123_456_789));
+    assertThat(new SpendLedger(store).snapshot()).isEqualTo(ledger.snapshot());
+  }
+
+  @Test
+  void aStoredRouteWhoseKeyCannotBeReadCountsInNoRoute() {
+    // given
+    long day = LocalDate.of(2026, 1, 1).toEpochDay();
+    SpendStore store = new SpendStore() {
+      @Override
+      public List<SpendRow> load() {
+        return List.of(new SpendRow(day, SpendRow.Kind.TOTAL, "", 10), new SpendRow(day, SpendRow.Kind.MODEL, "m", 10),
+            new SpendRow(day, SpendRow.Kind.ROUTE, "general:urgent", 10));
+      }
+
+      @Override
+      public void add(long epochDay, ModelId model, TaskType task, Priority priority, Set<String> tags, long nanos) {}
+    };
+
+    // when
+    SpendLedger ledger = new SpendLedger(store);
+
+    // then
+    assertThat(ledger.total()).isEqualTo(Money.ofNanos(10));
+    assertThat(ledger.snapshot().byRoute()).isEmpty();
   }
 
   private static Spend spend(ModelId model, String usd, long at) {

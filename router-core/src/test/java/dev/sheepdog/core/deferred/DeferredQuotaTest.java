@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sheepdog.spi.ChatRequest;
+import dev.sheepdog.spi.DeferredAnswer;
 import dev.sheepdog.spi.DeferredEntry;
 import dev.sheepdog.spi.DeferredQueue;
 import dev.sheepdog.spi.DeferredRequest;
@@ -35,6 +36,13 @@ class DeferredQuotaTest {
 
   private DeferredRequest from(String client) {
     return from(client, "hello");
+  }
+
+  private static final DeferredAnswer ANSWER = InMemoryDeferredQueueTest.answer("ok");
+
+  /** Claims {@code id} through {@code target} and returns the claim number to settle it with. */
+  private static long claim(DeferredQueue target, String id) {
+    return target.claim(id, 1, 60_001).orElseThrow().claim();
   }
 
   private DeferredQuota.Builder quota() {
@@ -112,13 +120,15 @@ class DeferredQuotaTest {
     quota.offer(first);
     quota.offer(second);
     // when / then
-    quota.markFailed(first.id(), "still down", 5);
+    quota.markFailed(first.id(), claim(quota, first.id()), "still down", 5);
     assertThat(quota.offer(from("a"))).as("a failed replay stays queued").isFalse();
-    quota.markDelivered(first.id());
+    long replaying = claim(quota, second.id());
+    assertThat(quota.offer(from("a"))).as("an entry being replayed stays counted").isFalse();
+    quota.markDelivered(first.id(), claim(quota, first.id()), ANSWER);
     DeferredRequest third = from("a");
     assertThat(quota.offer(third)).isTrue();
     assertThat(quota.offer(from("a"))).isFalse();
-    quota.markDeadLettered(second.id(), "gave up");
+    quota.markDeadLettered(second.id(), replaying, "gave up");
     assertThat(quota.offer(from("a"))).isTrue();
     assertThat(quota.queuedOf("client:a")).isEqualTo(2);
   }
@@ -129,12 +139,17 @@ class DeferredQuotaTest {
     DeferredQuota quota = quota().maxQueuedPerOwner(1).build();
     DeferredRequest first = from("a");
     quota.offer(first);
-    quota.markDelivered(first.id());
+    long claim = claim(quota, first.id());
+    quota.markDelivered(first.id(), claim, ANSWER);
     DeferredRequest second = from("a");
     quota.offer(second);
+    long stale = claim(quota, second.id()) - 1;
     // when
-    assertThatThrownBy(() -> quota.markDelivered(first.id())).isInstanceOf(IllegalStateException.class);
+    boolean again = quota.markDelivered(first.id(), claim, ANSWER);
+    boolean staleDead = quota.markDeadLettered(second.id(), stale, "stale");
     // then
+    assertThat(again).isFalse();
+    assertThat(staleDead).isFalse();
     assertThat(quota.queuedOf("client:a")).isEqualTo(1);
     assertThat(quota.offer(from("a"))).isFalse();
   }
@@ -154,12 +169,14 @@ class DeferredQuotaTest {
 
   @Test
   void entries_already_queued_in_the_delegate_count_from_the_start() {
-    // given
+    // given: two unsettled entries, one of them being replayed, and a delivered one
     queue.offer(from("a"));
-    queue.offer(from("a"));
+    DeferredRequest replaying = from("a");
+    queue.offer(replaying);
+    claim(queue, replaying.id());
     DeferredRequest delivered = from("a");
     queue.offer(delivered);
-    queue.markDelivered(delivered.id());
+    queue.markDelivered(delivered.id(), claim(queue, delivered.id()), ANSWER);
     // when
     DeferredQuota quota = quota().maxQueuedPerOwner(2).build();
     // then
@@ -267,6 +284,19 @@ class DeferredQuotaTest {
         .isEqualTo(2L * (10_000 - 2));
     assertThat(DeferredQuota.approximateBytes(withCycle)).isEqualTo(Long.MAX_VALUE);
     assertThat(DeferredQuota.approximateBytes(withLiteral)).isGreaterThanOrEqualTo(100_000);
+  }
+
+  @Test
+  void the_size_estimate_counts_the_hints_attributes_kept_with_the_request() {
+    // given: the same request, once with a 2,000-character callback URL kept in its hints
+    String url = "https://client.example/callback?" + "x".repeat(2_000 - 32);
+    DeferredRequest plain = new DeferredRequest("p", "p", ChatRequest.ofUser("hi"), RouteHints.DEFAULT, 1, "");
+    DeferredRequest withCallback = new DeferredRequest("p", "p", ChatRequest.ofUser("hi"),
+        RouteHints.builder().attribute("callback_url", url).build(), 1, "");
+    // when
+    long difference = DeferredQuota.approximateBytes(withCallback) - DeferredQuota.approximateBytes(plain);
+    // then
+    assertThat(difference).isGreaterThanOrEqualTo(2L * (url.length() + "callback_url".length()));
   }
 
   @Test

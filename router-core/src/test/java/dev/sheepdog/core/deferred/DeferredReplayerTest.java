@@ -3,10 +3,15 @@ package dev.sheepdog.core.deferred;
 import static dev.sheepdog.core.deferred.InMemoryDeferredQueueTest.request;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sheepdog.spi.ChatResponse;
+import dev.sheepdog.spi.DeferredAnswer;
 import dev.sheepdog.spi.DeferredEntry;
 import dev.sheepdog.spi.DeferredQueue;
 import dev.sheepdog.spi.DeferredRequest;
 import dev.sheepdog.spi.DeferredState;
+import dev.sheepdog.spi.ModelId;
+import dev.sheepdog.spi.Money;
+import dev.sheepdog.spi.Usage;
 import dev.sheepdog.testkit.ManualTicker;
 import java.time.Duration;
 import java.util.List;
@@ -37,7 +42,19 @@ class DeferredReplayerTest {
   };
 
   private DeferredReplayer<String> replayer(Function<DeferredRequest, CompletableFuture<String>> replay) {
-    return new DeferredReplayer<>(queue, replay, listener, ReplayPolicy.DEFAULT, ticker, ticker);
+    return replayer(queue, replay, ReplayPolicy.DEFAULT, failure -> ReplayFailure.retry());
+  }
+
+  private DeferredReplayer<String> replayer(DeferredQueue target,
+      Function<DeferredRequest, CompletableFuture<String>> replay, ReplayPolicy policy,
+      Function<Throwable, ReplayFailure> judge) {
+    return new DeferredReplayer<>(target, replay, DeferredReplayerTest::answerOf, listener, policy, ticker, ticker,
+        judge);
+  }
+
+  /** What a replayer keeps of a string "answer". */
+  private static DeferredAnswer answerOf(String text) {
+    return new DeferredAnswer(ModelId.of("m"), ChatResponse.of("id", "m", text, "stop", Usage.NONE), Money.ZERO, 0);
   }
 
   /** A "model" that fails its first {@code failures} calls per request, then answers. */
@@ -271,9 +288,10 @@ class DeferredReplayerTest {
     });
     Map<String, CompletableFuture<String>> pending = Map.of("r1", new CompletableFuture<>(), "r2",
         new CompletableFuture<>());
-    DeferredReplayer<String> replayer = new DeferredReplayer<>(counted,
-        request -> pending.getOrDefault(request.id(), CompletableFuture.completedFuture("answer")), listener,
-        new ReplayPolicy(Duration.ofSeconds(5), Duration.ofMinutes(5), 5, 2, Duration.ofSeconds(30)), ticker, ticker);
+    DeferredReplayer<String> replayer = replayer(counted,
+        request -> pending.getOrDefault(request.id(), CompletableFuture.completedFuture("answer")),
+        new ReplayPolicy(Duration.ofSeconds(5), Duration.ofMinutes(5), 5, 2, Duration.ofSeconds(30),
+            Duration.ofMinutes(5)), failure -> ReplayFailure.retry());
     replayerRef.set(replayer);
     for (String id : List.of("r1", "r2", "r3")) {
       counted.offer(request(id, ticker.epochMillis()));
@@ -286,6 +304,193 @@ class DeferredReplayerTest {
     assertThat(delivered).containsExactly("r3=answer");
     assertThat(dueCalls.get()).isLessThanOrEqualTo(3);
     assertThat(replayer.isRunning()).isTrue();
+  }
+
+  /** A listener that writes what it hears into {@code heard}. */
+  private static DeferredReplayListener<String> recordingInto(List<String> heard) {
+    return new DeferredReplayListener<>() {
+      @Override
+      public void onDelivered(DeferredEntry entry, String result) {
+        heard.add(entry.id() + "=" + result);
+      }
+
+      @Override
+      public void onDeadLettered(DeferredEntry entry, String reason) {
+        heard.add(entry.id() + " dead: " + reason);
+      }
+
+      @Override
+      public void onReplayFailed(DeferredEntry entry, String reason) {
+        heard.add(entry.id() + " failed: " + reason);
+      }
+    };
+  }
+
+  private DeferredReplayer<String> replayerHeardBy(List<String> heard,
+      Function<DeferredRequest, CompletableFuture<String>> replay) {
+    return new DeferredReplayer<>(queue, replay, DeferredReplayerTest::answerOf, recordingInto(heard),
+        ReplayPolicy.DEFAULT, ticker, ticker);
+  }
+
+  @Test
+  void aLeaseEndingMidReplayLeadsToOneDeliveryNotTwo() {
+    // given replayer A claimed r1 and its replay has not answered
+    List<String> heardByA = new CopyOnWriteArrayList<>();
+    List<String> heardByB = new CopyOnWriteArrayList<>();
+    CompletableFuture<String> slowAnswer = new CompletableFuture<>();
+    DeferredReplayer<String> a = replayerHeardBy(heardByA, request -> slowAnswer);
+    DeferredReplayer<String> b = replayerHeardBy(heardByB,
+        request -> CompletableFuture.completedFuture("from B"));
+    queue.offer(request("r1", ticker.epochMillis()));
+    CompletableFuture<ReplayPass> passOfA = a.replayDue();
+    assertThat(queue.find("r1")).get().extracting(DeferredEntry::state).isEqualTo(DeferredState.REPLAYING);
+
+    // when A's lease ends, B replays and delivers, and only then does A's replay answer
+    ticker.advance(ReplayPolicy.DEFAULT.lease());
+    ReplayPass passOfB = b.replayDue().join();
+    slowAnswer.complete("from A");
+
+    // then the entry keeps B's answer and A's late answer is dropped
+    assertThat(passOfB).isEqualTo(new ReplayPass(1, 1, 0, 0));
+    assertThat(passOfA.join().delivered()).isZero();
+    assertThat(passOfA.join()).isEqualTo(new ReplayPass(0, 0, 0, 0));
+    assertThat(heardByB).containsExactly("r1=from B");
+    assertThat(heardByA).isEmpty();
+    assertThat(queue.find("r1")).get().satisfies(e -> {
+      assertThat(e.state()).isEqualTo(DeferredState.DELIVERED);
+      assertThat(e.delivered()).get().extracting(answer -> answer.response().content()).isEqualTo("from B");
+      assertThat(e.claim()).isEqualTo(2);
+    });
+    assertThat(a.replayDue().join().replayed()).as("nothing left for A").isZero();
+  }
+
+  @Test
+  void anEntryLeftReplayingByADeadReplayerIsReplayedOnceAfterItsLeaseEnds() {
+    // given a replayer claimed r1 and died without settling it
+    long claimedAt = ticker.epochMillis();
+    queue.offer(request("r1", claimedAt));
+    long leaseEnd = claimedAt + ReplayPolicy.DEFAULT.lease().toMillis();
+    queue.claim("r1", claimedAt, leaseEnd).orElseThrow();
+    List<Long> callsAt = new CopyOnWriteArrayList<>();
+    DeferredReplayer<String> successor = replayer(request -> {
+      callsAt.add(ticker.epochMillis());
+      return CompletableFuture.completedFuture("answer");
+    });
+
+    // when a new replayer runs automatically for twenty minutes
+    successor.start();
+    ticker.runDue();
+    for (int second = 0; second < 20 * 60; second++) {
+      ticker.advance(Duration.ofSeconds(1));
+    }
+    successor.stop();
+
+    // then it replayed r1 exactly once, not before the lease ended
+    assertThat(callsAt).hasSize(1);
+    assertThat(callsAt.get(0)).isGreaterThanOrEqualTo(leaseEnd);
+    assertThat(delivered).containsExactly("r1=answer");
+    assertThat(queue.find("r1")).get().satisfies(e -> {
+      assertThat(e.state()).isEqualTo(DeferredState.DELIVERED);
+      assertThat(e.claim()).isEqualTo(2);
+      assertThat(e.replays()).isZero();
+    });
+  }
+
+  @Test
+  void anEntryUnderALiveLeaseIsNotReplayedByAManualPassEither() {
+    // given
+    queue.offer(request("r1", ticker.epochMillis()));
+    queue.claim("r1", ticker.epochMillis(), ticker.epochMillis() + 60_000).orElseThrow();
+    AtomicInteger calls = new AtomicInteger();
+    DeferredReplayer<String> replayer = replayer(request -> {
+      calls.incrementAndGet();
+      return CompletableFuture.completedFuture("answer");
+    });
+
+    // when
+    ReplayPass pass = replayer.replayDue().join();
+    Optional<DeferredEntry> now = replayer.replayNow("r1").join();
+
+    // then
+    assertThat(pass.replayed()).isZero();
+    assertThat(now).isEmpty();
+    assertThat(calls).hasValue(0);
+  }
+
+  @Test
+  void aReplayThatTriedNoModelIsPutBackUncountedAndDueWhenTheJudgeSays() {
+    // given a judge that says no model could be tried for the next 30 s
+    List<String> heard = new CopyOnWriteArrayList<>();
+    AtomicInteger calls = new AtomicInteger();
+    DeferredReplayer<String> replayer = new DeferredReplayer<>(queue, request -> {
+      calls.incrementAndGet();
+      return CompletableFuture.failedFuture(new IllegalStateException("every circuit is open"));
+    }, DeferredReplayerTest::answerOf, recordingInto(heard), ReplayPolicy.DEFAULT, ticker, ticker,
+        failure -> ReplayFailure.notTried(Duration.ofSeconds(30)));
+    long start = ticker.epochMillis();
+    replayer.defer(request("r1", start));
+
+    // when
+    replayer.replayDue().join();
+
+    // then
+    assertThat(queue.find("r1")).get().satisfies(e -> {
+      assertThat(e.state()).isEqualTo(DeferredState.QUEUED);
+      assertThat(e.replays()).isZero();
+      assertThat(e.nextAttemptAtEpochMillis()).isEqualTo(start + 30_000);
+      assertThat(e.lastReason()).isEqualTo("IllegalStateException: every circuit is open");
+    });
+    assertThat(heard).as("a replay that was not tried is no failed replay").isEmpty();
+    ticker.advance(Duration.ofMillis(29_999));
+    assertThat(replayer.replayDue().join().replayed()).isZero();
+    ticker.advance(Duration.ofMillis(1));
+    assertThat(replayer.replayDue().join().replayed()).isOne();
+    assertThat(calls).hasValue(2);
+  }
+
+  @Test
+  void aReplayThatTriedNoModelWaitsAtLeastTheInitialBackoffAndIsNeverDeadLettered() {
+    // given a judge that says a model may take requests again in one second
+    AtomicInteger calls = new AtomicInteger();
+    DeferredReplayer<String> replayer = replayer(queue, request -> {
+      calls.incrementAndGet();
+      return CompletableFuture.failedFuture(new IllegalStateException("every circuit is open"));
+    }, ReplayPolicy.DEFAULT, failure -> ReplayFailure.notTried(Duration.ofSeconds(1)));
+    long start = ticker.epochMillis();
+    replayer.defer(request("r1", start));
+
+    // when
+    replayer.replayDue().join();
+    long firstDue = queue.find("r1").orElseThrow().nextAttemptAtEpochMillis();
+    for (int i = 0; i < 20; i++) {
+      ticker.advance(ReplayPolicy.DEFAULT.initialBackoff());
+      replayer.replayDue().join();
+    }
+
+    // then
+    assertThat(firstDue).isEqualTo(start + ReplayPolicy.DEFAULT.initialBackoff().toMillis());
+    assertThat(calls).hasValue(21);
+    assertThat(queue.find("r1")).get().satisfies(e -> {
+      assertThat(e.state()).isEqualTo(DeferredState.QUEUED);
+      assertThat(e.replays()).isZero();
+    });
+    assertThat(deadLettered).isEmpty();
+  }
+
+  @Test
+  void aDeliveredEntryKeepsTheAnswerOfItsReplay() {
+    // given
+    DeferredReplayer<String> replayer = replayer(request -> CompletableFuture.completedFuture("the answer"));
+    replayer.defer(request("r1", ticker.epochMillis()));
+
+    // when
+    replayer.replayDue().join();
+
+    // then
+    assertThat(queue.find("r1")).get().satisfies(e -> {
+      assertThat(e.state()).isEqualTo(DeferredState.DELIVERED);
+      assertThat(e.delivered()).contains(answerOf("the answer"));
+    });
   }
 
   /** The queue, with a hook run on every {@code due()}. */
