@@ -29,6 +29,7 @@
 #   GATEWAY_JAVA_OPTS, STUB_JAVA_OPTS   JVM options
 #   GATEWAY_CDS=1       start the gateway once to record a class-data-sharing archive, and measure
 #                       the second start, which maps it (what a deployment using AppCDS sees)
+#   GATEWAY_STATE=file  the gateway's state: file (SQLite in OUT_DIR, the default) or memory (--state)
 #   STRICT=1            exit 3 when a target is missed
 #   OUT_DIR             where logs and results go (default benchmarks/target/loadtest/<time>)
 #   slow scenario: SLOW_CONCURRENCY="100 1000 4000"  SLOW_DURATION=20s  SLOW_WARMUP=5s
@@ -60,6 +61,8 @@ STRICT=${STRICT:-0}
 GATEWAY_CDS=${GATEWAY_CDS:-0}
 BUILD=1
 SLOW=0
+# where the gateway keeps spend and deferred requests: file (SQLite, the gateway's default) or memory
+GATEWAY_STATE=${GATEWAY_STATE:-file}
 SLOW_CONCURRENCY=${SLOW_CONCURRENCY:-"100 1000 4000"}
 SLOW_DURATION=${SLOW_DURATION:-20s}
 SLOW_WARMUP=${SLOW_WARMUP:-5s}
@@ -76,7 +79,7 @@ CLIENT_KEY=sk-loadtest-client
 usage() {
   cat <<EOF
 usage: $0 [--no-build] [--duration 8s] [--warmup 10s] [--concurrency "1 16 64"] [--modes "json stream"]
-          [--wrk-cpus N] [--server-cpus LIST] [--strict] [--slow]
+          [--wrk-cpus N] [--server-cpus LIST] [--strict] [--slow] [--state file|memory]
 Every setting can also be given in the environment; see the top of this script.
 EOF
 }
@@ -92,6 +95,7 @@ while [[ $# -gt 0 ]]; do
     --server-cpus) SERVER_CPUS=$2; shift ;;
     --strict) STRICT=1 ;;
     --slow) SLOW=1 ;;
+    --state) GATEWAY_STATE=$2; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "unknown option $1" >&2; usage >&2; exit 2 ;;
   esac
@@ -245,8 +249,14 @@ EOF
 start_gateway() {
   port_free "$GATEWAY_PORT" || die "port $GATEWAY_PORT (GATEWAY_PORT) is taken"
   local started=$(date +%s%N) now
+  local state=()
+  case $GATEWAY_STATE in
+    file) rm -rf "$OUT_DIR/gateway-state"; state=(--state "$OUT_DIR/gateway-state") ;;
+    memory) ;;
+    *) die "GATEWAY_STATE (--state) must be file or memory, was $GATEWAY_STATE" ;;
+  esac
   pinned java $GATEWAY_JAVA_OPTS "$@" -cp "$jar" dev.sheepdog.benchmarks.load.GatewayLauncher \
-    --port "$GATEWAY_PORT" --upstream "http://127.0.0.1:$STUB_PORT/v1" --client-key "$CLIENT_KEY" \
+    --port "$GATEWAY_PORT" --upstream "http://127.0.0.1:$STUB_PORT/v1" --client-key "$CLIENT_KEY" "${state[@]}" \
     >"$OUT_DIR/gateway.log" 2>&1 &
   GATEWAY_PID=$!
   pids+=("$GATEWAY_PID")

@@ -135,6 +135,20 @@ public final class Router {
     return alerts.recent();
   }
 
+  /**
+   * Reports an alert from outside the router (a state store whose writes fail, the application):
+   * it starts an episode of {@code type} for {@code subject} unless one runs, or ends it when {@code
+   * alert.resolved()}, and like the router's own alerts goes to the listeners and the recent list
+   * once per episode.
+   */
+  public void report(RouterEvent.Alert alert) {
+    if (alert.resolved()) {
+      alerts.resolve(alert.type(), alert.subject(), alert.message());
+    } else {
+      alerts.raise(alert.type(), alert.subject(), alert.message());
+    }
+  }
+
   /** The deferred queue, if one is configured. */
   public Optional<DeferredQueue> deferredQueue() {
     return context.deferredQueue();

@@ -6,14 +6,18 @@ import dev.sheepdog.core.RetryConfig;
 import dev.sheepdog.core.RouteTableStrategy;
 import dev.sheepdog.core.Router;
 import dev.sheepdog.core.RouterSettings;
+import dev.sheepdog.core.state.InMemoryStateStore;
 import dev.sheepdog.gateway.GatewayConfig;
 import dev.sheepdog.gateway.GatewayMetrics;
 import dev.sheepdog.gateway.GatewayServer;
 import dev.sheepdog.spi.ModelCatalog;
 import dev.sheepdog.spi.ModelSpec;
 import dev.sheepdog.spi.Priority;
+import dev.sheepdog.spi.StateStore;
 import dev.sheepdog.spi.TaskType;
+import dev.sheepdog.state.sqlite.SqliteStateStore;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 
@@ -30,9 +34,12 @@ import java.util.concurrent.CountDownLatch;
  * log is at WARN unless {@code -Dorg.slf4j.simpleLogger.log.dev.sheepdog.gateway.access=info} is
  * given: a line per request written synchronously to stderr would measure the terminal.
  *
+ * <p>With {@code --state DIR} spend and deferred requests go to the SQLite file store in {@code DIR},
+ * as the gateway's YAML default does; without it they stay in memory.
+ *
  * <pre>{@code
  * java -cp benchmarks/target/benchmarks.jar dev.sheepdog.benchmarks.load.GatewayLauncher \
- *     --port 18403 --upstream http://127.0.0.1:18401/v1 --client-key sk-loadtest-client
+ *     --port 18403 --upstream http://127.0.0.1:18401/v1 --client-key sk-loadtest-client [--state DIR]
  * }</pre>
  */
 public final class GatewayLauncher {
@@ -51,6 +58,7 @@ public final class GatewayLauncher {
     String upstream = null;
     int port = 0;
     String clientKey = null;
+    Path state = null;
     for (int i = 0; i < args.length; i += 2) {
       if (i + 1 >= args.length) {
         usage(args[i] + " needs a value");
@@ -60,13 +68,14 @@ public final class GatewayLauncher {
         case "--upstream" -> upstream = value;
         case "--port" -> port = port(value);
         case "--client-key" -> clientKey = value;
+        case "--state" -> state = Path.of(value);
         default -> usage("unknown option " + args[i]);
       }
     }
     if (upstream == null) {
       usage("--upstream is required");
     }
-    Running running = start(upstream, port, clientKey);
+    Running running = start(upstream, port, clientKey, state);
     long sinceJvmStart = System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime();
     System.out.println("GatewayLauncher: serving on " + running.server().uri() + " in front of " + upstream
         + ", " + sinceJvmStart + " ms after the JVM started");
@@ -78,8 +87,12 @@ public final class GatewayLauncher {
     stopped.await();
   }
 
-  /** The gateway with the load test's models and settings, in front of {@code upstream}. */
-  static Running start(String upstream, int port, String clientKey) {
+  /**
+   * The gateway with the load test's models and settings, in front of {@code upstream}; its state
+   * in the file store under {@code state}, or in memory when that is null.
+   */
+  static Running start(String upstream, int port, String clientKey, Path state) {
+    StateStore store = state == null ? new InMemoryStateStore() : SqliteStateStore.builder(state).open();
     OpenAiProvider provider = OpenAiProvider.builder()
         .id(PROVIDER)
         .baseUrl(upstream)
@@ -101,6 +114,7 @@ public final class GatewayLauncher {
                 .withConsecutiveFailures(Integer.MAX_VALUE)
                 .withFailureRate(1.0, CircuitBreakerConfig.MAX_WINDOW, CircuitBreakerConfig.MAX_WINDOW)))
         .listener(metrics)
+        .state(store)
         .build();
     GatewayConfig.Builder config = GatewayConfig.builder()
         .host("127.0.0.1")
@@ -112,19 +126,21 @@ public final class GatewayLauncher {
       config.clientKey(clientKey);
     }
     try {
-      return new Running(GatewayServer.start(router, config.build(), metrics), provider);
+      return new Running(GatewayServer.start(router, config.build(), metrics), provider, store);
     } catch (RuntimeException e) {
       provider.close();
+      store.close();
       throw e;
     }
   }
 
-  /** The gateway and the provider it owns; closing stops both. */
-  record Running(GatewayServer server, OpenAiProvider provider) implements AutoCloseable {
+  /** The gateway and the provider and state it owns; closing stops all three. */
+  record Running(GatewayServer server, OpenAiProvider provider, StateStore state) implements AutoCloseable {
     @Override
     public void close() {
       server.close();
       provider.close();
+      state.close();
     }
   }
 
@@ -139,7 +155,7 @@ public final class GatewayLauncher {
 
   private static void usage(String problem) {
     System.err.println("GatewayLauncher: " + problem);
-    System.err.println("options: --upstream http://127.0.0.1:18401/v1 [--port 0] [--client-key KEY]");
+    System.err.println("options: --upstream http://127.0.0.1:18401/v1 [--port 0] [--client-key KEY] [--state DIR]");
     System.exit(2);
   }
 }

@@ -16,6 +16,7 @@ import dev.sheepdog.gateway.sandbox.SandboxProvider;
 import dev.sheepdog.spi.ChatProvider;
 import dev.sheepdog.spi.ModelSpec;
 import dev.sheepdog.spi.ProviderId;
+import dev.sheepdog.spi.RouterEvent;
 import dev.sheepdog.spi.RouterListener;
 import dev.sheepdog.spi.Scheduler;
 import dev.sheepdog.spi.StateStore;
@@ -27,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,9 +87,16 @@ public final class ConfiguredGateway implements AutoCloseable {
       throw e;
     }
     GatewayMetrics metrics = GatewayMetrics.create();
+    // the store's alerts go through the router, as its own do: to the log, the metrics and the health report
+    AtomicReference<Router> alerted = new AtomicReference<>();
     StateStore state;
     try {
-      state = openState(config, alertListener(config, metrics), ticker);
+      state = openState(config, event -> {
+        Router router = alerted.get();
+        if (router != null && event instanceof RouterEvent.Alert alert) {
+          router.report(alert);
+        }
+      }, ticker);
     } catch (RuntimeException e) {
       closeAll(providers, e);
       upstreamClient.close();
@@ -97,6 +106,7 @@ public final class ConfiguredGateway implements AutoCloseable {
       metrics.bind(state);
       DeferredQueue deferred = deferredQueue(config.deferred(), state.deferred());
       Router router = router(config, providers, metrics, new SpendLedger(state.spend()), deferred, ticker, scheduler);
+      alerted.set(router);
       List<SandboxProvider> sandboxes = providers.stream().filter(SandboxProvider.class::isInstance)
           .map(SandboxProvider.class::cast).toList();
       GatewayServer server = GatewayServer.start(router, gatewayConfig(config), metrics, deferred, sandboxes);
@@ -132,15 +142,6 @@ public final class ConfiguredGateway implements AutoCloseable {
         }
         yield builder.open();
       }
-    };
-  }
-
-  /** Where the state store's alerts go: the metrics, and the log when alerts are logged. */
-  private static RouterListener alertListener(SheepdogConfig config, GatewayMetrics metrics) {
-    RouterListener logging = config.alerts().log() ? new LoggingAlertListener() : event -> { };
-    return event -> {
-      metrics.onEvent(event);
-      logging.onEvent(event);
     };
   }
 

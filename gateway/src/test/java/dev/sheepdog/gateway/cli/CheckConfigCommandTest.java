@@ -45,6 +45,10 @@ class CheckConfigCommandTest {
         .contains("code_generation:high         gpt-4.1 → claude-sonnet-4-20250514")
         .contains("model=gpt-4.1                gpt-4.1 → claude-sonnet-4-20250514 → gpt-4.1-mini")
         .contains("1 client key(s) from SHEEPDOG_CLIENT_KEY")
+        .contains("state      file " + Path.of("sheepdog-state", "state.db").toAbsolutePath()
+            + " (SQLite; spend written every 100 ms)")
+        .contains("deferred   up to 1000 queued (100 per client); replayed on their own, backoff 5 s to 300 s, "
+            + "5 attempts, lease 300 s; callbacks off")
         .doesNotContain("SECRET");
   }
 
@@ -69,6 +73,32 @@ class CheckConfigCommandTest {
     assertThat(err.toString()).contains(file + ":2: server.prot: unknown key; did you mean port?")
         .contains(file + ":4: providers.up.api_key_env: environment variable MISSING_KEY is not set")
         .contains("2 problems found.");
+  }
+
+  @Test
+  void serve_with_a_corrupt_state_file_exits_1_with_one_line_naming_the_file_and_the_fix(@TempDir Path dir)
+      throws Exception {
+    // given a state file that is not a database
+    Path state = Files.createDirectories(dir.resolve("state"));
+    Files.writeString(state.resolve("state.db"), "not a database, just some text that is long enough".repeat(100));
+    Path file = Files.writeString(dir.resolve("gateway.yaml"), """
+        server: {port: 0}
+        providers:
+          up: {type: openai, base_url: "http://127.0.0.1:9/v1", api_key_env: UP_KEY}
+        models:
+          - {id: model-a, provider: up}
+        routes:
+          table: {general: {normal: [model-a]}}
+        state: {path: '%s'}
+        """.formatted(state));
+    // when
+    int code = run(Map.of("UP_KEY", "sk-up-SECRET-1"), "serve", "--config", file.toString());
+    // then
+    assertThat(code).isEqualTo(SheepdogCli.EXIT_FAILED);
+    assertThat(err.toString().lines().toList()).singleElement().asString()
+        .startsWith("sheepdog: state file " + state.resolve("state.db") + " is not a Sheepdog state database")
+        .contains("move it away to start empty, or restore it from a backup")
+        .doesNotContain("SECRET");
   }
 
   @Test

@@ -172,6 +172,48 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void state_and_deferred_replay_and_callbacks_have_defaults_and_keys() {
+    SheepdogConfig defaults = load(MINIMAL);
+    assertThat(defaults.state().store()).isEqualTo(SheepdogConfig.State.Store.FILE);
+    assertThat(defaults.state().path()).isEqualTo(Path.of("sheepdog-state").toAbsolutePath());
+    assertThat(defaults.state().commitInterval()).isEqualTo(Duration.ofMillis(100));
+    assertThat(defaults.deferred().settings()).isEqualTo(dev.sheepdog.gateway.DeferredSettings.AUTOMATIC);
+
+    SheepdogConfig given = load(MINIMAL + """
+        state: {store: file, path: /var/lib/sheepdog, commit_interval: 250ms, max_size: 1GiB}
+        deferred:
+          replay: {enabled: false, interval: 10s, max_attempts: 8, backoff: {initial: 1s, max: 2m}, lease: 10m}
+          callbacks: {allowed_hosts: [Hooks.Example.com, 127.0.0.1], max_attempts: 3, timeout: 2s}
+        """);
+    assertThat(given.state()).isEqualTo(new SheepdogConfig.State(SheepdogConfig.State.Store.FILE,
+        Path.of("/var/lib/sheepdog"), 1L << 30, Duration.ofMillis(250)));
+    var settings = given.deferred().settings();
+    assertThat(settings.autoReplay()).isFalse();
+    assertThat(settings.policy()).isEqualTo(new dev.sheepdog.core.deferred.ReplayPolicy(Duration.ofSeconds(1),
+        Duration.ofMinutes(2), 8, 100, Duration.ofSeconds(10), Duration.ofMinutes(10)));
+    assertThat(settings.callbackHosts()).containsExactlyInAnyOrder("hooks.example.com", "127.0.0.1");
+    assertThat(settings.callbackAttempts()).isEqualTo(3);
+    assertThat(settings.callbackTimeout()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(load(MINIMAL + "state: {store: memory}\n").state().store())
+        .isEqualTo(SheepdogConfig.State.Store.MEMORY);
+  }
+
+  @Test
+  void bad_state_and_replay_values_name_their_field() {
+    String yaml = MINIMAL + """
+        state: {store: disk, commit_interval: 1m}
+        deferred:
+          replay: {backoff: {initial: 10s, max: 1s}}
+          callbacks: {allowed_hosts: ["http://x/y"]}
+        """;
+    assertThat(message(yaml))
+        .contains("state.store: unknown value")
+        .contains("state.commit_interval: at most 10s")
+        .contains("deferred.replay: max backoff")
+        .contains("deferred.callbacks.allowed_hosts[0]: expected a host name");
+  }
+
+  @Test
   void an_unknown_key_is_an_error_that_suggests_the_closest_known_key() {
     String yaml = MINIMAL + """
         server:

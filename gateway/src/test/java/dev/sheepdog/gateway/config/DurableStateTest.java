@@ -204,6 +204,50 @@ class DurableStateTest {
   }
 
   @Test
+  void a_state_file_that_cannot_grow_never_fails_an_answered_request_and_raises_an_alert(@TempDir Path state)
+      throws Exception {
+    // given a state file capped at the size it has, as on a full disk, and a model that fails
+    String yaml = """
+        server: {port: 0}
+        auth: {client_keys_env: [KEY_A], admin_key_env: KEY_B}
+        providers:
+          down: {type: scripted, failures: 1000000}
+          up: {type: scripted}
+        models:
+          - {id: model-down, provider: down}
+          - {id: model-up, provider: up, price: {output: 200000}}
+        routes:
+          table: {general: {normal: [model-up]}}
+        retry: {rounds: 1}
+        state: {path: '%s', max_size: %s}
+        """;
+    start(loader.parse(yaml.formatted(state, "1GiB"), "gateway.yaml")).close();
+    try (ConfiguredGateway full = start(loader.parse(yaml.formatted(state, "1"), "gateway.yaml"))) {
+      // when a large request is to be deferred, and another is answered
+      HttpResponse<String> notDeferred = http.send(HttpRequest.newBuilder(full.uri().resolve("/v1/chat/completions"))
+          .header("Authorization", "Bearer " + KEY_A).header("X-Sheepdog-Allow-Defer", "true")
+          .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"model-down\",\"messages\":[{\"role\":\"user\","
+              + "\"content\":\"" + "x".repeat(200_000) + "\"}]}")).build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> answered = chat(full.uri(), KEY_A, "answer me", false);
+      // then the answer is given; the request that could not be parked says so; the store is degraded
+      assertThat(answered.statusCode()).as(answered.body()).isEqualTo(200);
+      ErrorResponsesTestAccess.assertError(notDeferred, 503, "server_error", "all_models_failed");
+      assertThat(notDeferred.body()).doesNotContain("deferred_id");
+      assertThat(full.state().health().degraded()).isTrue();
+      assertThat(full.router().recentAlerts()).anySatisfy(alert -> {
+        assertThat(alert.type()).isEqualTo(dev.sheepdog.spi.AlertType.STATE_STORE_FAILING);
+        assertThat(alert.resolved()).isFalse();
+        assertThat(alert.message()).contains(state.resolve("state.db").toString());
+      });
+      String metrics = http.send(HttpRequest.newBuilder(full.uri().resolve("/metrics")).build(),
+          HttpResponse.BodyHandlers.ofString()).body();
+      assertThat(metrics).contains("sheepdog_state_degraded 1.0").containsPattern(
+          "sheepdog_state_write_failures_total [1-9]");
+      assertThat(full.router().ledger().total()).isEqualTo(Money.ofUsd("1"));
+    }
+  }
+
+  @Test
   void a_directory_another_gateway_holds_is_refused_with_the_fix(@TempDir Path state) {
     SheepdogConfig config = config(state, 0, "");
     try (ConfiguredGateway first = start(config)) {
