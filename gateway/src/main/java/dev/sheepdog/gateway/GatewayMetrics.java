@@ -286,18 +286,17 @@ public final class GatewayMetrics implements RouterListener {
 
   /** A callback of a delivered deferred request was posted, retried or given up. */
   void callback(String outcome) {
-    try {
-      callbacks.computeIfAbsent(outcome, o -> Counter.builder("sheepdog.deferred.callbacks").tag("outcome", o)
-          .register(registry)).increment();
-    } catch (RuntimeException e) {
-      listenerFailures.incrementAndGet();
-    }
+    countOutcome(callbacks, "sheepdog.deferred.callbacks", outcome);
   }
 
   void replayed(String outcome) {
+    countOutcome(replays, "sheepdog.deferred.replays", outcome);
+  }
+
+  /** Counts one {@code outcome} of the counter {@code name}, its meter made once and kept in {@code counters}. */
+  private void countOutcome(Map<String, Counter> counters, String name, String outcome) {
     try {
-      replays.computeIfAbsent(outcome, o -> Counter.builder("sheepdog.deferred.replays").tag("outcome", o)
-          .register(registry)).increment();
+      counters.computeIfAbsent(outcome, o -> Counter.builder(name).tag("outcome", o).register(registry)).increment();
     } catch (RuntimeException e) {
       listenerFailures.incrementAndGet();
     }

@@ -308,18 +308,11 @@ public final class ConfiguredGateway implements AutoCloseable {
     }
     closeAll(providers, failure);
     upstreamClient.close();
-    try {
-      state.close();
-    } catch (RuntimeException e) {
-      if (failure != null) {
-        failure.addSuppressed(e);
-      } else {
-        failure = e;
-      }
-    }
     if (failure != null) {
+      closeState(state, failure);
       throw failure;
     }
+    state.close();
   }
 
   private static void closeAll(List<ChatProvider> providers, RuntimeException failure) {
