@@ -87,4 +87,22 @@ public interface DeferredQueue {
 
   /** How many entries are not settled yet: {@code QUEUED} or {@code REPLAYING}. */
   int queued();
+
+  /**
+   * When the next pass has something to do: the earliest next attempt of a {@code QUEUED} entry or
+   * lease end of a {@code REPLAYING} one; {@link Long#MAX_VALUE} when no entry is unsettled. The
+   * default walks {@link #entries()}; a store that can ask its index overrides it, since automatic
+   * replay asks after every pass.
+   */
+  default long nextDueAtEpochMillis() {
+    long earliest = Long.MAX_VALUE;
+    for (DeferredEntry entry : entries()) {
+      if (entry.state() == DeferredState.QUEUED) {
+        earliest = Math.min(earliest, entry.nextAttemptAtEpochMillis());
+      } else if (entry.state() == DeferredState.REPLAYING) {
+        earliest = Math.min(earliest, entry.leaseUntilEpochMillis());
+      }
+    }
+    return earliest;
+  }
 }

@@ -325,18 +325,16 @@ public final class DeferredReplayer<R> {
     });
   }
 
-  /** Until the earliest queued entry not being replayed falls due; the idle poll when there is none. */
+  /**
+   * Until the earliest unsettled entry falls due (a queued entry's next attempt, or the end of a
+   * replay's lease, when that replay may need taking over); the idle poll when there is none.
+   */
   private long delayUntilEarliestDue() {
-    long earliest = Long.MAX_VALUE;
-    for (DeferredEntry entry : queue.entries()) {
-      if (inFlight.contains(entry.id())) {
-        continue;
-      }
-      if (entry.state() == DeferredState.QUEUED) {
-        earliest = Math.min(earliest, entry.nextAttemptAtEpochMillis());
-      } else if (entry.state() == DeferredState.REPLAYING) {
-        earliest = Math.min(earliest, entry.leaseUntilEpochMillis());
-      }
+    long earliest;
+    try {
+      earliest = queue.nextDueAtEpochMillis();
+    } catch (RuntimeException e) {
+      earliest = Long.MAX_VALUE; // a store that cannot answer now is asked again after the idle poll
     }
     if (earliest == Long.MAX_VALUE) {
       return policy.idlePoll().toNanos();

@@ -75,4 +75,9 @@ public abstract class ForwardingDeferredQueue implements DeferredQueue {
   public int queued() {
     return delegate.queued();
   }
+
+  @Override
+  public long nextDueAtEpochMillis() {
+    return delegate.nextDueAtEpochMillis();
+  }
 }

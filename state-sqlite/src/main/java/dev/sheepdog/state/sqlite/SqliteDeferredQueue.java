@@ -187,6 +187,26 @@ final class SqliteDeferredQueue implements DeferredQueue {
     }
   }
 
+  /** One query on the (state, next_attempt_at) index and the few entries being replayed. */
+  @Override
+  public long nextDueAtEpochMillis() {
+    try {
+      return database.read(SqliteDeferredQueue::nextDue);
+    } catch (SQLException e) {
+      throw readFailure(e);
+    }
+  }
+
+  private static long nextDue(Connection connection) throws SQLException {
+    try (PreparedStatement next = connection.prepareStatement("SELECT MIN(CASE state WHEN 'QUEUED' THEN "
+        + "next_attempt_at ELSE lease_until END) FROM deferred WHERE " + UNSETTLED);
+        ResultSet rows = next.executeQuery()) {
+      rows.next();
+      long earliest = rows.getLong(1);
+      return rows.wasNull() ? Long.MAX_VALUE : earliest;
+    }
+  }
+
   private boolean requeue(String id, long claim, String reason, long nextAttemptAtEpochMillis, int counted) {
     Objects.requireNonNull(id, "deferred id must not be null");
     return settle(id, "requeue", connection -> {

@@ -93,6 +93,80 @@ class SqliteDeferredQueueTest {
   }
 
   @Test
+  void theNextDueTimeIsTheEarliestNextAttemptOrLeaseEndAsTheEntriesSay() {
+    // given
+    DeferredQueue queue = open(10, 10);
+    long none = queue.nextDueAtEpochMillis();
+    queue.offer(request("later", 5_000));
+    queue.offer(request("sooner", 3_000));
+    queue.offer(request("settled", 1_000));
+    DeferredEntry settled = queue.claim("settled", 1_000, 9_000).orElseThrow();
+    queue.markDeadLettered("settled", settled.claim(), "gone");
+    long queuedOnly = queue.nextDueAtEpochMillis();
+    // when the soonest is claimed under a lease
+    queue.claim("sooner", 3_000, 4_000).orElseThrow();
+    // then the index answers as a walk of the entries would
+    assertThat(none).isEqualTo(Long.MAX_VALUE);
+    assertThat(queuedOnly).isEqualTo(3_000);
+    assertThat(queue.nextDueAtEpochMillis()).isEqualTo(4_000);
+    DeferredQueue walked = new WalkingQueue(queue);
+    assertThat(walked.nextDueAtEpochMillis()).isEqualTo(4_000);
+  }
+
+  /** The port's default {@code nextDueAtEpochMillis}, walking the entries of {@code queue}. */
+  private record WalkingQueue(DeferredQueue queue) implements DeferredQueue {
+    @Override
+    public boolean offer(dev.sheepdog.spi.DeferredRequest request) {
+      return queue.offer(request);
+    }
+
+    @Override
+    public java.util.List<DeferredEntry> due(long now, int max) {
+      return queue.due(now, max);
+    }
+
+    @Override
+    public java.util.Optional<DeferredEntry> claim(String id, long now, long leaseUntil) {
+      return queue.claim(id, now, leaseUntil);
+    }
+
+    @Override
+    public boolean markDelivered(String id, long claim, dev.sheepdog.spi.DeferredAnswer answer) {
+      return queue.markDelivered(id, claim, answer);
+    }
+
+    @Override
+    public boolean markFailed(String id, long claim, String reason, long next) {
+      return queue.markFailed(id, claim, reason, next);
+    }
+
+    @Override
+    public boolean release(String id, long claim, String reason, long next) {
+      return queue.release(id, claim, reason, next);
+    }
+
+    @Override
+    public boolean markDeadLettered(String id, long claim, String reason) {
+      return queue.markDeadLettered(id, claim, reason);
+    }
+
+    @Override
+    public java.util.Optional<DeferredEntry> find(String id) {
+      return queue.find(id);
+    }
+
+    @Override
+    public java.util.List<DeferredEntry> entries() {
+      return queue.entries();
+    }
+
+    @Override
+    public int queued() {
+      return queue.queued();
+    }
+  }
+
+  @Test
   void aClaimHoldsUntilItsLeaseEndsAndAStaleClaimSettlesNothing() {
     // given an entry claimed by a first replayer
     DeferredQueue queue = open(10, 10);
