@@ -1,5 +1,7 @@
 package dev.sheepdog.spi;
 
+import java.util.Optional;
+
 /**
  * What must outlive a process, in one place: the spend counters (and with them the daily budgets)
  * and the deferred requests with their answers. The router and the gateway take their {@link
@@ -10,6 +12,14 @@ public interface StateStore extends AutoCloseable {
   SpendStore spend();
 
   DeferredQueue deferred();
+
+  /**
+   * The state this store shares with other instances (limits, the day's spend for budgets,
+   * circuits); empty for a store that one process owns.
+   */
+  default Optional<SharedState> shared() {
+    return Optional.empty();
+  }
 
   /** Makes everything accepted so far durable, waiting for it; what a clean shutdown calls. */
   void flush();

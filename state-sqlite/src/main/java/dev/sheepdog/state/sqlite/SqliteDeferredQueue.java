@@ -1,5 +1,6 @@
 package dev.sheepdog.state.sqlite;
 
+import dev.sheepdog.state.codec.StateJson;
 import dev.sheepdog.spi.DeferredAnswer;
 import dev.sheepdog.spi.DeferredEntry;
 import dev.sheepdog.spi.DeferredQueue;

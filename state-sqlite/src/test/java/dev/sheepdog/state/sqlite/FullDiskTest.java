@@ -1,5 +1,6 @@
 package dev.sheepdog.state.sqlite;
 
+import dev.sheepdog.state.codec.StateFixtures;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

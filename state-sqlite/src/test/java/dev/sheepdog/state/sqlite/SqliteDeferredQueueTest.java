@@ -1,7 +1,8 @@
 package dev.sheepdog.state.sqlite;
 
-import static dev.sheepdog.state.sqlite.StateFixtures.answer;
-import static dev.sheepdog.state.sqlite.StateFixtures.request;
+import dev.sheepdog.state.codec.StateFixtures;
+import static dev.sheepdog.state.codec.StateFixtures.answer;
+import static dev.sheepdog.state.codec.StateFixtures.request;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

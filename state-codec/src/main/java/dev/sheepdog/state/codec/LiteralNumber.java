@@ -1,4 +1,4 @@
-package dev.sheepdog.state.sqlite;
+package dev.sheepdog.state.codec;
 
 /**
  * A stored number that neither a {@code long} nor a {@code double} prints back as (a 30-digit id,
@@ -6,12 +6,12 @@ package dev.sheepdog.state.sqlite;
  * nothing proportional to its size until someone asks for its value. ({@code new BigDecimal} of a
  * long literal is quadratic, and a client chooses the numbers of a request it sends.)
  */
-final class LiteralNumber extends Number {
+public final class LiteralNumber extends Number {
   private static final long serialVersionUID = 1L;
 
   private final String literal;
 
-  LiteralNumber(String literal) {
+  public LiteralNumber(String literal) {
     this.literal = literal;
   }
 

@@ -1,4 +1,4 @@
-package dev.sheepdog.state.sqlite;
+package dev.sheepdog.state.codec;
 
 import dev.sheepdog.spi.ChatMessage;
 import dev.sheepdog.spi.ChatRequest;
@@ -18,11 +18,11 @@ import java.util.List;
 import java.util.Map;
 
 /** Requests and answers for the tests, plain and rich. */
-final class StateFixtures {
+public final class StateFixtures {
   private StateFixtures() {}
 
   /** A one-message request parked at {@code deferredAt}. */
-  static DeferredRequest request(String id, long deferredAt) {
+  public static DeferredRequest request(String id, long deferredAt) {
     return new DeferredRequest(id, "idem-" + id, ChatRequest.ofUser("hello " + id),
         RouteHints.of(TaskType.SIMPLE_QA, Priority.NORMAL), deferredAt, "all models failed");
   }
@@ -31,7 +31,7 @@ final class StateFixtures {
    * A request with tools, multimodal content parts in a message's fields, a 30-digit integer, 0.1,
    * a literal beyond a double's range, nested maps, nulls and unicode, and every hint set.
    */
-  static DeferredRequest richRequest(String id) {
+  public static DeferredRequest richRequest(String id) {
     Map<String, Object> parameters = new LinkedHashMap<>();
     parameters.put("type", "object");
     parameters.put("properties", Map.of("city", Map.of("type", "string", "description", "Städte – 東京")));
@@ -83,7 +83,7 @@ final class StateFixtures {
   }
 
   /** A two-choice answer with usage and extensions. */
-  static DeferredAnswer answer(String id, String content) {
+  public static DeferredAnswer answer(String id, String content) {
     Map<String, Object> logprobs = new LinkedHashMap<>();
     logprobs.put("content", null);
     ChatResponse response = new ChatResponse(id, "gpt-4.1-2025-04-14", List.of(

@@ -1,4 +1,4 @@
-package dev.sheepdog.state.sqlite;
+package dev.sheepdog.state.codec;
 
 import com.squareup.moshi.JsonDataException;
 import com.squareup.moshi.JsonReader;
@@ -39,10 +39,10 @@ import okio.Buffer;
  * A route deadline is kept in whole milliseconds, rounded up. Unknown members are skipped when
  * reading, so a later Sheepdog may add some.
  */
-final class StateJson {
+public final class StateJson {
   private StateJson() {}
 
-  static String write(DeferredRequest deferred) {
+  public static String write(DeferredRequest deferred) {
     return write(writer -> {
       writer.beginObject();
       writer.name("id").value(deferred.id());
@@ -57,7 +57,7 @@ final class StateJson {
     });
   }
 
-  static String write(DeferredAnswer answer) {
+  public static String write(DeferredAnswer answer) {
     return write(writer -> {
       writer.beginObject();
       writer.name("model").value(answer.model().value());
@@ -76,7 +76,7 @@ final class StateJson {
    * @throws RuntimeException ({@link JsonDataException}, {@link IllegalArgumentException}, {@link
    *     NullPointerException}) if it is JSON but not a valid deferred request
    */
-  static DeferredRequest readRequest(String json) throws IOException {
+  public static DeferredRequest readRequest(String json) throws IOException {
     JsonReader reader = reader(json);
     String id = null;
     String idempotencyKey = null;
@@ -106,7 +106,7 @@ final class StateJson {
    * @throws IOException if it is not JSON
    * @throws RuntimeException if it is JSON but not a valid answer
    */
-  static DeferredAnswer readAnswer(String json) throws IOException {
+  public static DeferredAnswer readAnswer(String json) throws IOException {
     JsonReader reader = reader(json);
     String model = null;
     long cost = 0;
@@ -461,7 +461,7 @@ final class StateJson {
    * fits, a {@code Double} when {@link Double#toString} gives the literal back, else the literal
    * ({@link LiteralNumber}).
    */
-  static Number number(String literal) {
+  public static Number number(String literal) {
     if (literal.length() > MAX_PARSED_LITERAL) {
       return new LiteralNumber(literal);
     }

@@ -1,4 +1,4 @@
-package dev.sheepdog.state.sqlite;
+package dev.sheepdog.state.codec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
