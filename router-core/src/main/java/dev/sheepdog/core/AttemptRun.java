@@ -50,6 +50,8 @@ final class AttemptRun {
   final FailoverExecution<?> execution;
   final ModelHealth model;
   final Object permit;
+  /** Whether the reservation is held by the fleet's shared limits. */
+  final boolean shared;
   final int number;
   final int round;
   final long startedNanos;
@@ -64,11 +66,12 @@ final class AttemptRun {
   /** Cancels the provider's call; {@code null} until the call has started. */
   volatile Runnable cancelCall;
 
-  AttemptRun(FailoverExecution<?> execution, ModelHealth model, Object permit, int number, int round, long startedNanos,
-      long timeoutNanos) {
+  AttemptRun(FailoverExecution<?> execution, ModelHealth model, ModelAdmission admission, int number, int round,
+      long startedNanos, long timeoutNanos) {
     this.execution = execution;
     this.model = model;
-    this.permit = permit;
+    this.permit = admission.permit();
+    this.shared = admission.shared();
     this.number = number;
     this.round = round;
     this.startedNanos = startedNanos;
@@ -197,7 +200,8 @@ final class AttemptRun {
     Money cost = usage == null ? Money.ZERO : model.spec().price().cost(usage);
     model.breaker().onSuccess(permit);
     execution.recordSuccessLatency(model, latencyNanos);
-    model.settleTokens(execution.reservedTokens(), usage == null ? execution.reservedTokens() : usage.totalTokens());
+    model.settleTokens(execution.reservedTokens(), usage == null ? execution.reservedTokens() : usage.totalTokens(),
+        shared, ctx.fleet.sharedState());
     ctx.budget.record(model.id(), cost, execution.hints);
     ctx.fleet.evaluateAlerts(model, true);
     if (ctx.listening()) {
@@ -224,9 +228,9 @@ final class AttemptRun {
       model.recordFailure(kind, elapsed);
     }
     if (billed == null) {
-      model.settleTokens(execution.reservedTokens(), 0);
+      model.settleTokens(execution.reservedTokens(), 0, shared, ctx.fleet.sharedState());
     } else {
-      model.settleTokens(execution.reservedTokens(), billed.totalTokens());
+      model.settleTokens(execution.reservedTokens(), billed.totalTokens(), shared, ctx.fleet.sharedState());
       ctx.budget.record(model.id(), model.spec().price().cost(billed), execution.hints);
     }
     if (kind.countsAgainstCircuit()) {

@@ -32,12 +32,57 @@ final class CircuitBreaker {
   private final TransitionListener listener;
   private final AtomicReference<State> state = new AtomicReference<>(new Closed());
   private final long windowMask;
+  /** Hears this breaker's own transitions (not those adopted from the fleet), to publish them. */
+  private volatile TransitionListener publisher;
 
   CircuitBreaker(ModelId model, CircuitBreakerConfig config, TransitionListener listener) {
     this.model = model;
     this.config = config;
     this.listener = listener;
     this.windowMask = (1L << config.slidingWindowSize()) - 1;
+  }
+
+  /** Sets who hears the transitions this breaker decides itself, to tell other instances. */
+  void publishTo(TransitionListener publisher) {
+    this.publisher = publisher;
+  }
+
+  /** Whether {@code permit} is a half-open circuit's probe permit. */
+  boolean isProbe(Object permit) {
+    return permit instanceof HalfOpen;
+  }
+
+  /**
+   * Another instance opened this model's circuit until {@code untilNanos}: a closed or half-open
+   * circuit opens, an open one is held at least that long. Not published back.
+   */
+  boolean adoptOpen(long nowNanos, long untilNanos) {
+    while (true) {
+      State current = state.get();
+      if (untilNanos - nowNanos <= 0) {
+        return false;
+      }
+      if (current instanceof Open open && open.untilNanos - untilNanos >= 0) {
+        return false;
+      }
+      int opens = current instanceof Closed ? 1 : current.opens;
+      if (transition(current, new Open(Math.max(1, opens), untilNanos), false)) {
+        return true;
+      }
+    }
+  }
+
+  /** The fleet closed this model's circuit (a probe succeeded elsewhere): close it here too. */
+  boolean adoptClose() {
+    while (true) {
+      State current = state.get();
+      if (current instanceof Closed) {
+        return false;
+      }
+      if (transition(current, new Closed(), false)) {
+        return true;
+      }
+    }
   }
 
   /**
@@ -175,12 +220,20 @@ final class CircuitBreaker {
   }
 
   private boolean transition(State from, State to) {
+    return transition(from, to, true);
+  }
+
+  private boolean transition(State from, State to, boolean own) {
     if (!state.compareAndSet(from, to)) {
       return false;
     }
     if (from.kind() != to.kind()) {
       // an open circuit held open longer (a second 401) is not a transition
       listener.onTransition(model, from.kind(), to.kind());
+    }
+    TransitionListener out = publisher;
+    if (own && out != null && (to.kind() != from.kind() || to.kind() == CircuitState.OPEN)) {
+      out.onTransition(model, from.kind(), to.kind());
     }
     return true;
   }

@@ -193,7 +193,7 @@ abstract class FailoverExecution<T> extends RouteExecution<T> {
           attemptNumber++;
           attemptsThisRound++;
           long timeout = Math.max(1, Math.min(ctx.settings.attemptTimeout().toNanos(), deadlineNanos - now));
-          run = new AttemptRun(this, model, verdict.permit(), attemptNumber, round, now, timeout);
+          run = new AttemptRun(this, model, verdict, attemptNumber, round, now, timeout);
           launching++;
           break;
         }

@@ -3,7 +3,9 @@ package dev.sheepdog.core;
 import dev.sheepdog.core.alert.AlertMonitor;
 import dev.sheepdog.core.cost.BudgetDecision;
 import dev.sheepdog.core.cost.BudgetGuard;
+import dev.sheepdog.core.cost.SpendLedger;
 import dev.sheepdog.core.limit.Admission;
+import dev.sheepdog.core.limit.BurstPolicy;
 import dev.sheepdog.core.limit.ModelRateLimiter;
 import dev.sheepdog.core.stats.ModelStats;
 import dev.sheepdog.core.stats.StatsConfig;
@@ -16,6 +18,9 @@ import dev.sheepdog.spi.ModelCatalog;
 import dev.sheepdog.spi.ModelId;
 import dev.sheepdog.spi.ModelSpec;
 import dev.sheepdog.spi.PlanRequest;
+import dev.sheepdog.spi.RateLimits;
+import dev.sheepdog.spi.SharedState;
+import dev.sheepdog.spi.SharedStateUnavailableException;
 import dev.sheepdog.spi.ProviderException;
 import dev.sheepdog.spi.ProviderId;
 import dev.sheepdog.spi.RouteHints;
@@ -51,10 +56,22 @@ final class Fleet {
   private final Map<ModelId, ModelHealth> models;
   private final List<Candidate> candidates;
   private final Map<ProviderId, AtomicLong> unauthorizedUntil = new ConcurrentHashMap<>();
+  /** The state shared with other instances, or {@code null} when this router is on its own. */
+  private final SharedState shared;
+  private final FleetSettings fleetSettings;
 
   Fleet(ModelCatalog catalog, Collection<ChatProvider> providers, SelectionStrategy strategy, Ticker ticker,
       CircuitBreakerConfig circuit, StatsConfig stats, BudgetGuard budget, AlertMonitor alerts,
       CircuitBreaker.TransitionListener transitions) {
+    this(catalog, providers, strategy, ticker, circuit, stats, budget, alerts, transitions, null,
+        FleetSettings.DEFAULTS);
+  }
+
+  Fleet(ModelCatalog catalog, Collection<ChatProvider> providers, SelectionStrategy strategy, Ticker ticker,
+      CircuitBreakerConfig circuit, StatsConfig stats, BudgetGuard budget, AlertMonitor alerts,
+      CircuitBreaker.TransitionListener transitions, SharedState shared, FleetSettings fleetSettings) {
+    this.shared = shared;
+    this.fleetSettings = fleetSettings;
     this.ticker = ticker;
     this.circuit = circuit;
     this.strategy = strategy;
@@ -65,11 +82,39 @@ final class Fleet {
     this.providers = Map.copyOf(byProvider);
     Map<ModelId, ModelHealth> byId = new LinkedHashMap<>();
     for (ModelSpec spec : catalog.models()) {
-      byId.put(spec.id(), new ModelHealth(spec, new CircuitBreaker(spec.id(), circuit, transitions),
-          ModelRateLimiter.of(spec, ticker), new ModelStats(ticker, stats), ticker));
+      CircuitBreaker breaker = new CircuitBreaker(spec.id(), circuit, transitions);
+      if (shared == null) {
+        byId.put(spec.id(), new ModelHealth(spec, breaker, ModelRateLimiter.of(spec, ticker),
+            new ModelStats(ticker, stats), ticker));
+        continue;
+      }
+      RateLimits full = spec.limits();
+      SharedState.Limit limit = new SharedState.Limit(spec.id(), full.requestsPerMinute(),
+          burst(full.requestsPerMinute()), full.tokensPerMinute(), burst(full.tokensPerMinute()));
+      // the local limiter holds 429 cool-downs and, while the shared state is unreachable, this
+      // instance's share of the limits
+      RateLimits share = new RateLimits(share(full.requestsPerMinute()), share(full.tokensPerMinute()));
+      ModelHealth health = new ModelHealth(spec, breaker,
+          new ModelRateLimiter(spec.id(), share, BurstPolicy.DEFAULT, ticker), new ModelStats(ticker, stats), ticker,
+          limit);
+      breaker.publishTo((model, from, to) -> publish(health, to));
+      byId.put(spec.id(), health);
     }
     this.models = Collections.unmodifiableMap(byId);
     this.candidates = List.copyOf(byId.values());
+  }
+
+  private static long burst(long limit) {
+    return limit > 0 ? BurstPolicy.DEFAULT.burstFor(limit) : 0;
+  }
+
+  private long share(long limit) {
+    return limit == 0 ? 0 : Math.max(1, limit / fleetSettings.instances());
+  }
+
+  /** The state shared with other instances; {@code null} when there is none. */
+  SharedState sharedState() {
+    return shared;
   }
 
   Collection<ModelHealth> models() {
@@ -148,6 +193,9 @@ final class Fleet {
     if (spec.contextWindow() <= minContextWindow) {
       return ModelAdmission.CONTEXT_TOO_SMALL;
     }
+    if (shared != null) {
+      return admitShared(model, now, promptTokens, outputTokens, hints);
+    }
     BudgetDecision decision = budget.check(spec, promptTokens, outputTokens, hints);
     if (decision == BudgetDecision.REJECT) {
       return ModelAdmission.BUDGET_REJECTED;
@@ -172,7 +220,152 @@ final class Fleet {
           ? ModelAdmission.skipped(SkipReason.RATE_LIMITED, 0, ModelAdmission.Wait.NONE)
           : ModelAdmission.skipped(admission.skipReason(), admission.waitNanos(), ModelAdmission.Wait.LIMIT);
     }
-    return model.admitted(permit);
+    return model.admitted(permit, false);
+  }
+
+  /**
+   * {@link #admit} when the state is shared: the 429 cool-down and the circuit first (local, with
+   * the fleet's probe count when half-open), then one round trip that takes the request and its
+   * tokens from the fleet's limits and reads the fleet's spend for the caps that apply. When the
+   * shared state cannot answer in time, this instance's share of the limits and its own count of
+   * spend decide (or a cap fails the request closed, if so configured).
+   */
+  private ModelAdmission admitShared(ModelHealth model, long now, long promptTokens, long outputTokens,
+      RouteHints hints) {
+    ModelSpec spec = model.spec();
+    if (model.coolingDown(now)) {
+      return ModelAdmission.skipped(SkipReason.COOLING_DOWN, model.coolDownUntilNanos() - now,
+          ModelAdmission.Wait.LIMIT);
+    }
+    Object permit = model.breaker().tryAcquire(now);
+    if (permit == null) {
+      return ModelAdmission.skipped(SkipReason.CIRCUIT_OPEN, model.breaker().openUntilNanos() - now,
+          ModelAdmission.Wait.ISOLATION);
+    }
+    if (model.breaker().isProbe(permit) && !fleetProbe(model)) {
+      model.breaker().onNeutral(permit);
+      return ModelAdmission.skipped(SkipReason.CIRCUIT_OPEN, fleetSettings.circuitSync().toNanos(),
+          ModelAdmission.Wait.ISOLATION);
+    }
+    long tokens = promptTokens + outputTokens;
+    SharedState.Limit limit = model.sharedLimit();
+    List<String> keys = budget.counterKeys(hints);
+    if (!limit.limited() && keys.isEmpty()) {
+      BudgetDecision decision = budget.check(spec, promptTokens, outputTokens, hints);
+      if (decision != BudgetDecision.ALLOW) {
+        model.breaker().onNeutral(permit);
+        return decision == BudgetDecision.REJECT ? ModelAdmission.BUDGET_REJECTED : ModelAdmission.OVER_BUDGET;
+      }
+      model.reservedShared(tokens);
+      return model.admitted(permit, true);
+    }
+    SharedState.Reservation reservation;
+    try {
+      reservation = shared.reserve(limit, tokens, SpendLedger.epochDay(ticker.epochMillis()), keys);
+    } catch (SharedStateUnavailableException e) {
+      return admitLocally(model, permit, promptTokens, outputTokens, hints, !keys.isEmpty());
+    }
+    BudgetDecision decision = keys.isEmpty() ? budget.check(spec, promptTokens, outputTokens, hints)
+        : budget.check(spec, promptTokens, outputTokens, hints, keys, reservation.spent());
+    if (decision != BudgetDecision.ALLOW) {
+      model.breaker().onNeutral(permit);
+      if (reservation.admitted() && limit.tokensPerMinute() > 0 && tokens > 0) {
+        shared.correct(limit, tokens, 0);
+      }
+      return decision == BudgetDecision.REJECT ? ModelAdmission.BUDGET_REJECTED : ModelAdmission.OVER_BUDGET;
+    }
+    if (!reservation.admitted()) {
+      model.breaker().onNeutral(permit);
+      return reservation.outcome() == SharedState.Outcome.TOO_LARGE
+          ? ModelAdmission.skipped(SkipReason.RATE_LIMITED, 0, ModelAdmission.Wait.NONE)
+          : ModelAdmission.skipped(SkipReason.RATE_LIMITED, reservation.waitNanos(), ModelAdmission.Wait.LIMIT);
+    }
+    model.reservedShared(tokens);
+    return model.admitted(permit, true);
+  }
+
+  /** The fallback of {@link #admitShared} while the shared state cannot answer. */
+  private ModelAdmission admitLocally(ModelHealth model, Object permit, long promptTokens, long outputTokens,
+      RouteHints hints, boolean capsApply) {
+    BudgetDecision decision = capsApply && fleetSettings.onStoreFailure() == FleetSettings.OnStoreFailure.REJECT
+        ? BudgetDecision.REJECT : budget.check(model.spec(), promptTokens, outputTokens, hints);
+    if (decision != BudgetDecision.ALLOW) {
+      model.breaker().onNeutral(permit);
+      return decision == BudgetDecision.REJECT ? ModelAdmission.BUDGET_REJECTED : ModelAdmission.OVER_BUDGET;
+    }
+    Admission admission = model.reserve(promptTokens + outputTokens);
+    if (!admission.admitted()) {
+      model.breaker().onNeutral(permit);
+      return admission.outcome() == Admission.Outcome.TOO_LARGE
+          ? ModelAdmission.skipped(SkipReason.RATE_LIMITED, 0, ModelAdmission.Wait.NONE)
+          : ModelAdmission.skipped(admission.skipReason(), admission.waitNanos(), ModelAdmission.Wait.LIMIT);
+    }
+    return model.admitted(permit, false);
+  }
+
+  /**
+   * Whether this half-open probe is one of the fleet's probes of the episode; when the shared state
+   * cannot answer, the local circuit decides alone.
+   */
+  private boolean fleetProbe(ModelHealth model) {
+    long episode = model.fleetEpisode();
+    if (episode == 0) {
+      return true;
+    }
+    try {
+      return shared.tryProbe(model.id(), episode, circuit.halfOpenProbes());
+    } catch (SharedStateUnavailableException e) {
+      return true;
+    }
+  }
+
+  /** Tells the fleet about a transition this instance decided: an opening, or a close. */
+  private void publish(ModelHealth model, CircuitState to) {
+    if (to == CircuitState.OPEN) {
+      long untilNanos = model.breaker().openUntilNanos();
+      long untilMillis = ticker.epochMillis() + Math.max(1, (untilNanos - ticker.nanoTime()) / 1_000_000);
+      model.fleetEpisode(untilMillis);
+      shared.publishCircuit(model.id(), untilMillis);
+    } else if (to == CircuitState.CLOSED) {
+      model.fleetEpisode(0);
+      shared.publishCircuit(model.id(), 0);
+    }
+  }
+
+  /**
+   * Brings the local circuits in line with the fleet's: a model another instance opened is opened
+   * here until the same instant; one whose fleet episode this instance followed and that the fleet
+   * has closed is closed here. Returns {@code false} when the shared state could not be read (the
+   * local circuits then decide alone).
+   */
+  boolean syncCircuits() {
+    if (shared == null) {
+      return true;
+    }
+    Map<ModelId, Long> open;
+    try {
+      open = shared.openCircuits();
+    } catch (SharedStateUnavailableException e) {
+      return false;
+    }
+    long nowNanos = ticker.nanoTime();
+    long nowMillis = ticker.epochMillis();
+    for (ModelHealth model : models.values()) {
+      Long until = open.get(model.id());
+      if (until == null) {
+        if (model.fleetEpisode() != 0) {
+          model.fleetEpisode(0);
+          model.breaker().adoptClose();
+        }
+        continue;
+      }
+      model.fleetEpisode(until);
+      long remainingNanos = (until - nowMillis) * 1_000_000;
+      if (remainingNanos > 0) {
+        model.breaker().adoptOpen(nowNanos, nowNanos + remainingNanos);
+      }
+    }
+    return true;
   }
 
   /**

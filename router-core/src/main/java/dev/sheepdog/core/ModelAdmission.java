@@ -22,31 +22,41 @@ final class ModelAdmission {
   }
 
   static final ModelAdmission CONTEXT_TOO_SMALL = new ModelAdmission(null, SkipReason.CONTEXT_TOO_SMALL, 0, Wait.NONE,
+      false, false);
+  static final ModelAdmission OVER_BUDGET = new ModelAdmission(null, SkipReason.OVER_BUDGET, 0, Wait.NONE, false,
       false);
-  static final ModelAdmission OVER_BUDGET = new ModelAdmission(null, SkipReason.OVER_BUDGET, 0, Wait.NONE, false);
   /** A rejecting budget cap is reached: no model may be called today. */
-  static final ModelAdmission BUDGET_REJECTED = new ModelAdmission(null, SkipReason.OVER_BUDGET, 0, Wait.NONE, true);
+  static final ModelAdmission BUDGET_REJECTED = new ModelAdmission(null, SkipReason.OVER_BUDGET, 0, Wait.NONE, true,
+      false);
 
   private final Object permit;
   private final SkipReason reason;
   private final long waitNanos;
   private final Wait wait;
   private final boolean budgetRejected;
+  private final boolean shared;
 
-  private ModelAdmission(Object permit, SkipReason reason, long waitNanos, Wait wait, boolean budgetRejected) {
+  private ModelAdmission(Object permit, SkipReason reason, long waitNanos, Wait wait, boolean budgetRejected,
+      boolean shared) {
     this.permit = permit;
     this.reason = reason;
     this.waitNanos = waitNanos;
     this.wait = wait;
     this.budgetRejected = budgetRejected;
+    this.shared = shared;
   }
 
-  static ModelAdmission admitted(Object permit) {
-    return new ModelAdmission(permit, null, 0, Wait.NONE, false);
+  static ModelAdmission admitted(Object permit, boolean shared) {
+    return new ModelAdmission(permit, null, 0, Wait.NONE, false, shared);
   }
 
   static ModelAdmission skipped(SkipReason reason, long waitNanos, Wait wait) {
-    return new ModelAdmission(null, reason, Math.max(0, waitNanos), wait, false);
+    return new ModelAdmission(null, reason, Math.max(0, waitNanos), wait, false, false);
+  }
+
+  /** Whether the admitted call's reservation was made in the fleet's shared limits, not locally. */
+  boolean shared() {
+    return shared;
   }
 
   boolean admitted() {

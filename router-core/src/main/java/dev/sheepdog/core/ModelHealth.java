@@ -8,6 +8,7 @@ import dev.sheepdog.spi.CircuitState;
 import dev.sheepdog.spi.FailureKind;
 import dev.sheepdog.spi.ModelHealthView;
 import dev.sheepdog.spi.ModelSpec;
+import dev.sheepdog.spi.SharedState;
 import dev.sheepdog.spi.Ticker;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -29,10 +30,25 @@ final class ModelHealth implements Candidate, ModelHealthView {
   private volatile long lastFailureEpochMillis;
   /** The admission handed out for the current circuit permit; see {@link #admitted}. */
   private volatile ModelAdmission lastAdmitted;
+  /** The same for admissions reserved in the fleet's shared limits. */
+  private volatile ModelAdmission lastAdmittedShared;
+  /** The model's fleet-wide limits, when the router shares its state; else {@code null}. */
+  private final SharedState.Limit sharedLimit;
+  /**
+   * The open-until (epoch millis) of the fleet's circuit episode this model's circuit follows, as
+   * published in the shared state; {@code 0} when none. Probes are counted fleet-wide per episode.
+   */
+  private volatile long fleetEpisode;
   /** Tokens reserved in the limiter by calls not settled yet; 0 whenever no call is open. */
   private final AtomicLong openReservations = new AtomicLong();
 
   ModelHealth(ModelSpec spec, CircuitBreaker breaker, ModelRateLimiter limiter, ModelStats stats, Ticker ticker) {
+    this(spec, breaker, limiter, stats, ticker, null);
+  }
+
+  ModelHealth(ModelSpec spec, CircuitBreaker breaker, ModelRateLimiter limiter, ModelStats stats, Ticker ticker,
+      SharedState.Limit sharedLimit) {
+    this.sharedLimit = sharedLimit;
     this.spec = spec;
     this.breaker = breaker;
     this.limiter = limiter;
@@ -105,13 +121,38 @@ final class ModelHealth implements Candidate, ModelHealthView {
     return admission;
   }
 
+  /** Counts a reservation the fleet's shared limits admitted, until it is settled. */
+  void reservedShared(long tokens) {
+    openReservations.addAndGet(tokens);
+  }
+
   /**
    * Settles a reservation of {@code reserved} tokens: {@code charged} is what the call used (0
-   * gives the whole reservation back; the request slot stays used either way).
+   * gives the whole reservation back; the request slot stays used either way). {@code shared} says
+   * whether the fleet's limits or the local limiter holds it.
    */
-  void settleTokens(long reserved, long charged) {
-    limiter.correct(reserved, charged);
+  void settleTokens(long reserved, long charged, boolean shared, SharedState state) {
+    if (shared) {
+      if (reserved != charged && sharedLimit.tokensPerMinute() > 0) {
+        state.correct(sharedLimit, reserved, charged);
+      }
+    } else {
+      limiter.correct(reserved, charged);
+    }
     openReservations.addAndGet(-reserved);
+  }
+
+  /** The model's fleet-wide limits; {@code null} when the router does not share its state. */
+  SharedState.Limit sharedLimit() {
+    return sharedLimit;
+  }
+
+  long fleetEpisode() {
+    return fleetEpisode;
+  }
+
+  void fleetEpisode(long openUntilEpochMillis) {
+    this.fleetEpisode = openUntilEpochMillis;
   }
 
   /** Tokens reserved by calls not settled yet: exactly 0 once every call has ended. */
@@ -124,13 +165,17 @@ final class ModelHealth implements Candidate, ModelHealthView {
    * lives as long as the state (a closed circuit's for as long as it stays closed), so the value
    * is made once per state, not once per call.
    */
-  ModelAdmission admitted(Object permit) {
-    ModelAdmission last = lastAdmitted;
+  ModelAdmission admitted(Object permit, boolean shared) {
+    ModelAdmission last = shared ? lastAdmittedShared : lastAdmitted;
     if (last != null && last.permit() == permit) {
       return last;
     }
-    ModelAdmission fresh = ModelAdmission.admitted(permit);
-    lastAdmitted = fresh;
+    ModelAdmission fresh = ModelAdmission.admitted(permit, shared);
+    if (shared) {
+      lastAdmittedShared = fresh;
+    } else {
+      lastAdmitted = fresh;
+    }
     return fresh;
   }
 

@@ -49,6 +49,7 @@ public final class Router {
   private final ModelCatalog catalog;
   private final AlertMonitor alerts;
   private final BudgetGuard budget;
+  private final FleetSync fleetSync;
   private final AtomicLong sequence = new AtomicLong();
   private final String idPrefix = "req-" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL) + "-";
 
@@ -58,13 +59,27 @@ public final class Router {
     this.alerts = new AlertMonitor(b.alertRules, b.ticker, listeners);
     this.budget = new BudgetGuard(b.ledger, b.caps, listeners, b.ticker);
     this.fleet = new Fleet(b.catalog, b.providers.values(), b.strategy, b.ticker, b.settings.circuit(),
-        b.statsConfig, budget, alerts, this::onCircuitTransition);
+        b.statsConfig, budget, alerts, this::onCircuitTransition, b.shared, b.fleetSettings);
+    this.fleetSync = new FleetSync(fleet, b.scheduler, b.fleetSettings);
     this.context = new RoutingContext(b.ticker, b.scheduler, b.settings, b.estimator, fleet, budget, listeners,
         b.deferredQueue, b.hedging, b.hedgingByTask);
   }
 
   public static RouterBuilder builder() {
     return new RouterBuilder();
+  }
+
+  /**
+   * The reads that keep this router's circuits in line with the fleet's, when its state is shared
+   * ({@link RouterBuilder#state}); start it with the server and stop it with it.
+   */
+  public FleetSync fleetSync() {
+    return fleetSync;
+  }
+
+  /** Whether this router shares limits, spend and circuits with other instances. */
+  public boolean sharesState() {
+    return fleet.sharedState() != null;
   }
 
   /**

@@ -13,6 +13,7 @@ import dev.sheepdog.spi.ModelSpec;
 import dev.sheepdog.spi.ProviderId;
 import dev.sheepdog.spi.RouterListener;
 import dev.sheepdog.spi.Scheduler;
+import dev.sheepdog.spi.SharedState;
 import dev.sheepdog.spi.SelectionStrategy;
 import dev.sheepdog.spi.TaskType;
 import dev.sheepdog.spi.Ticker;
@@ -30,6 +31,8 @@ public final class RouterBuilder {
   SelectionStrategy strategy;
   Ticker ticker;
   Scheduler scheduler;
+  SharedState shared;
+  FleetSettings fleetSettings = FleetSettings.DEFAULTS;
   RouterSettings settings = RouterSettings.defaults();
   private boolean settingsGiven;
   TokenEstimator estimator;
@@ -161,7 +164,24 @@ public final class RouterBuilder {
   public RouterBuilder state(StateStore state) {
     Objects.requireNonNull(state, "state store");
     ledger(new SpendLedger(state.spend()));
+    state.shared().ifPresent(this::shared);
     return deferredQueue(state.deferred());
+  }
+
+  /**
+   * Shares rate limits, the day's spend for budgets and circuits with the other instances that use
+   * {@code shared} (what {@link #state} does for a store that has one). See {@link #fleet} for what
+   * happens when it cannot be reached.
+   */
+  public RouterBuilder shared(SharedState shared) {
+    this.shared = once(this.shared, shared, "shared state");
+    return this;
+  }
+
+  /** How a router that shares its state falls back when it cannot be reached; see {@link FleetSettings}. */
+  public RouterBuilder fleet(FleetSettings settings) {
+    this.fleetSettings = Objects.requireNonNull(settings, "fleet settings");
+    return this;
   }
 
   /**

@@ -41,7 +41,9 @@ public interface SharedState {
   void publishCircuit(ModelId model, long openUntilEpochMillis);
 
   /**
-   * The circuits the fleet has open now: model to the epoch millis at which it may be probed.
+   * The circuits the fleet has published as open and not closed since: model to the epoch millis at
+   * which it may be probed. An entry whose time has passed stays until an instance closes the
+   * circuit (its probes succeeded): it is the episode the fleet's probes are counted against.
    *
    * @throws SharedStateUnavailableException when the store did not answer in time
    */

@@ -94,15 +94,84 @@ public final class BudgetGuard {
     return check(spec, null, estimatedPromptTokens, maxOutputTokens, hints);
   }
 
+  /**
+   * The day's counters a check for {@code hints} reads, as a shared spend store names them: {@code
+   * ""} for the total when a global cap exists, and the tag of each tag cap that applies. Empty
+   * (and not allocated) when no cap applies.
+   */
+  public List<String> counterKeys(RouteHints hints) {
+    List<String> keys = null;
+    for (int i = 0; i < caps.size(); i++) {
+      BudgetCap cap = caps.get(i).cap;
+      if (!applies(cap, hints.tags())) {
+        continue;
+      }
+      String key = cap.isGlobal() ? "" : cap.tag();
+      if (keys == null) {
+        keys = new ArrayList<>(2);
+      }
+      if (!keys.contains(key)) {
+        keys.add(key);
+      }
+    }
+    return keys == null ? List.of() : keys;
+  }
+
+  /**
+   * {@link #check(ModelSpec, long, long, RouteHints)} against the fleet's spend: {@code spent[i]}
+   * is what the whole fleet spent today on counter {@code keys.get(i)} (from {@link
+   * #counterKeys}). What this instance spends since is added when it is recorded, and the fleet's
+   * figures also feed this instance's budget alerts.
+   */
+  public BudgetDecision check(ModelSpec spec, long estimatedPromptTokens, long maxOutputTokens, RouteHints hints,
+      List<String> keys, long[] spent) {
+    Objects.requireNonNull(keys, "keys must not be null");
+    Objects.requireNonNull(spent, "spent must not be null");
+    if (keys.size() != spent.length) {
+      throw new IllegalArgumentException("one spent figure per key, were " + keys.size() + " and " + spent.length);
+    }
+    for (int i = 0; i < caps.size(); i++) {
+      CapState state = caps.get(i);
+      int index = keys.indexOf(state.cap.isGlobal() ? "" : state.cap.tag());
+      if (index >= 0) {
+        state.fleetSpent.set(SpendLedger.epochDay(ticker.epochMillis()), spent[index]);
+      }
+    }
+    return check(spec, null, estimatedPromptTokens, maxOutputTokens, hints, keys, spent);
+  }
+
+  /**
+   * Whether a daily cap applies to a request with these hints: what fails a request closed when
+   * the fleet's spend cannot be read and budgets are configured to reject then.
+   */
+  public boolean anyCapApplies(RouteHints hints) {
+    for (int i = 0; i < caps.size(); i++) {
+      if (applies(caps.get(i).cap, hints.tags())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private BudgetDecision check(ModelSpec spec, Money givenCost, long promptTokens, long outputTokens,
       RouteHints hints) {
+    return check(spec, givenCost, promptTokens, outputTokens, hints, null, null);
+  }
+
+  private BudgetDecision check(ModelSpec spec, Money givenCost, long promptTokens, long outputTokens,
+      RouteHints hints, List<String> keys, long[] fleetSpent) {
     long day = today();
     resolveEarlierDays(day);
     long ceiling = Long.MAX_VALUE;
     for (int i = 0; i < caps.size(); i++) {
       CapState state = caps.get(i);
       BudgetCap cap = state.cap;
-      if (!applies(cap, hints.tags()) || spentToday(cap, day) < cap.dailyLimit().nanos()) {
+      if (!applies(cap, hints.tags())) {
+        continue;
+      }
+      long spent = keys == null ? spentToday(state, day)
+          : fleetSpent[keys.indexOf(cap.isGlobal() ? "" : cap.tag())];
+      if (spent < cap.dailyLimit().nanos()) {
         continue;
       }
       if (cap.action() == BudgetCap.Action.REJECT) {
@@ -145,7 +214,7 @@ public final class BudgetGuard {
       if (!applies(state.cap, hints.tags())) {
         continue;
       }
-      long spent = spentToday(state.cap, day);
+      long spent = spentToday(state, day);
       if (spent >= state.eightyPercentNanos) {
         fireOnce(state.fired80, day, AlertType.BUDGET_80_PERCENT, state.cap, spent, now);
       }
@@ -162,6 +231,11 @@ public final class BudgetGuard {
 
   private long spentToday(BudgetCap cap, long day) {
     return cap.isGlobal() ? ledger.nanosSpentOnEpochDay(day) : ledger.nanosSpentOnEpochDay(day, cap.tag());
+  }
+
+  /** This instance's count, or the fleet's latest figure for today when that is higher. */
+  private long spentToday(CapState state, long day) {
+    return Math.max(spentToday(state.cap, day), state.fleetSpent.get(day));
   }
 
   private static boolean applies(BudgetCap cap, Set<String> tags) {
@@ -220,12 +294,37 @@ public final class BudgetGuard {
     }
   }
 
+  /** A day's figure read from the fleet; 0 for any other day. Racing writers keep the highest. */
+  private static final class FleetFigure {
+    private volatile long day = Long.MIN_VALUE;
+    private final AtomicLong nanos = new AtomicLong();
+
+    void set(long day, long value) {
+      if (this.day != day) {
+        synchronized (this) {
+          if (this.day != day) {
+            nanos.set(value);
+            this.day = day;
+            return;
+          }
+        }
+      }
+      nanos.accumulateAndGet(value, Math::max);
+    }
+
+    long get(long day) {
+      return this.day == day ? nanos.get() : 0;
+    }
+  }
+
   /** A cap with its precomputed 80 % line and the days its alerts last fired on. */
   private static final class CapState {
     final BudgetCap cap;
     final long eightyPercentNanos;
     final AtomicLong fired80 = new AtomicLong(NOT_FIRED);
     final AtomicLong firedExhausted = new AtomicLong(NOT_FIRED);
+    /** The fleet's spend on this cap as the latest shared check read it. */
+    final FleetFigure fleetSpent = new FleetFigure();
 
     CapState(BudgetCap cap) {
       this.cap = cap;

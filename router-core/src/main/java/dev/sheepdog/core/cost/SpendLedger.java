@@ -251,7 +251,8 @@ public final class SpendLedger {
     return new SpendSnapshot(total(), copy(allTime.byModel), copy(allTime.byRoute), copy(allTime.byTag), daily);
   }
 
-  static long epochDay(long epochMillis) {
+  /** The UTC day (days since 1970-01-01) an instant falls on, as spend counters are keyed. */
+  public static long epochDay(long epochMillis) {
     return Math.floorDiv(epochMillis, MILLIS_PER_DAY);
   }
 
