@@ -146,15 +146,23 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
     }
   }
 
-  /** Starts replaying deferred requests on their own, when that is configured. */
-  void startReplays() {
+  /**
+   * Starts the work that runs on its own: replaying deferred requests, when that is configured, and
+   * reading the fleet's circuits, when the router shares its state.
+   */
+  void startBackground() {
+    router.fleetSync().start();
     if (replays != null) {
       replays.start();
     }
   }
 
-  /** Stops automatic replay; entries being replayed are settled, or claimed again after their lease. */
-  void stopReplays() {
+  /**
+   * Stops it: entries being replayed are settled, or claimed again after their lease; the fleet's
+   * circuits are no longer read.
+   */
+  void stopBackground() {
+    router.fleetSync().stop();
     if (replays != null) {
       replays.stop();
     }

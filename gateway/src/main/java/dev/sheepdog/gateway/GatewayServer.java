@@ -127,7 +127,7 @@ public final class GatewayServer implements AutoCloseable {
     try {
       server.start();
       connections.start(server.getScheduler());
-      handler.startReplays();
+      handler.startBackground();
     } catch (Exception e) {
       try {
         server.stop();
@@ -172,7 +172,7 @@ public final class GatewayServer implements AutoCloseable {
     long start = System.nanoTime();
     long drainNanos = TimeUnit.MILLISECONDS.toNanos(drainMillis);
     long reserve = Math.min(drainNanos / CUT_RESERVE_DIVISOR, TimeUnit.MILLISECONDS.toNanos(MAX_CUT_RESERVE_MILLIS));
-    handler.stopReplays();
+    handler.stopBackground();
     CompletableFuture<Void> drained = handler.drain();
     if (!await(drained, drainNanos - reserve)) {
       int cut = handler.cutInFlight();

@@ -111,6 +111,14 @@ final class CheckConfigCommand implements Callable<Integer> {
       case FILE -> "file " + state.path().resolve("state.db") + " (SQLite; spend written every "
           + state.commitInterval().toMillis() + " ms"
           + (state.maxSizeBytes() > 0 ? ", at most " + state.maxSizeBytes() + " bytes" : "") + ")";
+      case REDIS -> "redis " + state.redis().uri() + (state.redis().usesTls() ? " (TLS)" : "")
+          + (state.redis().password() != null ? ", password from the environment" : "") + ", prefix "
+          + state.redis().prefix() + ": limits, budgets, circuits and deferred requests shared by "
+          + state.fleet().instances() + (state.fleet().instances() == 1 ? " instance" : " instances")
+          + "; requests wait at most " + state.redis().hotPathTimeout().toMillis() + " ms for it, then use "
+          + (state.fleet().instances() == 1 ? "the whole" : "1/" + state.fleet().instances() + " of each")
+          + " limit and " + (state.fleet().onStoreFailure() == dev.sheepdog.core.FleetSettings.OnStoreFailure.REJECT
+              ? "reject requests under a daily cap" : "count spend locally");
     };
   }
 

@@ -2,6 +2,7 @@ package dev.sheepdog.gateway.config;
 
 import dev.sheepdog.core.AllOpenPolicy;
 import dev.sheepdog.core.CircuitBreakerConfig;
+import dev.sheepdog.core.FleetSettings;
 import dev.sheepdog.core.HedgingConfig;
 import dev.sheepdog.core.RetryConfig;
 import dev.sheepdog.core.RouteTableStrategy;
@@ -21,6 +22,7 @@ import dev.sheepdog.spi.Price;
 import dev.sheepdog.spi.Priority;
 import dev.sheepdog.spi.QualityTier;
 import dev.sheepdog.spi.TaskType;
+import dev.sheepdog.state.redis.RedisSettings;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -594,9 +596,74 @@ public final class ConfigLoader {
       if (commit.compareTo(Duration.ofSeconds(10)) > 0) {
         section.error("commit_interval", "at most 10s: a crash loses the spend of one interval");
       }
+      RedisSettings redis = null;
+      FleetSettings fleet = FleetSettings.DEFAULTS;
+      if (store == SheepdogConfig.State.Store.REDIS) {
+        redis = redis(section);
+        fleet = fleet(section);
+      } else {
+        for (String key : REDIS_KEYS) {
+          if (section.has(key)) {
+            section.error(key, "only for store: redis");
+          }
+        }
+      }
       section.rejectUnknownKeys();
+      if (redis == null && store == SheepdogConfig.State.Store.REDIS) {
+        // the problem is recorded; a placeholder keeps the record valid until the errors are reported
+        redis = RedisSettings.of("redis://127.0.0.1:6379");
+      }
       return new SheepdogConfig.State(store, directory != null ? directory : SheepdogConfig.State.DEFAULT_PATH,
-          maxSize, commit);
+          maxSize, commit, redis, fleet);
+    }
+
+    private static final List<String> REDIS_KEYS = List.of("uri", "password_env", "tls", "prefix", "timeout",
+        "instances", "on_store_failure", "circuit_sync");
+
+    private RedisSettings redis(ConfigNode section) {
+      if (!section.has("uri")) {
+        section.error("uri", "is required for store: redis (for example redis://localhost:6379/0, or rediss:// for TLS)");
+        return null;
+      }
+      section.rejectSecretInClear("password", "password_env");
+      String uri = section.string("uri", "");
+      RedisSettings settings;
+      try {
+        settings = RedisSettings.of(uri);
+      } catch (IllegalArgumentException e) {
+        section.error("uri", e.getMessage());
+        return null;
+      }
+      Optional<ConfigNode.Secret> password = section.secretFromEnvironment("password_env");
+      if (password.isPresent()) {
+        settings = settings.withPassword(password.get().value().toCharArray());
+      }
+      settings = settings.withTls(section.bool("tls", false));
+      String prefix = section.string("prefix", RedisSettings.DEFAULT_PREFIX);
+      try {
+        settings = settings.withPrefix(prefix);
+      } catch (IllegalArgumentException e) {
+        section.error("prefix", e.getMessage());
+      }
+      Duration timeout = section.duration("timeout", RedisSettings.DEFAULT_HOT_PATH_TIMEOUT);
+      try {
+        settings = settings.withHotPathTimeout(timeout);
+      } catch (IllegalArgumentException e) {
+        section.error("timeout", "how long a request may wait for Redis: " + e.getMessage());
+      }
+      return settings;
+    }
+
+    private FleetSettings fleet(ConfigNode section) {
+      int instances = section.integer("instances", 1, 1, 10_000);
+      FleetSettings.OnStoreFailure onFailure = section.choice("on_store_failure", FleetSettings.OnStoreFailure.class,
+          FleetSettings.OnStoreFailure.LOCAL);
+      Duration sync = section.duration("circuit_sync", FleetSettings.DEFAULTS.circuitSync());
+      if (sync.compareTo(Duration.ofMillis(10)) < 0 || sync.compareTo(Duration.ofSeconds(60)) > 0) {
+        section.error("circuit_sync", "between 10ms and 60s");
+        sync = FleetSettings.DEFAULTS.circuitSync();
+      }
+      return new FleetSettings(instances, onFailure, sync);
     }
 
     private static boolean isLoopback(String host) {

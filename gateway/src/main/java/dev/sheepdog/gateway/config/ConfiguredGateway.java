@@ -20,6 +20,7 @@ import dev.sheepdog.spi.RouterEvent;
 import dev.sheepdog.spi.RouterListener;
 import dev.sheepdog.spi.Scheduler;
 import dev.sheepdog.spi.StateStore;
+import dev.sheepdog.state.redis.RedisStateStore;
 import dev.sheepdog.state.sqlite.SqliteStateStore;
 import dev.sheepdog.spi.Ticker;
 import java.net.URI;
@@ -89,12 +90,18 @@ public final class ConfiguredGateway implements AutoCloseable {
     GatewayMetrics metrics = GatewayMetrics.create();
     // the store's alerts go through the router, as its own do: to the log, the metrics and the health report
     AtomicReference<Router> alerted = new AtomicReference<>();
+    // an alert raised while the store opens (a shared store that is not there yet) waits for the router
+    AtomicReference<RouterEvent.Alert> early = new AtomicReference<>();
     StateStore state;
     try {
       state = openState(config, event -> {
         Router router = alerted.get();
-        if (router != null && event instanceof RouterEvent.Alert alert) {
-          router.report(alert);
+        if (event instanceof RouterEvent.Alert alert) {
+          if (router != null) {
+            router.report(alert);
+          } else {
+            early.set(alert);
+          }
         }
       }, ticker);
     } catch (RuntimeException e) {
@@ -105,8 +112,13 @@ public final class ConfiguredGateway implements AutoCloseable {
     try {
       metrics.bind(state);
       DeferredQueue deferred = deferredQueue(config.deferred(), state.deferred());
-      Router router = router(config, providers, metrics, new SpendLedger(state.spend()), deferred, ticker, scheduler);
+      Router router = router(config, providers, metrics, new SpendLedger(state.spend()), deferred, ticker, scheduler,
+          state);
       alerted.set(router);
+      RouterEvent.Alert pending = early.getAndSet(null);
+      if (pending != null && state.health().degraded()) {
+        router.report(pending);
+      }
       List<SandboxProvider> sandboxes = providers.stream().filter(SandboxProvider.class::isInstance)
           .map(SandboxProvider.class::cast).toList();
       GatewayServer server = GatewayServer.start(router, gatewayConfig(config), metrics, deferred, sandboxes);
@@ -130,6 +142,7 @@ public final class ConfiguredGateway implements AutoCloseable {
     SheepdogConfig.Deferred deferred = config.deferred();
     return switch (state.store()) {
       case MEMORY -> new InMemoryStateStore(deferred.capacity(), deferred.retention());
+      case REDIS -> RedisStateStore.open(state.redis(), deferred.capacity(), deferred.retention(), alerts, ticker);
       case FILE -> {
         SqliteStateStore.Builder builder = SqliteStateStore.builder(state.path())
             .deferredCapacity(deferred.capacity())
@@ -219,6 +232,15 @@ public final class ConfiguredGateway implements AutoCloseable {
   /** The router of {@code config} over {@code providers}, recording spend in {@code ledger}. */
   public static Router router(SheepdogConfig config, List<ChatProvider> providers, GatewayMetrics metrics,
       SpendLedger ledger, DeferredQueue deferred, Ticker ticker, Scheduler scheduler) {
+    return router(config, providers, metrics, ledger, deferred, ticker, scheduler, null);
+  }
+
+  /**
+   * The same, sharing limits, budgets' spend and circuits with the other instances of {@code
+   * state} when it is a shared store.
+   */
+  public static Router router(SheepdogConfig config, List<ChatProvider> providers, GatewayMetrics metrics,
+      SpendLedger ledger, DeferredQueue deferred, Ticker ticker, Scheduler scheduler, StateStore state) {
     RouterBuilder builder = Router.builder()
         .ledger(ledger)
         .catalog(config.catalog())
@@ -236,6 +258,9 @@ public final class ConfiguredGateway implements AutoCloseable {
     config.hedging().ifPresent(builder::hedging);
     if (deferred != null) {
       builder.deferredQueue(deferred);
+    }
+    if (state != null) {
+      state.shared().ifPresent(shared -> builder.shared(shared).fleet(config.state().fleet()));
     }
     return builder.build();
   }

@@ -201,12 +201,17 @@ public record SheepdogConfig(
   /**
    * {@code state}.
    *
-   * @param store {@code file} (the default: one SQLite file under {@code path}) or {@code memory}
+   * @param store {@code file} (the default: one SQLite file under {@code path}), {@code memory}, or
+   *     {@code redis} (shared by several instances)
    * @param path the directory of the file store, resolved against the working directory
    * @param maxSizeBytes the largest the state file may grow ({@code max_size}); 0 for no cap
    * @param commitInterval how often spend is written ({@code commit_interval}): what a crash may lose
+   * @param redis where the shared store is and how it behaves when slow; {@code null} unless {@code
+   *     store: redis}
+   * @param fleet how a shared store's instances fall back when it cannot be reached
    */
-  public record State(Store store, java.nio.file.Path path, long maxSizeBytes, java.time.Duration commitInterval) {
+  public record State(Store store, java.nio.file.Path path, long maxSizeBytes, java.time.Duration commitInterval,
+      dev.sheepdog.state.redis.RedisSettings redis, dev.sheepdog.core.FleetSettings fleet) {
     public static final java.nio.file.Path DEFAULT_PATH = java.nio.file.Path.of("sheepdog-state");
     public static final java.time.Duration DEFAULT_COMMIT_INTERVAL = java.time.Duration.ofMillis(100);
     public static final State MEMORY = new State(Store.MEMORY, DEFAULT_PATH, 0, DEFAULT_COMMIT_INTERVAL);
@@ -215,6 +220,14 @@ public record SheepdogConfig(
       Objects.requireNonNull(store, "store");
       path = path.toAbsolutePath().normalize();
       Objects.requireNonNull(commitInterval, "commitInterval");
+      Objects.requireNonNull(fleet, "fleet");
+      if ((store == Store.REDIS) != (redis != null)) {
+        throw new IllegalArgumentException("redis settings are given exactly when the store is redis");
+      }
+    }
+
+    public State(Store store, java.nio.file.Path path, long maxSizeBytes, java.time.Duration commitInterval) {
+      this(store, path, maxSizeBytes, commitInterval, null, dev.sheepdog.core.FleetSettings.DEFAULTS);
     }
 
     /** The file store in {@code directory}. */
@@ -222,10 +235,16 @@ public record SheepdogConfig(
       return new State(Store.FILE, directory, 0, DEFAULT_COMMIT_INTERVAL);
     }
 
+    /** The store several instances share, on the Redis {@code redis} names. */
+    public static State redis(dev.sheepdog.state.redis.RedisSettings redis, dev.sheepdog.core.FleetSettings fleet) {
+      return new State(Store.REDIS, DEFAULT_PATH, 0, DEFAULT_COMMIT_INTERVAL, redis, fleet);
+    }
+
     /** Where state lives. */
     public enum Store {
       FILE,
-      MEMORY
+      MEMORY,
+      REDIS
     }
   }
 }
