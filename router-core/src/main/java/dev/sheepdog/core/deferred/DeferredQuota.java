@@ -9,6 +9,7 @@ import dev.sheepdog.spi.ModelId;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -50,6 +51,10 @@ import java.util.function.Function;
  * the delegate sees the entry, so a replay that delivers it before {@code offer} returns still
  * frees it. Marks free the charge after the delegate accepted the mark, so a mark the delegate
  * rejects (a stale claim, an entry already terminal) leaves the tallies as they were.
+ *
+ * <p><b>A shared queue.</b> On a queue several instances share, each instance's quota counts the
+ * offers it made; an entry another instance delivered is freed here when the owner next reaches a
+ * cap, after asking the queue about that owner's entries.
  */
 public final class DeferredQuota extends ForwardingDeferredQueue {
   /** The bucket of requests the owner function gives no owner for. */
@@ -71,13 +76,51 @@ public final class DeferredQuota extends ForwardingDeferredQueue {
     this.ownerFunction = b.owner != null ? b.owner : request -> NO_OWNER;
     this.maxQueued = b.maxQueued;
     this.maxBytes = b.maxBytes;
-    for (DeferredEntry entry : delegate().entries()) {
+    List<DeferredEntry> held;
+    try {
+      held = delegate().entries();
+    } catch (RuntimeException e) {
+      // a shared store that cannot be reached now: entries are counted from their offers on
+      held = List.of();
+    }
+    for (DeferredEntry entry : held) {
       if (!entry.state().isTerminal() && !charges.containsKey(entry.id())) {
         Charge charge = new Charge(ownerOf(entry.request()), bytesOf(entry.request()));
         charges.put(entry.id(), charge);
         tallies.computeIfAbsent(charge.owner, o -> new Tally()).add(charge);
       }
     }
+  }
+
+  /**
+   * Frees the charges of {@code owner}'s entries that were settled without this quota seeing it
+   * (another instance delivered them from a shared store) or are gone; how many were freed. Runs
+   * only when the owner is at a cap, and asks the delegate about at most that owner's charged ids.
+   */
+  private int settledElsewhere(String owner) {
+    List<String> ids;
+    synchronized (this) {
+      ids = new ArrayList<>();
+      charges.forEach((id, charge) -> {
+        if (charge.owner.equals(owner)) {
+          ids.add(id);
+        }
+      });
+    }
+    int freed = 0;
+    for (String id : ids) {
+      Optional<DeferredEntry> entry;
+      try {
+        entry = delegate().find(id);
+      } catch (RuntimeException e) {
+        return freed;
+      }
+      if (entry.isEmpty() || entry.get().state().isTerminal()) {
+        free(id);
+        freed++;
+      }
+    }
+    return freed;
   }
 
   /** A quota around {@code queue}; give at least one cap. */
@@ -118,6 +161,9 @@ public final class DeferredQuota extends ForwardingDeferredQueue {
     Objects.requireNonNull(request, "deferred request must not be null");
     Charge charge = new Charge(ownerOf(request), bytesOf(request));
     String refusal = reserve(request.id(), charge);
+    if (refusal != null && settledElsewhere(charge.owner) > 0) {
+      refusal = reserve(request.id(), charge);
+    }
     if (refusal != null) {
       return Optional.of(refusal);
     }

@@ -68,6 +68,22 @@ class DeferredQuotaTest {
   }
 
   @Test
+  void entries_another_instance_delivered_from_a_shared_queue_free_the_owner_when_it_reaches_its_cap() {
+    // given: two instances' quotas over one queue; instance one's client is at its cap of 2
+    DeferredQuota one = quota().maxQueuedPerOwner(2).build();
+    DeferredQuota two = quota().maxQueuedPerOwner(2).build();
+    DeferredRequest first = from("a");
+    one.offer(first);
+    one.offer(from("a"));
+    // when instance two replays and delivers the first entry
+    assertThat(two.markDelivered(first.id(), claim(two, first.id()), ANSWER)).isTrue();
+    // then instance one frees it when the client next defers, and accepts
+    assertThat(one.offerOrRefusal(from("a"))).isEmpty();
+    assertThat(one.queuedOf("client:a")).isEqualTo(2);
+    assertThat(one.offer(from("a"))).isFalse();
+  }
+
+  @Test
   void requests_without_an_owner_share_one_bucket() {
     // given
     DeferredQuota quota = quota().maxQueuedPerOwner(1).build();
