@@ -114,17 +114,22 @@ if mode == 'take' then
       return {2, math.min(excess, MAX_WAIT)}
     end
   end
+  if rpm == 0 and not take_tokens then
+    return {0, 0}
+  end
+  local fields = {}
   if rpm > 0 then
     dr = math.max(dr or -WINDOW, 0) + request_emission
-    redis.call('HSET', key, 'r', stored(now, dr))
+    fields[#fields + 1] = 'r'
+    fields[#fields + 1] = stored(now, dr)
   end
   if take_tokens then
     dt = math.max(dt or -WINDOW, 0) + tokens * token_emission
-    redis.call('HSET', key, 't', stored(now, dt))
+    fields[#fields + 1] = 't'
+    fields[#fields + 1] = stored(now, dt)
   end
-  if rpm > 0 or take_tokens then
-    expire(key, dr, dt)
-  end
+  redis.call('HSET', key, unpack(fields))
+  expire(key, dr, dt)
   return {0, 0}
 elseif mode == 'correct' then
   local tpm, token_burst = tonumber(ARGV[3]), tonumber(ARGV[4])
