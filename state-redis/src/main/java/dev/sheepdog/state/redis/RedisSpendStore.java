@@ -275,14 +275,17 @@ final class RedisSpendStore implements SpendStore, AutoCloseable {
     } catch (RuntimeException e) {
       sent = CompletableFuture.failedFuture(e);
     }
-    CompletableFuture<Long> tracked = sent;
-    inFlight.add(tracked);
-    tracked.whenComplete((applied, failure) -> {
-      inFlight.remove(tracked);
+    // settled completes once a failed batch is kept again, so that flush never sees it nowhere
+    CompletableFuture<Void> settled = sent.handle((applied, failure) -> {
       if (failure != null) {
         keep(batch, mayBeApplied || !neverSent(failure));
       }
+      return null;
     });
+    if (!settled.isDone()) {
+      inFlight.add(settled);
+      settled.whenComplete((done, failure) -> inFlight.remove(settled));
+    }
   }
 
   /** Whether a failure proves the batch never reached Redis. */
@@ -366,21 +369,24 @@ final class RedisSpendStore implements SpendStore, AutoCloseable {
     long deadline = System.nanoTime() + within.toNanos();
     while (true) {
       push();
-      CompletableFuture<?>[] waiting = inFlight.toArray(CompletableFuture[]::new);
-      if (waiting.length == 0) {
+      CompletableFuture<?>[] waiting = inFlight.stream().filter(future -> !future.isDone())
+          .toArray(CompletableFuture[]::new);
+      if (waiting.length == 0 && (pendingRows() == 0 || link.isolatedNow())) {
         return pendingRows() == 0;
       }
       long left = deadline - System.nanoTime();
       if (left <= 0) {
         return false;
       }
+      if (waiting.length == 0) {
+        // what failed waits again; another thread may be pushing it: look again shortly
+        java.util.concurrent.locks.LockSupport.parkNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(5)));
+        continue;
+      }
       try {
         CompletableFuture.allOf(waiting).get(left, TimeUnit.NANOSECONDS);
       } catch (ExecutionException e) {
-        // failed adds wait again; the next turn pushes them unless Redis is isolated
-        if (link.isolatedNow()) {
-          return pendingRows() == 0;
-        }
+        // settled futures do not fail; nothing to do
       } catch (TimeoutException e) {
         return false;
       } catch (InterruptedException e) {

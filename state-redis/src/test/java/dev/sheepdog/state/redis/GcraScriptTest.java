@@ -233,6 +233,22 @@ class GcraScriptTest {
   }
 
   @Test
+  void withoutAnExplicitNowTheServersClockDecides() {
+    RedisSharedState onServerTime = new RedisSharedState(link, ticker);
+    Limit limit = limit(60, 2, 0, 0);
+    assertThat(onServerTime.reserve(limit, 0, 0, List.of()).admitted()).isTrue();
+    assertThat(onServerTime.reserve(limit, 0, 0, List.of()).admitted()).isTrue();
+    long before = System.currentTimeMillis() * 1000;
+    Reservation refused = onServerTime.reserve(limit, 0, 0, List.of());
+    long after = System.currentTimeMillis() * 1000 + 1000;
+    assertThat(refused.outcome()).isEqualTo(Outcome.REQUESTS_EXHAUSTED);
+    assertThat(refused.waitNanos()).isPositive().isLessThanOrEqualTo(emission(60, 2));
+    // the cell was stored on the server's clock (the test machine's): a few intervals from now
+    long stored = Long.parseLong(cell("r").substring(0, cell("r").indexOf('.')));
+    assertThat(stored).isBetween(before, after + 2 * emission(60, 2) / 1000);
+  }
+
+  @Test
   void aCallerWhoseClockIsBehindIsStillBoundedAndWaitsAPositiveTime() {
     Limit limit = limit(30, 5, 0, 0);
     long e = emission(30, 5);
