@@ -75,7 +75,7 @@ final class RedisLink implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicBoolean isolated = new java.util.concurrent.atomic.AtomicBoolean();
   private final AtomicLong failures = new AtomicLong();
   private final AtomicReference<String> lastError = new AtomicReference<>("");
-  private volatile Runnable onRejoin = () -> {};
+  private final java.util.List<Runnable> onRejoin = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile boolean closed;
 
   RedisLink(RedisSettings settings, RouterListener listener, Ticker ticker) {
@@ -135,9 +135,13 @@ final class RedisLink implements AutoCloseable {
     }
   }
 
-  /** Called each time Redis answers again after an isolation episode (to push what waited). */
+  /**
+   * Adds an action run each time Redis answers again after an isolation episode (to push what
+   * waited). Actions run on the thread that saw the answer (possibly an I/O thread), so they must
+   * not block; each store registers its own.
+   */
   void onRejoin(Runnable action) {
-    this.onRejoin = action;
+    this.onRejoin.add(java.util.Objects.requireNonNull(action, "action must not be null"));
   }
 
   String describe() {
@@ -253,10 +257,12 @@ final class RedisLink implements AutoCloseable {
           + " circuits with the fleet";
       LOG.info(message);
       emit(true, message);
-      try {
-        onRejoin.run();
-      } catch (RuntimeException e) {
-        LOG.warn("after rejoining {}: {}", where, oneLine(e));
+      for (Runnable action : onRejoin) {
+        try {
+          action.run();
+        } catch (RuntimeException e) {
+          LOG.warn("after rejoining {}: {}", where, oneLine(e));
+        }
       }
     }
   }
