@@ -76,6 +76,7 @@ class FleetCrashTest {
         routes:
           table: {general: {normal: [model-a]}}
         retry: {rounds: 1}
+        circuit: {consecutive_failures: 1000, minimum_calls: 56, sliding_window_size: 56, failure_rate_threshold: 1.0}
         deferred:
           replay: {backoff: {initial: 100ms, max: 200ms}, interval: 100ms, lease: 2s, max_attempts: 100}
         state: {store: redis, uri: '${REDIS_URI}', prefix: crash, instances: 2}
@@ -144,13 +145,14 @@ class FleetCrashTest {
       ids.add(id.group(1));
     }
 
-    // and its replays now hang upstream, each holding its entry's claim
+    // and its replays now hang upstream, each holding its entry's claim (the replayer runs a few at
+    // a time: the others are still queued when it dies)
     hang.set(true);
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (hungCalls.get() < 5 && System.nanoTime() < deadline) {
+    while (hungCalls.get() < 2 && System.nanoTime() < deadline) {
       Thread.sleep(20);
     }
-    assertThat(hungCalls.get()).as("replays hanging on instance one").isEqualTo(5);
+    assertThat(hungCalls.get()).as("replays hanging on instance one").isGreaterThanOrEqualTo(2);
 
     // when instance one is killed with SIGKILL and instance two starts on the same Redis
     one.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
@@ -162,6 +164,7 @@ class FleetCrashTest {
       awaitDelivered(twoBase, id);
     }
     assertThat(delivered).hasSize(5);
+    assertThat(delivered.keySet()).containsExactlyInAnyOrder("defer-0", "defer-1", "defer-2", "defer-3", "defer-4");
     assertThat(delivered.values()).allSatisfy(count -> assertThat(count).hasValue(1));
   }
 

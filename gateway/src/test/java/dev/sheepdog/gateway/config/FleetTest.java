@@ -167,7 +167,7 @@ class FleetTest {
   @Test
   void a_one_dollar_daily_cap_overshoots_by_at_most_one_in_flight_request_per_instance() throws Exception {
     // given: answers of $0.30 that take 50 ms, a $1 cap over the fleet, one client per instance
-    String cap = "budgets: {caps: [{name: fleet, daily_limit_usd: 1}]}";
+    String cap = "budget: {caps: [{name: fleet, daily_limit_usd: 1}]}";
     ConfiguredGateway one = start("{type: scripted, latency_ms: 50}", cap);
     ConfiguredGateway two = start("{type: scripted, latency_ms: 50}", cap);
 
@@ -231,7 +231,7 @@ class FleetTest {
   void a_deferred_request_is_fetched_on_either_instance() throws Exception {
     // given: every model fails on instance one, which defers the request
     String deferred = "deferred: {enabled: true, replay: {enabled: false}}";
-    ConfiguredGateway one = start("{type: scripted, failing: "model-a,model-b"}", deferred);
+    ConfiguredGateway one = start("{type: scripted, failing: 'model-a,model-b'}", deferred);
     ConfiguredGateway two = start("{type: scripted}", deferred);
     HttpResponse<String> refused = chat(one, "normal", "keep me", true);
     assertThat(refused.statusCode()).isEqualTo(503);

@@ -182,12 +182,13 @@ final class RedisSharedState implements SharedState {
   @Override
   public Map<ModelId, Long> openCircuits() {
     Map<String, String> all = link.call(redis -> redis.hgetall(circuitsKey));
-    long now = ticker.epochMillis();
+    // an entry whose time has passed stays: it is the episode the fleet's probes count against,
+    // until an instance's probes close the circuit
     Map<ModelId, Long> open = new HashMap<>();
     all.forEach((model, until) -> {
       try {
         long openUntil = Long.parseLong(until);
-        if (openUntil > now) {
+        if (openUntil > 0) {
           open.put(ModelId.of(model), openUntil);
         }
       } catch (IllegalArgumentException e) {
