@@ -5,6 +5,7 @@
 #   bash benchmarks/loadtest.sh --no-build      # uses the benchmarks/target/benchmarks.jar already built
 #   DURATION=30s WARMUP=15s bash benchmarks/loadtest.sh
 #   bash benchmarks/loadtest.sh --slow          # the slow scenario instead, about 5 minutes (below)
+#   bash benchmarks/loadtest.sh --fleet         # two gateways sharing state in Redis, about 3 minutes (below)
 #
 # It starts an OpenAI-compatible upstream stub with zero think time (UpstreamStub), nginx as a
 # plain reverse proxy in front of it, and the gateway in front of it (GatewayLauncher); drives each
@@ -17,6 +18,13 @@
 # (the script raises the open-files limit), JSON and streams, checks that every stream ended with
 # [DONE], and samples the gateway's thread count and RSS during each run for the table.
 #
+# --fleet: what sharing state through Redis costs. One gateway on the file store, driven directly
+# and through nginx; then two gateways on one redis-server (Debian's, started here) behind nginx
+# load-balancing them, zero-latency JSON. Every admission does a real fleet's work: the primary
+# model has (far from reached) rate limits and the router a daily cap, so each request runs the
+# shared limit's script and reads the day's spend in Redis in one round trip. The table gives
+# req/s, p50 and p99 of each, and the p50 the fleet adds over one instance behind nginx.
+#
 # Settings (environment, or the flags in usage()):
 #   DURATION=8s         each measured wrk run             WARMUP=10s  per target and mode, before measuring
 #   GATEWAY_WARMUP=30s  once more for the gateway's JIT after it starts (half JSON, half streaming)
@@ -24,7 +32,7 @@
 #   WRK_THREADS=1       wrk threads                       WRK_CPUS    CPUs wrk is pinned to (default: the last)
 #   SERVER_CPUS=        CPUs stub, nginx and gateway are pinned to (default: not pinned)
 #   STUB_THREADS=8      the stub's Jetty pool             NGINX_WORKERS=auto
-#   STUB_PORT=18401 NGINX_PORT=18402 GATEWAY_PORT=18403
+#   STUB_PORT=18401 NGINX_PORT=18402 GATEWAY_PORT=18403 REDIS_PORT=18404 GATEWAY2_PORT=18405 (fleet)
 #   FAIL_RATIO=0.3 SEED=42   the stub's failures on the flaky model
 #   GATEWAY_JAVA_OPTS, STUB_JAVA_OPTS   JVM options
 #   GATEWAY_CDS=1       start the gateway once to record a class-data-sharing archive, and measure
@@ -53,6 +61,11 @@ NGINX_WORKERS=${NGINX_WORKERS:-auto}
 STUB_PORT=${STUB_PORT:-18401}
 NGINX_PORT=${NGINX_PORT:-18402}
 GATEWAY_PORT=${GATEWAY_PORT:-18403}
+REDIS_PORT=${REDIS_PORT:-18404}
+GATEWAY2_PORT=${GATEWAY2_PORT:-18405}
+FLEET=0
+# what nginx proxies to: the stub, or the fleet's gateways
+NGINX_UPSTREAMS=${NGINX_UPSTREAMS:-}
 FAIL_RATIO=${FAIL_RATIO:-0.3}
 SEED=${SEED:-42}
 GATEWAY_JAVA_OPTS=${GATEWAY_JAVA_OPTS:-"-Xms64m -Xmx160m -XX:+UseParallelGC"}
@@ -79,7 +92,7 @@ CLIENT_KEY=sk-loadtest-client
 usage() {
   cat <<EOF
 usage: $0 [--no-build] [--duration 8s] [--warmup 10s] [--concurrency "1 16 64"] [--modes "json stream"]
-          [--wrk-cpus N] [--server-cpus LIST] [--strict] [--slow] [--state file|memory]
+          [--wrk-cpus N] [--server-cpus LIST] [--strict] [--slow] [--fleet] [--state file|memory]
 Every setting can also be given in the environment; see the top of this script.
 EOF
 }
@@ -96,6 +109,7 @@ while [[ $# -gt 0 ]]; do
     --strict) STRICT=1 ;;
     --slow) SLOW=1 ;;
     --state) GATEWAY_STATE=$2; shift ;;
+    --fleet) FLEET=1 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "unknown option $1" >&2; usage >&2; exit 2 ;;
   esac
@@ -117,6 +131,7 @@ ensure_tools() {
   command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
   command -v curl >/dev/null || missing+=(curl)
   command -v taskset >/dev/null || missing+=(util-linux)
+  [[ $FLEET -eq 0 ]] || command -v redis-server >/dev/null || missing+=(redis-server)
   if [[ ${#missing[@]} -gt 0 ]]; then
     log "installing ${missing[*]} from Debian"
     local sudo=()
@@ -217,7 +232,7 @@ http {
   scgi_temp_path $dir/scgi;
   keepalive_requests 1000000;
   upstream stub {
-    server 127.0.0.1:$STUB_PORT;
+$(for server in ${NGINX_UPSTREAMS:-127.0.0.1:$STUB_PORT}; do echo "    server $server;"; done)
     keepalive 1024;
     keepalive_requests 1000000;
   }
@@ -235,7 +250,15 @@ http {
 EOF
   pinned "$NGINX" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" -g 'daemon off;' >"$dir/stdout.log" 2>&1 &
   pids+=($!)
-  await_get "http://127.0.0.1:$NGINX_PORT/stub/stats" 10 || die "nginx did not start; see $dir/error.log"
+  if [[ -z $NGINX_UPSTREAMS ]]; then
+    await_get "http://127.0.0.1:$NGINX_PORT/stub/stats" 10 || die "nginx did not start; see $dir/error.log"
+  else
+    local deadline=$((SECONDS + 10))
+    until [[ $(chat_status "http://127.0.0.1:$NGINX_PORT") == 200 ]]; do
+      [[ $SECONDS -lt $deadline ]] || die "nginx did not start; see $dir/error.log"
+      sleep 0.05
+    done
+  fi
   log "nginx on :$NGINX_PORT ($NGINX_WORKERS workers, upstream keepalive, access log off)"
 }
 
@@ -559,9 +582,105 @@ main_slow() {
   } | tee "$OUT_DIR/report.txt"
 }
 
+# --- fleet: two gateways sharing state in Redis, behind nginx ---------------------------------
+start_redis() {
+  port_free "$REDIS_PORT" || die "port $REDIS_PORT (REDIS_PORT) is taken"
+  mkdir -p "$OUT_DIR/redis"
+  pinned redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no \
+    --dir "$OUT_DIR/redis" --loglevel warning >"$OUT_DIR/redis/redis.log" 2>&1 &
+  pids+=($!)
+  local deadline=$((SECONDS + 10))
+  until [[ $(redis-cli -p "$REDIS_PORT" ping 2>/dev/null) == PONG ]]; do
+    [[ $SECONDS -lt $deadline ]] || die "redis-server did not start; see $OUT_DIR/redis/redis.log"
+    sleep 0.05
+  done
+  log "redis-server $(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p') on :$REDIS_PORT (no persistence)"
+}
+
+# start_fleet_gateway PORT NAME ARGS... : a GatewayLauncher, waited for until it answers
+start_fleet_gateway() {
+  local port=$1 name=$2
+  shift 2
+  port_free "$port" || die "port $port is taken"
+  pinned java $GATEWAY_JAVA_OPTS -cp "$jar" dev.sheepdog.benchmarks.load.GatewayLauncher \
+    --port "$port" --upstream "http://127.0.0.1:$STUB_PORT/v1" --client-key "$CLIENT_KEY" "$@" \
+    >"$OUT_DIR/$name.log" 2>&1 &
+  local pid=$!
+  pids+=("$pid")
+  local deadline=$((SECONDS + 60))
+  until [[ $(chat_status "http://127.0.0.1:$port") == 200 ]]; do
+    kill -0 "$pid" 2>/dev/null || die "$name exited; see $OUT_DIR/$name.log"
+    [[ $SECONDS -lt $deadline ]] || die "$name served nothing for 60 s"
+    sleep 0.05
+  done
+  log "$name on :$port ($*)"
+  FLEET_PID=$pid
+}
+
+stop_pids() {
+  local pid
+  for pid in "$@"; do
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+}
+
+report_fleet() {
+  echo
+  conditions
+  echo "mode: zero-latency JSON; one = one gateway on the file store, fleet = two gateways on one redis-server"
+  printf '%-26s %4s %10s %10s %10s %8s\n' target c req/s p50_ms p99_ms errors
+  awk -F'\t' '$2 == "json" { printf "%-26s %4s %10.0f %10.3f %10.3f %8d\n", $1, $3, $4 / ($5 / 1e6), $8 / 1000,
+    $9 / 1000, $6 + $7 }' "$results"
+  echo
+  echo "p50 the fleet adds over one instance behind nginx:"
+  awk -F'\t' '$2 == "json" { p50[$1 "/" $3] = $8; if ($1 == "fleet-2x-nginx") cs[$3] = 1 }
+    END { for (c in cs) printf "  c=%-4s %+.3f ms\n", c, (p50["fleet-2x-nginx/" c] - p50["one-file-nginx/" c]) / 1000 }' \
+    "$results" | sort -t= -k2 -n
+}
+
+main_fleet() {
+  ensure_tools
+  build
+  log "results and logs in $OUT_DIR"
+  MODES=json
+  start_stub
+  start_redis
+  local gw=http://127.0.0.1:$GATEWAY_PORT nginx=http://127.0.0.1:$NGINX_PORT half
+  half=$(( $(to_seconds "$GATEWAY_WARMUP") / 2 ))
+  rm -rf "$OUT_DIR/gateway-state"
+  start_fleet_gateway "$GATEWAY_PORT" gateway-file --state "$OUT_DIR/gateway-state"
+  local single=$FLEET_PID
+  NGINX_UPSTREAMS="127.0.0.1:$GATEWAY_PORT" start_nginx
+  local nginx_pid=${pids[-1]}
+  [[ $half -le 0 ]] || run_wrk gateway-jit json 16 "$gw" "$PRIMARY" "$((half * 2))s"
+  drive one-file "$gw" "$PRIMARY"
+  drive one-file-nginx "$nginx" "$PRIMARY"
+  stop_pids "$nginx_pid" "$single"
+  start_fleet_gateway "$GATEWAY_PORT" gateway-redis-1 --redis "redis://127.0.0.1:$REDIS_PORT"
+  local one=$FLEET_PID
+  start_fleet_gateway "$GATEWAY2_PORT" gateway-redis-2 --redis "redis://127.0.0.1:$REDIS_PORT"
+  local two=$FLEET_PID
+  NGINX_UPSTREAMS="127.0.0.1:$GATEWAY_PORT 127.0.0.1:$GATEWAY2_PORT" start_nginx
+  [[ $half -le 0 ]] || run_wrk gateway-jit json 16 "$nginx" "$PRIMARY" "$((half * 2))s"
+  drive fleet-2x-nginx "$nginx" "$PRIMARY"
+  local commands
+  commands=$(redis-cli -p "$REDIS_PORT" info stats | sed -n 's/^total_commands_processed:\([0-9]*\).*/\1/p' | tr -d '\r')
+  grep -q 'STATE_STORE_FAILING' "$OUT_DIR"/gateway-redis-*.log && log "warning: a gateway lost Redis during the run"
+  {
+    report_fleet
+    echo
+    echo "redis-server processed $commands commands in all (the scripts' own commands included)"
+  } | tee "$OUT_DIR/report.txt"
+}
+
 main() {
   if [[ $SLOW -eq 1 ]]; then
     main_slow
+    return
+  fi
+  if [[ $FLEET -eq 1 ]]; then
+    main_fleet
     return
   fi
   ensure_tools

@@ -2,19 +2,26 @@ package dev.sheepdog.benchmarks.load;
 
 import dev.sheepdog.adapter.openai.OpenAiProvider;
 import dev.sheepdog.core.CircuitBreakerConfig;
+import dev.sheepdog.core.FleetSettings;
 import dev.sheepdog.core.RetryConfig;
 import dev.sheepdog.core.RouteTableStrategy;
 import dev.sheepdog.core.Router;
 import dev.sheepdog.core.RouterSettings;
+import dev.sheepdog.core.alert.LoggingAlertListener;
+import dev.sheepdog.core.cost.BudgetCap;
 import dev.sheepdog.core.state.InMemoryStateStore;
 import dev.sheepdog.gateway.GatewayConfig;
 import dev.sheepdog.gateway.GatewayMetrics;
 import dev.sheepdog.gateway.GatewayServer;
 import dev.sheepdog.spi.ModelCatalog;
 import dev.sheepdog.spi.ModelSpec;
+import dev.sheepdog.spi.Money;
 import dev.sheepdog.spi.Priority;
 import dev.sheepdog.spi.StateStore;
 import dev.sheepdog.spi.TaskType;
+import dev.sheepdog.spi.Ticker;
+import dev.sheepdog.state.redis.RedisSettings;
+import dev.sheepdog.state.redis.RedisStateStore;
 import dev.sheepdog.state.sqlite.SqliteStateStore;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
@@ -40,6 +47,7 @@ import java.util.concurrent.CountDownLatch;
  * <pre>{@code
  * java -cp benchmarks/target/benchmarks.jar dev.sheepdog.benchmarks.load.GatewayLauncher \
  *     --port 18403 --upstream http://127.0.0.1:18401/v1 --client-key sk-loadtest-client [--state DIR]
+ *     [--redis redis://127.0.0.1:18404]
  * }</pre>
  */
 public final class GatewayLauncher {
@@ -59,6 +67,7 @@ public final class GatewayLauncher {
     int port = 0;
     String clientKey = null;
     Path state = null;
+    String redis = null;
     for (int i = 0; i < args.length; i += 2) {
       if (i + 1 >= args.length) {
         usage(args[i] + " needs a value");
@@ -69,13 +78,14 @@ public final class GatewayLauncher {
         case "--port" -> port = port(value);
         case "--client-key" -> clientKey = value;
         case "--state" -> state = Path.of(value);
+        case "--redis" -> redis = value;
         default -> usage("unknown option " + args[i]);
       }
     }
     if (upstream == null) {
       usage("--upstream is required");
     }
-    Running running = start(upstream, port, clientKey, state);
+    Running running = start(upstream, port, clientKey, state, redis);
     long sinceJvmStart = System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime();
     System.out.println("GatewayLauncher: serving on " + running.server().uri() + " in front of " + upstream
         + ", " + sinceJvmStart + " ms after the JVM started");
@@ -92,7 +102,21 @@ public final class GatewayLauncher {
    * in the file store under {@code state}, or in memory when that is null.
    */
   static Running start(String upstream, int port, String clientKey, Path state) {
-    StateStore store = state == null ? new InMemoryStateStore() : SqliteStateStore.builder(state).open();
+    return start(upstream, port, clientKey, state, null);
+  }
+
+  /**
+   * The same with {@code redis} given: state shared with the other instances on that Redis (two,
+   * for their fallback share). The primary model carries limits and the router a daily cap, both far
+   * above what the load reaches, so that every admission does the work a real fleet's does: the
+   * shared rate limit's script and the read of the day's spend, in one round trip (and the local
+   * limiter and ledger when the state is not shared).
+   */
+  static Running start(String upstream, int port, String clientKey, Path state, String redis) {
+    StateStore store = redis != null
+        ? RedisStateStore.open(RedisSettings.of(redis).withPrefix("loadtest"), 10_000, 1_000,
+            new LoggingAlertListener(), Ticker.system())
+        : state == null ? new InMemoryStateStore() : SqliteStateStore.builder(state).open();
     OpenAiProvider provider = OpenAiProvider.builder()
         .id(PROVIDER)
         .baseUrl(upstream)
@@ -101,7 +125,7 @@ public final class GatewayLauncher {
     GatewayMetrics metrics = GatewayMetrics.create();
     Router router = Router.builder()
         .catalog(ModelCatalog.of(
-            ModelSpec.builder(PRIMARY, PROVIDER).price("1.00", "4.00").build(),
+            ModelSpec.builder(PRIMARY, PROVIDER).price("1.00", "4.00").limits(100_000_000, 100_000_000_000L).build(),
             ModelSpec.builder(FALLBACK, PROVIDER).price("0.42", "1.68").build(),
             ModelSpec.builder(FLAKY, PROVIDER).price("2.50", "10.00").build()))
         .provider(provider)
@@ -115,6 +139,8 @@ public final class GatewayLauncher {
                 .withFailureRate(1.0, CircuitBreakerConfig.MAX_WINDOW, CircuitBreakerConfig.MAX_WINDOW)))
         .listener(metrics)
         .state(store)
+        .fleet(FleetSettings.DEFAULTS.withInstances(2))
+        .budget(BudgetCap.global("load test", Money.ofUsd("1000000")))
         .build();
     GatewayConfig.Builder config = GatewayConfig.builder()
         .host("127.0.0.1")
@@ -155,7 +181,8 @@ public final class GatewayLauncher {
 
   private static void usage(String problem) {
     System.err.println("GatewayLauncher: " + problem);
-    System.err.println("options: --upstream http://127.0.0.1:18401/v1 [--port 0] [--client-key KEY] [--state DIR]");
+    System.err.println("options: --upstream http://127.0.0.1:18401/v1 [--port 0] [--client-key KEY] [--state DIR]"
+        + " [--redis redis://127.0.0.1:6379]");
     System.exit(2);
   }
 }

@@ -145,14 +145,15 @@ class FleetCrashTest {
       ids.add(id.group(1));
     }
 
-    // and its replays now hang upstream, each holding its entry's claim (the replayer runs a few at
-    // a time: the others are still queued when it dies)
+    // and its replays now hang upstream, each holding its entry's claim (a replay pass waits for its
+    // replays: the entries that were not due when it started are still queued when the process dies)
     hang.set(true);
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (hungCalls.get() < 2 && System.nanoTime() < deadline) {
+    while (hungCalls.get() < 1 && System.nanoTime() < deadline) {
       Thread.sleep(20);
     }
-    assertThat(hungCalls.get()).as("replays hanging on instance one").isGreaterThanOrEqualTo(2);
+    Thread.sleep(200);
+    assertThat(hungCalls.get()).as("replays hanging on instance one").isGreaterThanOrEqualTo(1);
 
     // when instance one is killed with SIGKILL and instance two starts on the same Redis
     one.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
