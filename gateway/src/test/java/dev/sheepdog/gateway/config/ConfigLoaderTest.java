@@ -199,6 +199,50 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void a_redis_store_reads_its_keys_with_the_password_from_the_environment() {
+    // when
+    SheepdogConfig config = load(MINIMAL + """
+        state:
+          store: redis
+          uri: rediss://redis.internal:6380/2
+          password_env: UPSTREAM_KEY
+          prefix: team-a
+          timeout: 3ms
+          instances: 4
+          on_store_failure: reject
+          circuit_sync: 250ms
+        """);
+    // then
+    SheepdogConfig.State state = config.state();
+    assertThat(state.store()).isEqualTo(SheepdogConfig.State.Store.REDIS);
+    assertThat(state.redis().uri()).isEqualTo("rediss://redis.internal:6380/2");
+    assertThat(state.redis().usesTls()).isTrue();
+    assertThat(state.redis().password()).containsExactly("sk-upstream-SECRET-123".toCharArray());
+    assertThat(state.redis().prefix()).isEqualTo("team-a");
+    assertThat(state.redis().hotPathTimeout()).isEqualTo(Duration.ofMillis(3));
+    assertThat(state.fleet()).isEqualTo(new dev.sheepdog.core.FleetSettings(4,
+        dev.sheepdog.core.FleetSettings.OnStoreFailure.REJECT, Duration.ofMillis(250)));
+    // and the settings never print the password
+    assertThat(state.toString()).doesNotContain("SECRET").contains("password set");
+  }
+
+  @Test
+  void a_redis_store_without_a_uri_or_with_a_password_in_the_file_is_refused_naming_the_key() {
+    // when
+    String missing = message(MINIMAL + "state: {store: redis}\n");
+    String inUri = message(MINIMAL + "state: {store: redis, uri: 'redis://:hunter2pass@redis:6379'}\n");
+    String inClear = message(MINIMAL + "state: {store: redis, uri: 'redis://redis:6379', password: hunter2pass}\n");
+    String slow = message(MINIMAL + "state: {store: redis, uri: 'redis://redis:6379', timeout: 10s}\n");
+    String misplaced = message(MINIMAL + "state: {store: file, uri: 'redis://redis:6379', instances: 2}\n");
+    // then
+    assertThat(missing).contains("state.uri").contains("is required for store: redis");
+    assertThat(inUri).contains("state.uri").contains("must not hold a password").doesNotContain("hunter2");
+    assertThat(inClear).contains("state.password").contains("password_env").doesNotContain("hunter2");
+    assertThat(slow).contains("state.timeout").contains("at most 5 s");
+    assertThat(misplaced).contains("state.uri").contains("state.instances").contains("only for store: redis");
+  }
+
+  @Test
   void bad_state_and_replay_values_name_their_field() {
     String yaml = MINIMAL + """
         state: {store: disk, commit_interval: 1m}
