@@ -38,6 +38,14 @@ public interface SpendStore {
    */
   void add(long epochDay, ModelId model, TaskType task, Priority priority, Set<String> tags, long nanos);
 
+  /**
+   * Asks a store that writes spend behind the requests (merged, every few milliseconds) to send
+   * what it holds now: a daily cap is near, and other instances reading the shared counters must
+   * see this instance's answers as soon as possible. Never blocks on I/O and never throws for a
+   * failing store. Stores that write everything at once (or share nothing) need not do anything.
+   */
+  default void writeNow() {}
+
   /** The route key of a task and priority, as rows name it. */
   static String routeKey(TaskType task, Priority priority) {
     return task.name() + ":" + priority.wireName();

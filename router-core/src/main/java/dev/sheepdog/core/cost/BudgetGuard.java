@@ -209,18 +209,26 @@ public final class BudgetGuard {
     ledger.record(model, hints.task(), hints.priority(), hints.tags(), cost.nanos(), now);
     long day = SpendLedger.epochDay(now);
     resolveEarlierDays(day);
+    boolean capNear = false;
     for (int i = 0; i < caps.size(); i++) {
       CapState state = caps.get(i);
       if (!applies(state.cap, hints.tags())) {
         continue;
       }
       long spent = spentToday(state, day);
+      // near a cap (80 %, counting this instance's spend on top of the fleet's latest figure, which
+      // may hold some of it already: erring early), the answer is written to the shared counters at
+      // once rather than behind the requests, so that the other instances stop in time
+      capNear |= spentToday(state.cap, day) + state.fleetSpent.get(day) >= state.eightyPercentNanos;
       if (spent >= state.eightyPercentNanos) {
         fireOnce(state.fired80, day, AlertType.BUDGET_80_PERCENT, state.cap, spent, now);
       }
       if (spent >= state.cap.dailyLimit().nanos()) {
         fireOnce(state.firedExhausted, day, AlertType.BUDGET_EXHAUSTED, state.cap, spent, now);
       }
+    }
+    if (capNear) {
+      ledger.writeNow();
     }
   }
 

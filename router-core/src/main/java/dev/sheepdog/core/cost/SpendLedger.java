@@ -108,6 +108,15 @@ public final class SpendLedger {
    * {@link #record(Spend)} without the {@code Spend}: what the router's budget guard calls once per
    * answered request. {@code tags} must be immutable and {@code nanos} not negative.
    */
+  /** Asks the store to write what it holds back now ({@link SpendStore#writeNow}): a cap is near. */
+  void writeNow() {
+    try {
+      store.writeNow();
+    } catch (RuntimeException e) {
+      // the store says so through its health
+    }
+  }
+
   void record(ModelId model, TaskType task, Priority priority, Set<String> tags, long nanos, long atEpochMillis) {
     Route route = route(task, priority);
     allTime.add(model, route, tags, nanos);

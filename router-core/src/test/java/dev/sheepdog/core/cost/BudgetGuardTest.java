@@ -144,6 +144,45 @@ class BudgetGuardTest {
   }
 
   @Test
+  void answersNearACapAreWrittenToTheStoreAtOnceAndOthersBehindTheRequests() {
+    // given a store that counts the calls asking it to write now, a $1 cap on team-a and one on
+    // the fleet's total of $10, of which the fleet had spent $0.60 as the latest check read
+    java.util.concurrent.atomic.AtomicInteger writesNow = new java.util.concurrent.atomic.AtomicInteger();
+    dev.sheepdog.spi.SpendStore store = new dev.sheepdog.spi.SpendStore() {
+      @Override
+      public List<dev.sheepdog.spi.SpendRow> load() {
+        return List.of();
+      }
+
+      @Override
+      public void add(long epochDay, dev.sheepdog.spi.ModelId model, dev.sheepdog.spi.TaskType task,
+          dev.sheepdog.spi.Priority priority, java.util.Set<String> tags, long nanos) {}
+
+      @Override
+      public void writeNow() {
+        writesNow.incrementAndGet();
+      }
+    };
+    BudgetGuard guard = new BudgetGuard(new SpendLedger(store), List.of(BudgetCap.forTag("team", "team-a", Money.ofUsd("1")),
+        BudgetCap.global("fleet", Money.ofUsd("10"))), e -> {}, ticker);
+    RouteHints teamA = RouteHints.builder().tag("team-a").build();
+    guard.check(GPT_41, 0, 0, teamA, List.of("team-a", ""), new long[] {600_000_000L, 600_000_000L});
+
+    // when an answer of $0.10 leaves team-a at $0.70 for all this instance knows: written behind
+    guard.record(GPT_41.id(), Money.ofUsd("0.10"), teamA);
+    // then
+    assertThat(writesNow).hasValue(0);
+
+    // when an answer of $0.15 brings it to $0.85 with the fleet's figure, past 80 %: written now
+    guard.record(GPT_41.id(), Money.ofUsd("0.15"), teamA);
+    // then
+    assertThat(writesNow).hasValue(1);
+    // and an answer no near cap applies to is written behind
+    guard.record(GPT_41.id(), Money.ofUsd("0.15"), RouteHints.DEFAULT);
+    assertThat(writesNow).hasValue(1);
+  }
+
+  @Test
   void capsAreValidated() {
     assertThatThrownBy(() -> BudgetCap.global("daily", Money.ZERO)).hasMessageContaining("daily limit of budget cap daily");
     assertThatThrownBy(() -> guard(BudgetCap.global("x", Money.ofUsd("1")), BudgetCap.global("x", Money.ofUsd("2"))))

@@ -41,12 +41,18 @@ import org.slf4j.LoggerFactory;
  *       a command that does not answer in time counts as a failure and the caller gets a {@link
  *       SharedStateUnavailableException}.
  *   <li><b>A breaker of its own.</b> After {@code failuresToIsolate} failures in a row Redis is
- *       isolated for the isolation time: calls fail at once without touching the socket. Then one
- *       call is let through as a trial; its success ends the episode.
+ *       isolated for the isolation time (timeouts only once they have gone on for {@link
+ *       #SLOW_FOR}: a hiccup of the machine times out every command waiting at once): calls fail at once without touching the socket. Then one
+ *       call is let through as a trial; its success ends the episode (a late answer to a command
+ *       sent before the episode does not).
  *   <li><b>Never down for good.</b> While disconnected, Lettuce rejects commands at once and
  *       reconnects in the background (every second at most); if Redis was not there at start, a
  *       connector thread keeps trying. When Redis answers again the instance rejoins without a
  *       restart.
+ *   <li><b>Writes behind the requests.</b> What a request needs no answer for (spend, token
+ *       corrections) is merged in memory and sent by the writer thread every {@link
+ *       #WRITE_BEHIND}, so a request's path awaits one round trip and the connection carries a
+ *       few more commands per interval, not per request.
  *   <li><b>Said out loud.</b> An isolation episode logs one warning and raises {@link
  *       AlertType#STATE_STORE_FAILING} through the listener; its end resolves it. {@link #health}
  *       feeds the store's metrics.
@@ -57,6 +63,19 @@ import org.slf4j.LoggerFactory;
 final class RedisLink implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RedisLink.class);
   private static final String SUBJECT = "state";
+  /**
+   * How often the writes that need no answer on a request's path (spend, token corrections) are
+   * sent, merged: a busy instance sends a few commands per interval instead of one per answer.
+   */
+  static final Duration WRITE_BEHIND = Duration.ofMillis(10);
+  /**
+   * How long commands must have gone unanswered in a row (timeouts, nothing answered in between)
+   * before that isolates Redis. A busy machine can hold the I/O thread back for a few
+   * milliseconds, timing out every command waiting at once; that is not a Redis to leave for a
+   * second (each of those requests fell back on its own already). Refusals (not connected) isolate
+   * at once.
+   */
+  static final Duration SLOW_FOR = Duration.ofMillis(100);
 
   private final RedisSettings settings;
   private final RouterListener listener;
@@ -66,13 +85,23 @@ final class RedisLink implements AutoCloseable {
   private final RedisClient client;
   private final AtomicReference<StatefulRedisConnection<String, String>> connection = new AtomicReference<>();
   private final ScheduledExecutorService connector;
+  /** Runs the writes that go behind the requests ({@link #every}) and the pushes after a rejoin. */
+  private final ScheduledExecutorService writer;
   private final long hotNanos;
   private final long commandNanos;
   private final long isolationNanos;
   private final AtomicInteger consecutiveFailures = new AtomicInteger();
+  /** Ticker nanos of the first failure of the current run of failures. */
+  private final AtomicLong failingSince = new AtomicLong();
   /** Ticker nanos until which Redis is isolated; only meaningful while {@link #isolated} is set. */
   private final AtomicLong isolatedUntil = new AtomicLong();
   private final java.util.concurrent.atomic.AtomicBoolean isolated = new java.util.concurrent.atomic.AtomicBoolean();
+  /**
+   * Counts isolation episodes. A command remembers the episode it was issued in, so that an answer
+   * to a command sent before Redis was isolated (late, but an answer) does not end the episode:
+   * only the trial sent during it does.
+   */
+  private final AtomicLong episode = new AtomicLong();
   private final AtomicLong failures = new AtomicLong();
   private final AtomicReference<String> lastError = new AtomicReference<>("");
   private final java.util.List<Runnable> onRejoin = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -108,6 +137,35 @@ final class RedisLink implements AutoCloseable {
       thread.setDaemon(true);
       return thread;
     });
+    this.writer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread thread = new Thread(r, "sheepdog-redis-writer");
+      thread.setDaemon(true);
+      return thread;
+    });
+  }
+
+  /**
+   * Runs {@code task} every {@code period} on the link's writer thread, until the link closes (or
+   * the returned future is cancelled). A task that throws is logged and runs again next time.
+   */
+  java.util.concurrent.ScheduledFuture<?> every(Duration period, Runnable task) {
+    long nanos = period.toNanos();
+    return writer.scheduleWithFixedDelay(() -> {
+      try {
+        task.run();
+      } catch (RuntimeException e) {
+        LOG.warn("writing to {}: {}", where, oneLine(e));
+      }
+    }, nanos, nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** Runs {@code task} once soon on the writer thread (never on the caller's); nothing once closed. */
+  void soon(Runnable task) {
+    try {
+      writer.execute(task);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closed
+    }
   }
 
   /** Connects now; if Redis is not there, starts isolated and keeps trying in the background. */
@@ -127,7 +185,7 @@ final class RedisLink implements AutoCloseable {
       if (!connection.compareAndSet(null, opened)) {
         opened.close();
       }
-      succeeded();
+      succeeded(episode.get());
       return true;
     } catch (RuntimeException e) {
       failed(e);
@@ -173,6 +231,7 @@ final class RedisLink implements AutoCloseable {
    */
   <T> CompletableFuture<T> send(Function<RedisAsyncCommands<String, String>, ? extends CompletionStage<T>> command) {
     CompletableFuture<T> future;
+    long issuedIn = episode.get();
     try {
       future = issue(command);
     } catch (SharedStateUnavailableException e) {
@@ -180,7 +239,7 @@ final class RedisLink implements AutoCloseable {
     }
     return future.whenComplete((value, failure) -> {
       if (failure == null) {
-        succeeded();
+        succeeded(issuedIn);
       } else {
         failed(failure);
       }
@@ -189,10 +248,11 @@ final class RedisLink implements AutoCloseable {
 
   private <T> T await(Function<RedisAsyncCommands<String, String>, ? extends CompletionStage<T>> command,
       long timeoutNanos) {
+    long issuedIn = episode.get();
     CompletableFuture<T> future = issue(command);
     try {
       T value = future.get(timeoutNanos, TimeUnit.NANOSECONDS);
-      succeeded();
+      succeeded(issuedIn);
       return value;
     } catch (TimeoutException e) {
       future.cancel(false);
@@ -250,7 +310,11 @@ final class RedisLink implements AutoCloseable {
     return new SharedStateUnavailableException("redis " + where + " " + why);
   }
 
-  private void succeeded() {
+  /** A command issued in isolation episode {@code issuedIn} answered. */
+  private void succeeded(long issuedIn) {
+    if (issuedIn != episode.get()) {
+      return; // sent before the current episode began: a late answer, not the trial's
+    }
     consecutiveFailures.set(0);
     if (isolated.compareAndSet(true, false)) {
       String message = "shared state store " + where + " answers again; this instance shares limits, spend and"
@@ -271,15 +335,30 @@ final class RedisLink implements AutoCloseable {
     failures.incrementAndGet();
     String reason = oneLine(failure);
     lastError.set(reason);
-    if (consecutiveFailures.incrementAndGet() >= settings.failuresToIsolate() || connection.get() == null) {
+    long now = ticker.nanoTime();
+    int inARow = consecutiveFailures.incrementAndGet();
+    if (inARow == 1) {
+      failingSince.set(now);
+    }
+    boolean slowOnly = isTimeout(failure) && connection.get() != null;
+    if (inARow >= settings.failuresToIsolate()
+        && (!slowOnly || now - failingSince.get() >= SLOW_FOR.toNanos()) || connection.get() == null) {
       isolatedUntil.set(ticker.nanoTime() + isolationNanos);
       if (isolated.compareAndSet(false, true)) {
+        episode.incrementAndGet();
         String message = "shared state store " + where + " is failing (" + reason + "); this instance falls back"
             + " to its local share of limits, its own spend and its own circuits until it answers";
         LOG.warn(message);
         emit(false, message);
       }
     }
+  }
+
+  /** Whether a failure says Redis was slow (no answer in time) rather than unreachable. */
+  static boolean isTimeout(Throwable failure) {
+    Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+        ? failure.getCause() : failure;
+    return cause instanceof TimeoutException || cause instanceof io.lettuce.core.RedisCommandTimeoutException;
   }
 
   /** One line naming what failed, never a password (Lettuce's messages name host and port only). */
@@ -312,6 +391,7 @@ final class RedisLink implements AutoCloseable {
   public void close() {
     closed = true;
     connector.shutdownNow();
+    writer.shutdownNow();
     StatefulRedisConnection<String, String> current = connection.getAndSet(null);
     if (current != null) {
       current.close();

@@ -43,7 +43,13 @@ import org.slf4j.LoggerFactory;
  * spend back to back on the one connection and awaits both together for the hot-path timeout.
  * Nothing else is awaited on a request's path but {@link #tryProbe}, one script.
  *
- * <p>Thread-safe: the state is in Redis; this object holds only names.
+ * <p><b>Corrections behind the requests.</b> {@link #correct} adds the difference between the
+ * tokens reserved and used to a per-limit sum in memory; the link's writer sends each limit's net
+ * sum as one {@code correct} every {@link RedisLink#WRITE_BEHIND} (a net charge, or a refund that
+ * never moves the cell below now). The fleet's token cells so learn the real usage that interval
+ * late; reservations were taken in full at admission, so the limit is never exceeded meanwhile.
+ *
+ * <p>Thread-safe: the state is in Redis; this object holds names and the sums waiting.
  */
 final class RedisSharedState implements SharedState {
   private static final Logger LOG = LoggerFactory.getLogger(RedisSharedState.class);
@@ -60,22 +66,55 @@ final class RedisSharedState implements SharedState {
   private final LongSupplier nowMicros;
   private final String prefix;
   private final String circuitsKey;
+  /** This instance's spend not written yet, by day and field of the day's hash (0 if none). */
+  private final SpendWaiting waiting;
+  /** Per limit, the tokens used minus the tokens reserved, not sent yet. */
+  private final java.util.concurrent.ConcurrentHashMap<Limit, Long> corrections =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   /** Shared state deciding limits on the Redis server's clock. */
+  /** What an instance spent and has not written to Redis yet. */
+  @FunctionalInterface
+  interface SpendWaiting {
+    SpendWaiting NONE = (day, field) -> 0;
+
+    /** Nano-dollars of {@code field} of day {@code epochDay}'s hash not written yet. */
+    long nanos(long epochDay, String field);
+  }
+
   RedisSharedState(RedisLink link, Ticker ticker) {
-    this(link, ticker, null);
+    this(link, ticker, SpendWaiting.NONE);
+  }
+
+  /**
+   * Shared state whose {@link #reserve} adds {@code waiting}, this instance's spend not written
+   * yet, to the fleet's spend it reads: an instance's own answers count at once, only the other
+   * instances' latest write interval can be missing.
+   */
+  RedisSharedState(RedisLink link, Ticker ticker, SpendWaiting waiting) {
+    this(link, ticker, null, RedisLink.WRITE_BEHIND, waiting);
   }
 
   /**
    * Shared state deciding limits at {@code nowMicros} (epoch microseconds) instead of the server's
-   * clock; for tests that move time by hand.
+   * clock, sending corrections only when {@link #sendCorrections} is called; for tests that move
+   * time by hand.
    */
   RedisSharedState(RedisLink link, Ticker ticker, LongSupplier nowMicros) {
+    this(link, ticker, nowMicros, null, SpendWaiting.NONE);
+  }
+
+  private RedisSharedState(RedisLink link, Ticker ticker, LongSupplier nowMicros, Duration writeEvery,
+      SpendWaiting waiting) {
+    this.waiting = Objects.requireNonNull(waiting, "waiting must not be null");
     this.link = Objects.requireNonNull(link, "link must not be null");
     this.ticker = Objects.requireNonNull(ticker, "ticker must not be null");
     this.nowMicros = nowMicros;
     this.prefix = link.prefix();
     this.circuitsKey = prefix + ":circuits";
+    if (writeEvery != null) {
+      link.every(writeEvery, this::sendCorrections);
+    }
   }
 
   static String limitKey(String prefix, ModelId model) {
@@ -123,15 +162,17 @@ final class RedisSharedState implements SharedState {
       CompletableFuture<List<KeyValue<String, String>>> spent = fields.length == 0
           ? CompletableFuture.completedFuture(List.of())
           : redis.hmget(spendKey, fields).toCompletableFuture();
-      return decided.thenCombine(spent, (decision, values) -> reservation(decision, values, fields.length));
+      return decided.thenCombine(spent, (decision, values) -> reservation(decision, values, epochDay, fields));
     });
   }
 
-  private static Reservation reservation(List<Object> decision, List<KeyValue<String, String>> values, int count) {
+  private Reservation reservation(List<Object> decision, List<KeyValue<String, String>> values, long epochDay,
+      String[] fields) {
+    int count = fields.length;
     long[] spent = count == 0 ? NO_SPEND : new long[count];
     for (int i = 0; i < count; i++) {
       String value = values.get(i).getValueOrElse(null);
-      spent[i] = value == null ? 0 : Long.parseLong(value);
+      spent[i] = (value == null ? 0 : Long.parseLong(value)) + waiting.nanos(epochDay, fields[i]);
     }
     if (decision == null) {
       return new Reservation(Outcome.ADMITTED, 0, spent);
@@ -157,11 +198,28 @@ final class RedisSharedState implements SharedState {
     if (limit.tokensPerMinute() == 0 || reservedTokens == actualTokens) {
       return;
     }
-    String[] keys = {limitKey(prefix, limit.model())};
-    String now = now();
-    sendQuietly("correcting " + limit.model(), () -> link.send(redis -> link.<Long>eval(redis, GCRA,
-        ScriptOutputType.INTEGER, keys, "correct", now, Long.toString(limit.tokensPerMinute()),
-        Long.toString(limit.tokenBurst()), Long.toString(reservedTokens), Long.toString(actualTokens))));
+    corrections.merge(limit, actualTokens - reservedTokens, Long::sum);
+  }
+
+  /**
+   * Sends each limit's net correction waiting, one script per limit, not awaited; the link's writer
+   * calls it every {@link RedisLink#WRITE_BEHIND}. A correction Redis does not get is dropped: the
+   * cells forget within a window anyway, and a charge never sent cannot be charged twice.
+   */
+  void sendCorrections() {
+    for (Limit limit : List.copyOf(corrections.keySet())) {
+      Long net = corrections.remove(limit);
+      if (net == null || net == 0) {
+        continue;
+      }
+      String reserved = net < 0 ? Long.toString(-net) : "0";
+      String actual = net > 0 ? Long.toString(net) : "0";
+      String[] keys = {limitKey(prefix, limit.model())};
+      String now = now();
+      sendQuietly("correcting " + limit.model(), () -> link.send(redis -> link.<Long>eval(redis, GCRA,
+          ScriptOutputType.INTEGER, keys, "correct", now, Long.toString(limit.tokensPerMinute()),
+          Long.toString(limit.tokenBurst()), reserved, actual)));
+    }
   }
 
   @Override

@@ -29,8 +29,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -47,16 +45,21 @@ import org.slf4j.LoggerFactory;
  * route:<task:priority>} and {@code tag:<tag>}, in nano-dollars. {@link RedisSharedState#reserve}
  * reads the same hash for budget checks, so every instance checks against the fleet's spend.
  *
- * <p><b>Adding.</b> {@link #add} sends one script ({@code spend-add.lua}) that adds the answer to
- * all its fields at once, and returns: it never waits and never throws for Redis.
+ * <p><b>Adding, behind the requests.</b> {@link #add} merges the answer into this instance's sums
+ * waiting to be written, one per counter, and returns: it never waits, never throws for Redis and
+ * sends nothing itself. Every {@link RedisLink#WRITE_BEHIND} the link's writer thread sends what
+ * waits as one script ({@code spend-add.lua}) per day, adding to all the fields at once. So a busy
+ * instance writes its spend in a few commands per interval, not one per answer, and the fleet sees
+ * an instance's spend at most that interval (plus a round trip) late; the instance itself counts
+ * every answer at once (its budgets read the larger of its own count and the fleet's).
  *
- * <p><b>Exactly once.</b> Each batch (an answer, or sums that waited) carries an id, unique to this
+ * <p><b>Exactly once.</b> Each batch (the sums of an interval, or sums that waited) carries an id, unique to this
  * store object: a random instance id and a sequence number. The script sets the id's bit in a
  * bitmap ({@code P:spendseen:{epochDay}:<instance>:<chunk>}, same slot as the day's hash, chunks of
  * {@value #CHUNK_BITS} bits, kept {@link #SEEN_TTL} after its latest write) and adds nothing if the
  * bit was set already. So a batch whose fate is unknown (it timed out, or the connection dropped
  * after it was written, and Lettuce may even replay it on reconnect) is simply sent again with the
- * same id: applied once whichever copy arrives first. The cost is one bit per answer in Redis.
+ * same id: applied once whichever copy arrives first. The cost is one bit per batch in Redis.
  * The guarantee holds while Redis keeps its data and while the retry comes within {@link
  * #SEEN_TTL} of the bitmap's last write; a Redis that lost its data lost the counters too.
  *
@@ -66,8 +69,9 @@ import org.slf4j.LoggerFactory;
  * the counters, not by the answers. A batch whose fate is unknown is kept whole, with its id (at
  * most {@value #MAX_UNCERTAIN_BATCHES}; beyond that, further ones are merged, which may count them
  * twice, and a warning says so). Both are pushed when Redis answers again (the link's rejoin) and
- * every {@link #RETRY_EVERY} — so a fleet's counters catch up with what each instance counted
- * locally meanwhile. {@link #pendingRows} counts what waits, for health.
+ * every write interval — so a fleet's counters catch up with what each instance counted
+ * locally meanwhile. {@link #pendingRows} counts what waits, for health (a few counters between
+ * two writes, many while Redis is away).
  *
  * <p>Thread-safe.
  */
@@ -79,7 +83,6 @@ final class RedisSpendStore implements SpendStore, AutoCloseable {
   static final int CHUNK_BITS = 20;
   static final Duration SEEN_TTL = Duration.ofDays(2);
   static final int MAX_UNCERTAIN_BATCHES = 10_000;
-  static final Duration RETRY_EVERY = Duration.ofSeconds(1);
   private static final long MILLIS_PER_DAY = TimeUnit.DAYS.toMillis(1);
   private static final int SCAN_COUNT = 200;
   private static final String SEEN_TTL_MILLIS = Long.toString(SEEN_TTL.toMillis());
@@ -96,8 +99,14 @@ final class RedisSpendStore implements SpendStore, AutoCloseable {
   private final String instance;
   private final Pattern dayKey;
   private final AtomicLong sequence = new AtomicLong();
-  /** Sums certainly not applied, merged per counter. */
+  /** Sums certainly not applied (not sent yet, or refused), merged per counter. */
   private final ConcurrentHashMap<Counter, Long> pending = new ConcurrentHashMap<>();
+  /**
+   * Adds merge under the read side (concurrently), {@link #push} takes the sums under the write
+   * side: an answer's fields are all in one batch, never split between two.
+   */
+  private final java.util.concurrent.locks.ReadWriteLock merging =
+      new java.util.concurrent.locks.ReentrantReadWriteLock();
   /** Batches that may or may not have been applied, kept with their ids. */
   private final ConcurrentLinkedQueue<Batch> uncertain = new ConcurrentLinkedQueue<>();
   private final AtomicInteger uncertainBatches = new AtomicInteger();
@@ -105,15 +114,15 @@ final class RedisSpendStore implements SpendStore, AutoCloseable {
   private final Set<CompletableFuture<?>> inFlight = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean pushing = new AtomicBoolean();
   private final AtomicBoolean warnedOverflow = new AtomicBoolean();
-  private final ScheduledExecutorService retrier;
+  private final java.util.concurrent.ScheduledFuture<?> writes;
   private volatile boolean closed;
 
   RedisSpendStore(RedisLink link, Ticker ticker) {
-    this(link, ticker, RETRY_EVERY);
+    this(link, ticker, RedisLink.WRITE_BEHIND);
   }
 
-  /** A store that retries what waits every {@code retryEvery} (and whenever Redis rejoins). */
-  RedisSpendStore(RedisLink link, Ticker ticker, Duration retryEvery) {
+  /** A store that writes what waits every {@code writeEvery} (and whenever Redis rejoins). */
+  RedisSpendStore(RedisLink link, Ticker ticker, Duration writeEvery) {
     this.link = Objects.requireNonNull(link, "link must not be null");
     this.ticker = Objects.requireNonNull(ticker, "ticker must not be null");
     this.prefix = link.prefix();
@@ -121,16 +130,10 @@ final class RedisSpendStore implements SpendStore, AutoCloseable {
     new SecureRandom().nextBytes(id);
     this.instance = HexFormat.of().formatHex(id);
     this.dayKey = Pattern.compile(Pattern.quote(prefix + ":spend:{") + "(-?\\d{1,12})\\}");
-    this.retrier = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread thread = new Thread(r, "sheepdog-redis-spend");
-      thread.setDaemon(true);
-      return thread;
-    });
-    retrier.scheduleWithFixedDelay(this::pushQuietly, retryEvery.toMillis(), retryEvery.toMillis(),
-        TimeUnit.MILLISECONDS);
+    this.writes = link.every(writeEvery, this::push);
     link.onRejoin(() -> {
       if (!closed) {
-        retrier.execute(this::pushQuietly);
+        link.soon(this::pushQuietly);
       }
     });
   }
@@ -236,7 +239,7 @@ final class RedisSpendStore implements SpendStore, AutoCloseable {
     return rows;
   }
 
-  /** {@inheritDoc} One script sent, not awaited. */
+  /** {@inheritDoc} Merged into what waits; the link's writer sends it within {@link RedisLink#WRITE_BEHIND}. */
   @Override
   public void add(long epochDay, ModelId model, TaskType task, Priority priority, Set<String> tags, long nanos) {
     Objects.requireNonNull(model, "model must not be null");
@@ -246,14 +249,23 @@ final class RedisSpendStore implements SpendStore, AutoCloseable {
     if (nanos < 0) {
       throw new IllegalArgumentException("nanos must not be negative, was " + nanos);
     }
-    Map<String, Long> fields = new LinkedHashMap<>();
-    fields.put(field(SpendRow.Kind.TOTAL, ""), nanos);
-    fields.put(field(SpendRow.Kind.MODEL, model.value()), nanos);
-    fields.put(field(SpendRow.Kind.ROUTE, SpendStore.routeKey(task, priority)), nanos);
-    for (String tag : tags) {
-      fields.put(field(SpendRow.Kind.TAG, tag), nanos);
+    if (nanos == 0) {
+      return;
     }
-    send(new Batch(epochDay, sequence.getAndIncrement(), fields), false);
+    Counter total = new Counter(epochDay, field(SpendRow.Kind.TOTAL, ""));
+    Counter byModel = new Counter(epochDay, field(SpendRow.Kind.MODEL, model.value()));
+    Counter byRoute = new Counter(epochDay, field(SpendRow.Kind.ROUTE, SpendStore.routeKey(task, priority)));
+    merging.readLock().lock();
+    try {
+      pending.merge(total, nanos, Long::sum);
+      pending.merge(byModel, nanos, Long::sum);
+      pending.merge(byRoute, nanos, Long::sum);
+      for (String tag : tags) {
+        pending.merge(new Counter(epochDay, field(SpendRow.Kind.TAG, tag)), nanos, Long::sum);
+      }
+    } finally {
+      merging.readLock().unlock();
+    }
   }
 
   private void send(Batch batch, boolean mayBeApplied) {
@@ -314,7 +326,12 @@ final class RedisSpendStore implements SpendStore, AutoCloseable {
             MAX_UNCERTAIN_BATCHES, link.describe());
       }
     }
-    batch.fields().forEach((field, nanos) -> pending.merge(new Counter(batch.day(), field), nanos, Long::sum));
+    merging.readLock().lock();
+    try {
+      batch.fields().forEach((field, nanos) -> pending.merge(new Counter(batch.day(), field), nanos, Long::sum));
+    } finally {
+      merging.readLock().unlock();
+    }
   }
 
   private void pushQuietly() {
@@ -330,33 +347,53 @@ final class RedisSpendStore implements SpendStore, AutoCloseable {
    * new batch per day. What fails again waits again.
    */
   void push() {
-    if (closed || link.isolatedNow() || !pushing.compareAndSet(false, true)) {
+    if (closed || link.isolatedNow()) {
       return;
     }
-    try {
-      for (int n = uncertainBatches.get(); n > 0; n--) {
-        Batch batch = uncertain.poll();
-        if (batch == null) {
-          break;
+    if (pushing.compareAndSet(false, true)) {
+      try {
+        for (int n = uncertainBatches.get(); n > 0; n--) {
+          Batch batch = uncertain.poll();
+          if (batch == null) {
+            break;
+          }
+          uncertainBatches.decrementAndGet();
+          uncertainRows.addAndGet(-batch.fields().size());
+          send(batch, true);
         }
-        uncertainBatches.decrementAndGet();
-        uncertainRows.addAndGet(-batch.fields().size());
-        send(batch, true);
+      } finally {
+        pushing.set(false);
       }
-      if (pending.isEmpty()) {
-        return;
-      }
-      Map<Long, Map<String, Long>> byDay = new HashMap<>();
+    }
+    sendPending();
+  }
+
+  /** {@inheritDoc} Sends the merged sums now, from the caller's thread, without waiting. */
+  @Override
+  public void writeNow() {
+    if (!closed && !link.isolatedNow()) {
+      sendPending();
+    }
+  }
+
+  /** Takes the merged sums (whole answers only) and sends them as one new batch per day. */
+  private void sendPending() {
+    if (pending.isEmpty()) {
+      return;
+    }
+    Map<Long, Map<String, Long>> byDay = new HashMap<>();
+    merging.writeLock().lock();
+    try {
       for (Counter counter : List.copyOf(pending.keySet())) {
         Long taken = pending.remove(counter);
         if (taken != null) {
           byDay.computeIfAbsent(counter.day(), d -> new LinkedHashMap<>()).put(counter.field(), taken);
         }
       }
-      byDay.forEach((day, fields) -> send(new Batch(day, sequence.getAndIncrement(), fields), false));
     } finally {
-      pushing.set(false);
+      merging.writeLock().unlock();
     }
+    byDay.forEach((day, fields) -> send(new Batch(day, sequence.getAndIncrement(), fields), false));
   }
 
   /**
@@ -396,15 +433,21 @@ final class RedisSpendStore implements SpendStore, AutoCloseable {
     }
   }
 
+  /** Nano-dollars of a day's field this store has not written yet (merged sums; 0 if none). */
+  long waiting(long epochDay, String field) {
+    Long nanos = pending.get(new Counter(epochDay, field));
+    return nanos == null ? 0 : nanos;
+  }
+
   /** How many counters wait to be written: merged sums plus the fields of batches of unknown fate. */
   int pendingRows() {
     return pending.size() + uncertainRows.get();
   }
 
-  /** Stops retrying; what still waits is lost with the process (flush first). */
+  /** Stops writing; what still waits is lost with the process (flush first). */
   @Override
   public void close() {
     closed = true;
-    retrier.shutdownNow();
+    writes.cancel(false);
   }
 }

@@ -56,7 +56,7 @@ public final class RedisStateStore implements StateStore {
     RedisLink link = new RedisLink(settings, listener, ticker);
     try {
       RedisSpendStore spend = new RedisSpendStore(link, ticker);
-      RedisSharedState shared = new RedisSharedState(link, ticker);
+      RedisSharedState shared = new RedisSharedState(link, ticker, spend::waiting);
       RedisDeferredQueue deferred = new RedisDeferredQueue(link, deferredCapacity, deferredRetained,
           Duration.ofDays(7), ticker);
       link.connect();

@@ -184,6 +184,7 @@ class GcraScriptTest {
                   : tokens + random.nextLong(Math.max(1, limit.tokensPerMinute() / 20));
               oracle.correct(tokens, actualTokens);
               shared.correct(limit, tokens, actualTokens);
+              shared.sendCorrections();
             }
           }
         }
@@ -292,6 +293,7 @@ class GcraScriptTest {
     assertThat((double) refused.waitNanos()).isCloseTo(expected, org.assertj.core.data.Percentage.withPercentage(1e-6));
     // a refund from the present cannot move the future cell below the present
     shared.correct(limit, 1_000, 0);
+    shared.sendCorrections();
     assertThat(take(limit, 1).outcome()).isEqualTo(Outcome.REQUESTS_EXHAUSTED);
   }
 
@@ -335,21 +337,25 @@ class GcraScriptTest {
     assertThat(cell("t")).isEqualTo(stored(now, 100 * e));
 
     shared.correct(limit, 100, 150); // used 50 more: charged
+    shared.sendCorrections();
     oracle.correct(100, 150);
     assertThat(cell("t")).isEqualTo(stored(now, 150 * e));
 
     shared.correct(limit, 150, 20); // used 130 less: refunded
+    shared.sendCorrections();
     oracle.correct(150, 20);
     assertThat(cell("t")).isEqualTo(stored(now, 20 * e));
 
     advance(5 * e);
     shared.correct(limit, 500, 0); // a refund never moves the cell below now
+    shared.sendCorrections();
     oracle.correct(500, 0);
     assertThat(cell("t")).isEqualTo(stored(nowMicros(), 0));
 
     advance(TimeUnit.SECONDS.toNanos(1));
     String idle = cell("t");
     shared.correct(limit, 500, 0); // nothing to refund on a cell already in the past
+    shared.sendCorrections();
     oracle.correct(500, 0);
     assertThat(cell("t")).isEqualTo(idle);
 
@@ -363,6 +369,7 @@ class GcraScriptTest {
   void aChargeOnAnIdleCellStartsFromNow() {
     Limit limit = limit(0, 0, 6_000, 600);
     shared.correct(limit, 0, 100);
+    shared.sendCorrections();
     assertThat(cell("t")).isEqualTo(stored(nowMicros(), 100 * emission(6_000, 600)));
   }
 
@@ -402,6 +409,7 @@ class GcraScriptTest {
     Limit tokens = limit(0, 0, 6_000, 600);
     assertThat(take(tokens, 600).admitted()).isTrue();
     shared.correct(tokens, 600, 0);
+    shared.sendCorrections();
     // refunded to now: a window to go
     assertThat(ttl())
         .isBetween(WINDOW / 1_000_000 - 5_000, WINDOW / 1_000_000 + 1);

@@ -134,6 +134,30 @@ class RedisSharedStateTest {
   }
 
   @Test
+  void anInstancesSpendNotWrittenYetCountsInItsOwnReservationsAtOnceAndOnceWritten() {
+    // no periodic write: the spend waits until flushed
+    RedisSpendStore spendA = new RedisSpendStore(linkA, TICKER, Duration.ofHours(1));
+    try {
+      RedisSharedState withWaiting = new RedisSharedState(linkA, TICKER, spendA::waiting);
+      long day = TODAY + 20;
+      Limit unlimited = new Limit(ModelId.of("waiting"), 0, 0, 0, 0);
+      spendA.add(day, ModelId.of("gpt"), TaskType.GENERAL, Priority.NORMAL, Set.of("team-a"), 700);
+
+      // then: this instance counts it, the other cannot see it yet
+      assertThat(withWaiting.reserve(unlimited, 0, day, List.of("", "team-a", "team-b")).spent())
+          .containsExactly(700, 700, 0);
+      assertThat(b.reserve(unlimited, 0, day, List.of("")).spent()).containsExactly(0);
+
+      // once written, both see it, and this instance does not count it twice
+      assertThat(spendA.flush(Duration.ofSeconds(5))).isTrue();
+      assertThat(withWaiting.reserve(unlimited, 0, day, List.of("")).spent()).containsExactly(700);
+      assertThat(b.reserve(unlimited, 0, day, List.of("")).spent()).containsExactly(700);
+    } finally {
+      spendA.close();
+    }
+  }
+
+  @Test
   void circuitsPublishedByOneAreSeenByTheOther() {
     long now = TICKER.epochMillis();
     ModelId gpt = ModelId.of("circuit-gpt");
@@ -193,6 +217,7 @@ class RedisSharedStateTest {
     assertThat(a.reserve(limit, 600, TODAY, List.of()).admitted()).isTrue();
     assertThat(b.reserve(limit, 1, TODAY, List.of()).outcome()).isEqualTo(Outcome.TOKENS_EXHAUSTED);
     a.correct(limit, 600, 100); // 500 given back
+    a.sendCorrections();
     settled(linkA);
     assertThat(b.reserve(limit, 500, TODAY, List.of()).admitted()).isTrue();
   }

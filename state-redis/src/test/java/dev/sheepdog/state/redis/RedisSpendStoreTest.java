@@ -180,7 +180,7 @@ class RedisSpendStoreTest {
       RedisLink link = new RedisLink(RedisSettings.of(own.uri()).withPrefix(prefix), RouterListener.NONE,
           Ticker.system());
       link.connect();
-      // no periodic retry: only the rejoin can push what waits
+      // no periodic write: only the rejoin can push what waits
       try (link; RedisSpendStore store = new RedisSpendStore(link, TICKER, Duration.ofHours(1))) {
         store.add(TODAY, GPT, TaskType.GENERAL, Priority.NORMAL, Set.of("t"), 100);
         assertThat(store.flush(Duration.ofSeconds(10))).isTrue();
@@ -238,8 +238,11 @@ class RedisSpendStoreTest {
       // the server holds writes for a while: the add is written, times out here, and runs later
       assertThat(server.command("CLIENT PAUSE 1500 WRITE")).isEqualTo("+OK");
       store.add(TODAY, GPT, TaskType.GENERAL, Priority.NORMAL, Set.of("late"), 1_000);
+      assertThat(store.pendingRows()).as("merged, waiting for the writer").isEqualTo(4);
+      store.push();
+      assertThat(store.pendingRows()).as("sent").isZero();
       waitUntil(() -> store.pendingRows() > 0);
-      assertThat(store.pendingRows()).as("the answer's four fields, kept whole with its id").isEqualTo(4);
+      assertThat(store.pendingRows()).as("the batch's four fields, kept whole with its id").isEqualTo(4);
 
       waitUntil(() -> store.flush(Duration.ofSeconds(1)));
       assertThat(plain.redis().hgetall(RedisSharedState.spendKey(prefix, TODAY))).containsExactlyInAnyOrderEntriesOf(
