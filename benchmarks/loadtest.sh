@@ -5,7 +5,7 @@
 #   bash benchmarks/loadtest.sh --no-build      # uses the benchmarks/target/benchmarks.jar already built
 #   DURATION=30s WARMUP=15s bash benchmarks/loadtest.sh
 #   bash benchmarks/loadtest.sh --slow          # the slow scenario instead, about 5 minutes (below)
-#   bash benchmarks/loadtest.sh --fleet         # two gateways sharing state in Redis, about 3 minutes (below)
+#   bash benchmarks/loadtest.sh --fleet         # two gateways sharing state in Redis, about 5 minutes (below)
 #
 # It starts an OpenAI-compatible upstream stub with zero think time (UpstreamStub), nginx as a
 # plain reverse proxy in front of it, and the gateway in front of it (GatewayLauncher); drives each
@@ -19,8 +19,9 @@
 # [DONE], and samples the gateway's thread count and RSS during each run for the table.
 #
 # --fleet: what sharing state through Redis costs. One gateway on the file store, driven directly
-# and through nginx; then two gateways on one redis-server (Debian's, started here) behind nginx
-# load-balancing them, zero-latency JSON. Every admission does a real fleet's work: the primary
+# and through nginx; two gateways each on its own file store behind nginx (what the second JVM on
+# the same cores costs); then two gateways on one redis-server (Debian's, started here) behind
+# nginx load-balancing them, zero-latency JSON. Every admission does a real fleet's work: the primary
 # model has (far from reached) rate limits and the router a daily cap, so each request runs the
 # shared limit's script and reads the day's spend in Redis in one round trip. The table gives
 # req/s, p50 and p99 of each, and the p50 the fleet adds over one instance behind nginx.
@@ -628,14 +629,18 @@ stop_pids() {
 report_fleet() {
   echo
   conditions
-  echo "mode: zero-latency JSON; one = one gateway on the file store, fleet = two gateways on one redis-server"
+  echo "mode: zero-latency JSON; one = one gateway on the file store, two = two gateways each on its own file store,"
+  echo "fleet = two gateways sharing state on one redis-server"
   printf '%-26s %4s %10s %10s %10s %8s\n' target c req/s p50_ms p99_ms errors
   awk -F'\t' '$2 == "json" { printf "%-26s %4s %10.0f %10.3f %10.3f %8d\n", $1, $3, $4 / ($5 / 1e6), $8 / 1000,
     $9 / 1000, $6 + $7 }' "$results"
   echo
-  echo "p50 the fleet adds over one instance behind nginx:"
+  echo "p50 the fleet adds over one instance behind nginx (of which a second JVM on the same cores, and sharing state):"
   awk -F'\t' '$2 == "json" { p50[$1 "/" $3] = $8; if ($1 == "fleet-2x-nginx") cs[$3] = 1 }
-    END { for (c in cs) printf "  c=%-4s %+.3f ms\n", c, (p50["fleet-2x-nginx/" c] - p50["one-file-nginx/" c]) / 1000 }' \
+    END { for (c in cs) printf "  c=%-4s %+.3f ms (%+.3f ms, %+.3f ms)\n", c,
+      (p50["fleet-2x-nginx/" c] - p50["one-file-nginx/" c]) / 1000,
+      (p50["two-file-nginx/" c] - p50["one-file-nginx/" c]) / 1000,
+      (p50["fleet-2x-nginx/" c] - p50["two-file-nginx/" c]) / 1000 }' \
     "$results" | sort -t= -k2 -n
 }
 
@@ -657,6 +662,18 @@ main_fleet() {
   drive one-file "$gw" "$PRIMARY"
   drive one-file-nginx "$nginx" "$PRIMARY"
   stop_pids "$nginx_pid" "$single"
+  # two instances each on its own file store: what a second JVM on the same cores costs, apart
+  # from what sharing state costs
+  rm -rf "$OUT_DIR/gateway-state-1" "$OUT_DIR/gateway-state-2"
+  start_fleet_gateway "$GATEWAY_PORT" gateway-file-1 --state "$OUT_DIR/gateway-state-1"
+  local file1=$FLEET_PID
+  start_fleet_gateway "$GATEWAY2_PORT" gateway-file-2 --state "$OUT_DIR/gateway-state-2"
+  local file2=$FLEET_PID
+  NGINX_UPSTREAMS="127.0.0.1:$GATEWAY_PORT 127.0.0.1:$GATEWAY2_PORT" start_nginx
+  nginx_pid=${pids[-1]}
+  [[ $half -le 0 ]] || run_wrk gateway-jit json 16 "$nginx" "$PRIMARY" "$((half * 2))s"
+  drive two-file-nginx "$nginx" "$PRIMARY"
+  stop_pids "$nginx_pid" "$file1" "$file2"
   start_fleet_gateway "$GATEWAY_PORT" gateway-redis-1 --redis "redis://127.0.0.1:$REDIS_PORT"
   local one=$FLEET_PID
   start_fleet_gateway "$GATEWAY2_PORT" gateway-redis-2 --redis "redis://127.0.0.1:$REDIS_PORT"

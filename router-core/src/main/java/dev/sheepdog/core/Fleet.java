@@ -204,15 +204,21 @@ final class Fleet {
       return ModelAdmission.OVER_BUDGET;
     }
     if (model.coolingDown(now)) {
-      return ModelAdmission.skipped(SkipReason.COOLING_DOWN, model.coolDownUntilNanos() - now,
-          ModelAdmission.Wait.LIMIT);
+      return coolingDown(model, now);
     }
     Object permit = model.breaker().tryAcquire(now);
     if (permit == null) {
-      return ModelAdmission.skipped(SkipReason.CIRCUIT_OPEN, model.breaker().openUntilNanos() - now,
-          ModelAdmission.Wait.ISOLATION);
+      return circuitOpen(model, now);
     }
-    Admission admission = model.reserve(promptTokens + outputTokens);
+    return reserveLocally(model, permit, promptTokens + outputTokens);
+  }
+
+  /**
+   * Takes {@code tokens} from this instance's limiter for a caller holding the circuit's {@code
+   * permit}; gives the permit back when the limiter refuses.
+   */
+  private static ModelAdmission reserveLocally(ModelHealth model, Object permit, long tokens) {
+    Admission admission = model.reserve(tokens);
     if (!admission.admitted()) {
       model.breaker().onNeutral(permit);
       // a reservation above the whole tpm limit never fits: plans leave such models out (Servability)
@@ -221,6 +227,16 @@ final class Fleet {
           : ModelAdmission.skipped(admission.skipReason(), admission.waitNanos(), ModelAdmission.Wait.LIMIT);
     }
     return model.admitted(permit, false);
+  }
+
+  private static ModelAdmission coolingDown(ModelHealth model, long now) {
+    return ModelAdmission.skipped(SkipReason.COOLING_DOWN, model.coolDownUntilNanos() - now,
+        ModelAdmission.Wait.LIMIT);
+  }
+
+  private static ModelAdmission circuitOpen(ModelHealth model, long now) {
+    return ModelAdmission.skipped(SkipReason.CIRCUIT_OPEN, model.breaker().openUntilNanos() - now,
+        ModelAdmission.Wait.ISOLATION);
   }
 
   /**
@@ -234,13 +250,11 @@ final class Fleet {
       RouteHints hints) {
     ModelSpec spec = model.spec();
     if (model.coolingDown(now)) {
-      return ModelAdmission.skipped(SkipReason.COOLING_DOWN, model.coolDownUntilNanos() - now,
-          ModelAdmission.Wait.LIMIT);
+      return coolingDown(model, now);
     }
     Object permit = model.breaker().tryAcquire(now);
     if (permit == null) {
-      return ModelAdmission.skipped(SkipReason.CIRCUIT_OPEN, model.breaker().openUntilNanos() - now,
-          ModelAdmission.Wait.ISOLATION);
+      return circuitOpen(model, now);
     }
     if (model.breaker().isProbe(permit) && !fleetProbe(model)) {
       model.breaker().onNeutral(permit);
@@ -293,14 +307,7 @@ final class Fleet {
       model.breaker().onNeutral(permit);
       return decision == BudgetDecision.REJECT ? ModelAdmission.BUDGET_REJECTED : ModelAdmission.OVER_BUDGET;
     }
-    Admission admission = model.reserve(promptTokens + outputTokens);
-    if (!admission.admitted()) {
-      model.breaker().onNeutral(permit);
-      return admission.outcome() == Admission.Outcome.TOO_LARGE
-          ? ModelAdmission.skipped(SkipReason.RATE_LIMITED, 0, ModelAdmission.Wait.NONE)
-          : ModelAdmission.skipped(admission.skipReason(), admission.waitNanos(), ModelAdmission.Wait.LIMIT);
-    }
-    return model.admitted(permit, false);
+    return reserveLocally(model, permit, promptTokens + outputTokens);
   }
 
   /**

@@ -46,6 +46,20 @@ public interface SpendStore {
    */
   default void writeNow() {}
 
+  /**
+   * Checks the arguments of {@link #add} as every store must: all present, {@code nanos} not
+   * negative.
+   */
+  static void checkAdd(ModelId model, TaskType task, Priority priority, Set<String> tags, long nanos) {
+    java.util.Objects.requireNonNull(model, "model must not be null");
+    java.util.Objects.requireNonNull(task, "task must not be null");
+    java.util.Objects.requireNonNull(priority, "priority must not be null");
+    java.util.Objects.requireNonNull(tags, "tags must not be null");
+    if (nanos < 0) {
+      throw new IllegalArgumentException("nanos must not be negative, was " + nanos);
+    }
+  }
+
   /** The route key of a task and priority, as rows name it. */
   static String routeKey(TaskType task, Priority priority) {
     return task.name() + ":" + priority.wireName();

@@ -242,13 +242,7 @@ final class RedisSpendStore implements SpendStore, AutoCloseable {
   /** {@inheritDoc} Merged into what waits; the link's writer sends it within {@link RedisLink#WRITE_BEHIND}. */
   @Override
   public void add(long epochDay, ModelId model, TaskType task, Priority priority, Set<String> tags, long nanos) {
-    Objects.requireNonNull(model, "model must not be null");
-    Objects.requireNonNull(task, "task must not be null");
-    Objects.requireNonNull(priority, "priority must not be null");
-    Objects.requireNonNull(tags, "tags must not be null");
-    if (nanos < 0) {
-      throw new IllegalArgumentException("nanos must not be negative, was " + nanos);
-    }
+    SpendStore.checkAdd(model, task, priority, tags, nanos);
     if (nanos == 0) {
       return;
     }

@@ -233,7 +233,7 @@ class RedisSharedStateTest {
       try {
         RedisSharedState shared = new RedisSharedState(link, Ticker.system());
         Limit limit = new Limit(ModelId.of("restarted"), 1_000, 100, 100_000, 10_000);
-        assertThat(eventually(() -> shared.reserve(limit, 10, TODAY, List.of("")))).isNotNull();
+        assertThat(TestLinks.eventually(() -> shared.reserve(limit, 10, TODAY, List.of("")))).isNotNull();
 
         own.stop();
         for (int i = 0; i < 5; i++) {
@@ -260,27 +260,12 @@ class RedisSharedStateTest {
         shared.publishCircuit(limit.model(), 5); // never throws
 
         own.startAgain();
-        Reservation again = eventually(() -> shared.reserve(limit, 10, TODAY, List.of("")));
+        Reservation again = TestLinks.eventually(() -> shared.reserve(limit, 10, TODAY, List.of("")));
         assertThat(again.admitted()).isTrue(); // the restarted server lost its scripts: loaded again
         assertThat(link.isolatedNow()).isFalse();
-        assertThat(eventually(() -> shared.tryProbe(limit.model(), 2, 100))).isTrue();
+        assertThat(TestLinks.eventually(() -> shared.tryProbe(limit.model(), 2, 100))).isTrue();
       } finally {
         link.close();
-      }
-    }
-  }
-
-  /** Calls until the store answers (a reconnect takes up to a second or two), at most 15 s. */
-  private static <T> T eventually(java.util.function.Supplier<T> call) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-    while (true) {
-      try {
-        return call.get();
-      } catch (SharedStateUnavailableException e) {
-        if (System.nanoTime() - deadline > 0) {
-          throw e;
-        }
-        Thread.sleep(20);
       }
     }
   }

@@ -210,7 +210,7 @@ class RedisSpendStoreTest {
         // something else on the link (a reservation) finds Redis back; the rejoin pushes the spend
         RedisSharedState shared = new RedisSharedState(link, Ticker.system());
         Limit limit = new Limit(GPT, 0, 0, 0, 0);
-        long[] spent = eventually(() -> shared.reserve(limit, 0, TODAY, List.of("")).spent());
+        long[] spent = TestLinks.eventually(() -> shared.reserve(limit, 0, TODAY, List.of("")).spent());
         assertThat(spent).hasSize(1);
         waitUntil(() -> store.pendingRows() == 0);
         assertThat(store.flush(Duration.ofSeconds(10))).isTrue();
@@ -276,20 +276,6 @@ class RedisSpendStoreTest {
         .isEqualTo("route:general:fast");
     assertThat(RedisSpendStore.row(TODAY, "total", "-1")).isNull();
     assertThat(RedisSpendStore.row(TODAY, "other:x", "1")).isNull();
-  }
-
-  private static <T> T eventually(java.util.function.Supplier<T> call) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-    while (true) {
-      try {
-        return call.get();
-      } catch (SharedStateUnavailableException e) {
-        if (System.nanoTime() - deadline > 0) {
-          throw e;
-        }
-        Thread.sleep(20);
-      }
-    }
   }
 
   private static void waitUntil(BooleanSupplier condition) throws InterruptedException {

@@ -14,6 +14,21 @@ final class TestLinks {
 
   private TestLinks() {}
 
+  /** Calls until the store answers (a reconnect takes up to a second or two), at most 15 s. */
+  static <T> T eventually(java.util.function.Supplier<T> call) throws InterruptedException {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
+    while (true) {
+      try {
+        return call.get();
+      } catch (dev.sheepdog.spi.SharedStateUnavailableException e) {
+        if (System.nanoTime() - deadline > 0) {
+          throw e;
+        }
+        Thread.sleep(20);
+      }
+    }
+  }
+
   /** A connected link on the system clock. */
   static RedisLink open(RedisServer server, String prefix, Duration hotPathTimeout) {
     RedisLink link = new RedisLink(RedisSettings.of(server.uri()).withPrefix(prefix)

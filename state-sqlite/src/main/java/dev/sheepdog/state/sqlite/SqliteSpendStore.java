@@ -79,13 +79,7 @@ final class SqliteSpendStore implements SpendStore {
   /** {@inheritDoc} In memory only; never blocks on I/O. */
   @Override
   public void add(long epochDay, ModelId model, TaskType task, Priority priority, Set<String> tags, long nanos) {
-    Objects.requireNonNull(model, "model must not be null");
-    Objects.requireNonNull(task, "task must not be null");
-    Objects.requireNonNull(priority, "priority must not be null");
-    Objects.requireNonNull(tags, "tags must not be null");
-    if (nanos < 0) {
-      throw new IllegalArgumentException("nanos must not be negative, was " + nanos);
-    }
+    SpendStore.checkAdd(model, task, priority, tags, nanos);
     if (pending.add(epochDay, model, task, priority, tags, nanos) == commitBatch) {
       batchReady.run();
     }
