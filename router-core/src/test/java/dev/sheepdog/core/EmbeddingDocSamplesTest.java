@@ -85,21 +85,46 @@ class EmbeddingDocSamplesTest {
   @Test
   void a_strategy_as_a_lambda_composed_with_a_class() {
     // tag::strategy-lambda[]
-    // A filter: leave out models whose circuit is not closed, so the plan holds only healthy ones.
-    SelectionStrategy healthyOnly = (request, candidates) -> candidates.stream()
-        .filter(c -> c.health().circuitState() == CircuitState.CLOSED)
+    // A filter: only the models whose context window holds 128k tokens.
+    SelectionStrategy longContext = (request, candidates) -> candidates.stream()
+        .filter(c -> c.spec().contextWindow() >= 128_000)
         .toList();
 
-    // A filter, then an order: the cheapest healthy model first.
-    SelectionStrategy cheapestHealthy = healthyOnly.andThen(new CheapestFirst());
+    // A filter, then an order: the cheapest long-context model first.
+    SelectionStrategy cheapestLongContext = longContext.andThen(new CheapestFirst());
 
-    Router router = Router.builder().catalog(CATALOG).provider(holySheep).strategy(cheapestHealthy).clock(clock)
-        .build();
+    Router router = Router.builder().catalog(CATALOG).provider(holySheep).strategy(cheapestLongContext)
+        .clock(clock).build();
     // end::strategy-lambda[]
     // when
     RoutedResponse answer = router.route(ChatRequest.ofUser("Hi"), RouteHints.DEFAULT).join();
     // then
-    assertThat(answer.model().value()).isEqualTo("deepseek-chat");
+    assertThat(answer.model().value()).isEqualTo("gpt-4.1-mini");
+
+    // when the first model fails until its circuit opens
+    for (int i = 0; i < 20 && circuit(router, "gpt-4.1-mini") != CircuitState.OPEN; i++) {
+      holySheep.model("gpt-4.1-mini").then(Outcome.fail(FailureKind.UNAVAILABLE, 503));
+      assertThat(router.route(ChatRequest.ofUser("Hi"), RouteHints.DEFAULT).join().model().value())
+          .isEqualTo("gpt-4.1");
+    }
+    assertThat(circuit(router, "gpt-4.1-mini")).isEqualTo(CircuitState.OPEN);
+    // then while it is open, the router skips it although the plan puts it first
+    assertThat(router.route(ChatRequest.ofUser("Hi"), RouteHints.DEFAULT).join().model().value())
+        .isEqualTo("gpt-4.1");
+    // and once its recovery time is over, the next request probes it where the plan put it: it
+    // answers, and its circuit closes (a strategy that had dropped it, or put it after a model that
+    // answers, would have kept it open for good)
+    clock.advance(Duration.ofMinutes(30));
+    assertThat(router.route(ChatRequest.ofUser("Hi"), RouteHints.DEFAULT).join().model().value())
+        .isEqualTo("gpt-4.1-mini");
+    for (int i = 0; i < 5 && circuit(router, "gpt-4.1-mini") != CircuitState.CLOSED; i++) {
+      router.route(ChatRequest.ofUser("Hi"), RouteHints.DEFAULT).join();
+    }
+    assertThat(circuit(router, "gpt-4.1-mini")).isEqualTo(CircuitState.CLOSED);
+  }
+
+  private static CircuitState circuit(Router router, String model) {
+    return router.healthReport().model(model).orElseThrow().state();
   }
 
   @Test

@@ -9,6 +9,14 @@ package dev.sheepdog.spi;
  * last 60 seconds).
  */
 public interface ModelHealthView {
+  /**
+   * The circuit's state. It changes only when calls end or are admitted: CLOSED to OPEN when
+   * failures trip it; OPEN to HALF_OPEN only when the router admits a probe to this model once
+   * its recovery time is over (time passing alone does not change it); HALF_OPEN to CLOSED or
+   * OPEN again as the probes end. The router probes a model at its place in the plan, so a
+   * strategy that leaves OPEN models out of its plans, or moves them behind models that answer,
+   * keeps them OPEN for good: leave health to the router.
+   */
   CircuitState circuitState();
 
   /** Whether a call may be made now: the circuit admits calls and no 429 cool-down is running. */

@@ -30,10 +30,20 @@ final class SheepdogProcess implements AutoCloseable {
    * the log's directory (where the default {@code ./sheepdog-state} then goes).
    */
   static SheepdogProcess start(Path log, Map<String, String> environment, String... args) {
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"),
-        SheepdogCli.class.getName()));
+    return run(List.of("-cp", System.getProperty("java.class.path"), SheepdogCli.class.getName()), log,
+        environment, args);
+  }
+
+  /** {@link #start} of a packaged jar, as users run it: {@code java -jar jar args}. */
+  static SheepdogProcess startJar(Path jar, Path log, Map<String, String> environment, String... args) {
+    return run(List.of("-jar", jar.toAbsolutePath().toString()), log, environment, args);
+  }
+
+  private static SheepdogProcess run(List<String> launch, Path log, Map<String, String> environment,
+      String... args) {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(launch);
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(log.toFile()).directory(log.toAbsolutePath().getParent().toFile());

@@ -1,0 +1,74 @@
+package dev.sheepdog.gateway.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What users run: {@code java -jar sheepdog.jar serve}, the shaded jar as {@code mvn package}
+ * made it (run by the failsafe plugin after the package phase), not the classes of the build.
+ */
+class PackagedJarIT {
+  private static final String CLIENT_KEY = "sk-client-PACKAGED-jar-key";
+
+  @Test
+  void the_jar_starts_serves_a_request_and_logs_its_start_line_and_the_request_without_a_logging_warning(
+      @TempDir Path dir) throws Exception {
+    // given the jar the build packaged, and a configuration on the built-in sandbox (no network)
+    Path jar = Path.of(System.getProperty("sheepdog.jar", "target/sheepdog.jar"));
+    assertThat(jar).as("the packaged jar (mvn package makes it)").isRegularFile();
+    Path config = Files.writeString(dir.resolve("gateway.yaml"), """
+        server: {port: 0}
+        auth:
+          client_keys_env: [SHEEPDOG_CLIENT_KEY]
+        providers:
+          rehearsal: {type: sandbox, time_scale: 0.01}
+        models:
+          - {id: model-a, provider: rehearsal, price: {input: 0.40, output: 1.60}}
+        routes:
+          table: {general: {normal: [model-a]}}
+        """);
+
+    // when it serves one request
+    try (SheepdogProcess sheepdog = SheepdogProcess.startJar(jar, dir.resolve("sheepdog.log"),
+        Map.of("SHEEPDOG_CLIENT_KEY", CLIENT_KEY), "serve", "--config", config.toString())) {
+      URI base = sheepdog.awaitReady();
+      HttpResponse<String> response = HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(base.resolve("/v1/chat/completions"))
+              .timeout(Duration.ofSeconds(20))
+              .header("Authorization", "Bearer " + CLIENT_KEY)
+              .header("Content-Type", "application/json")
+              .POST(HttpRequest.BodyPublishers.ofString(
+                  "{\"model\":\"auto\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"))
+              .build(),
+          HttpResponse.BodyHandlers.ofString());
+
+      // then it answered, and its output has the start line and the access-log line of the request
+      assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+      String requestId = response.headers().firstValue("X-Request-Id").orElseThrow();
+      awaitOutput(sheepdog, requestId);
+      String output = sheepdog.output();
+      assertThat(output).contains("Sheepdog gateway serving 1 models on")
+          .containsPattern(requestId + " POST /v1/chat/completions .*model=model-a .*status=200");
+      // and a logging backend is in the jar: no SLF4J warning, and no key in the output
+      assertThat(output).doesNotContain("SLF4J").doesNotContain(CLIENT_KEY);
+    }
+  }
+
+  private static void awaitOutput(SheepdogProcess sheepdog, String text) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!sheepdog.output().contains(text) && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+  }
+}
