@@ -33,6 +33,15 @@ public record FixedHealth(
         p99LatencyNanos, errorRate, windowCalls, inFlight, consecutiveFailures);
   }
 
+  /**
+   * A model whose circuit is still OPEN but whose recovery time is over: the router would admit a
+   * probe now, so it is available although its state has not moved yet (it moves with the probe).
+   */
+  public FixedHealth dueForProbe() {
+    return new FixedHealth(CircuitState.OPEN, true, ewmaLatencyNanos, p50LatencyNanos, p95LatencyNanos,
+        p99LatencyNanos, errorRate, windowCalls, inFlight, consecutiveFailures);
+  }
+
   public FixedHealth unavailable() {
     return new FixedHealth(circuitState, false, ewmaLatencyNanos, p50LatencyNanos, p95LatencyNanos,
         p99LatencyNanos, errorRate, windowCalls, inFlight, consecutiveFailures);

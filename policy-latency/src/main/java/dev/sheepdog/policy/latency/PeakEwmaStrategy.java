@@ -2,7 +2,6 @@ package dev.sheepdog.policy.latency;
 
 import dev.sheepdog.spi.Candidate;
 import dev.sheepdog.spi.CandidateRanking;
-import dev.sheepdog.spi.CircuitState;
 import dev.sheepdog.spi.ModelHealthView;
 import dev.sheepdog.spi.PlanRequest;
 import dev.sheepdog.spi.SelectionStrategy;
@@ -25,7 +24,8 @@ import java.util.random.RandomGenerator;
  * {@linkplain Builder#unmeasuredLatency unmeasured latency}, low enough by default that new models
  * are tried, while its in-flight count still keeps it from taking every request at once.
  *
- * <p>Each plan picks two distinct healthy models (available, circuit not open) at random and puts
+ * <p>Each plan picks two distinct healthy models ({@linkplain ModelHealthView#isAvailable()
+ * available}: the circuit admits calls or is due a probe, no 429 cool-down) at random and puts
  * the cheaper first, then the one it beat, then every other model by cost, unhealthy ones last, so
  * the router has fallbacks. Comparing two random models rather than taking the cheapest of all
  * keeps many routers from stampeding onto the same model between two updates of its statistics,
@@ -91,7 +91,10 @@ public final class PeakEwmaStrategy implements SelectionStrategy {
       for (int i = 0, n = candidates.size(); i < n; i++) {
         Candidate candidate = candidates.get(i);
         ModelHealthView health = candidate.health();
-        boolean isHealthy = health.isAvailable() && health.circuitState() != CircuitState.OPEN;
+        // available: its circuit admits calls or is due a probe (an OPEN circuit whose recovery time
+        // is over stays OPEN until the router admits that probe, so its state alone would keep a
+        // recovered model last for good), and no 429 cool-down runs
+        boolean isHealthy = health.isAvailable();
         long cost = cost(health.ewmaLatencyNanos(), health.inFlight());
         ranking.add(candidate, isHealthy ? cost : UNHEALTHY | cost, 0, false);
         if (isHealthy) {

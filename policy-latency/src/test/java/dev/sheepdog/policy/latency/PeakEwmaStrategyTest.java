@@ -157,6 +157,26 @@ class PeakEwmaStrategyTest {
   }
 
   @Test
+  void aModelDueForAProbeCompetesAgainThoughItsCircuitStillSaysOpen() {
+    // given: the fastest model's circuit opened, and its recovery time is over; its state moves
+    // only when the router admits the probe, which it does only for a model it reaches in the plan
+    List<Candidate> candidates = List.of(
+        candidate(DEEPSEEK_CHAT, measured(DEEPSEEK_CHAT).dueForProbe()),
+        candidate(GPT_4_1_MINI, measured(GPT_4_1_MINI)),
+        candidate(GPT_4_1, measured(GPT_4_1)));
+    PeakEwmaStrategy strategy = seeded(5);
+
+    // when
+    int first = 0;
+    for (int i = 0; i < PLANS; i++) {
+      first += ids(strategy.plan(request, candidates)).get(0).equals(DEEPSEEK_CHAT.id()) ? 1 : 0;
+    }
+
+    // then it leads the plans where the random pair includes it (two in three), not none
+    assertThat(first).isGreaterThan(PLANS / 2);
+  }
+
+  @Test
   void withOneHealthyModelItGoesFirstAndTheRestFollowByCost() {
     // given
     List<Candidate> candidates = List.of(
