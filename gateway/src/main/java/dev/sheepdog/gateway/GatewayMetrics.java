@@ -85,6 +85,8 @@ public final class GatewayMetrics implements RouterListener {
   private void record(RouterEvent event) {
     if (event instanceof RouterEvent.AttemptSucceeded ok) {
       modelMeters(ok.model()).succeeded(ok.latency(), ok.usage(), ok.cost());
+    } else if (event instanceof RouterEvent.UsageEstimated estimated) {
+      modelMeters(estimated.model()).usageEstimated();
     } else if (event instanceof RouterEvent.AttemptFailed failed) {
       modelMeters(failed.model()).failed(failed.kind());
     } else if (event instanceof RouterEvent.RequestSucceeded ok) {
@@ -130,12 +132,22 @@ public final class GatewayMetrics implements RouterListener {
     private volatile Counter completionTokens;
     private volatile Counter cost;
     private volatile Counter requestSuccesses;
+    private volatile Counter estimatedUsage;
     /** By failure kind's ordinal. */
     private final AtomicReferenceArray<Counter> failedAttempts = new AtomicReferenceArray<>(FailureKind.values().length);
     private final AtomicReferenceArray<Counter> failures = new AtomicReferenceArray<>(FailureKind.values().length);
 
     ModelMeters(String model) {
       this.model = model;
+    }
+
+    /** An answer without usage, priced from the estimate: {@code sheepdog_usage_estimated_total}. */
+    void usageEstimated() {
+      Counter counter = estimatedUsage;
+      if (counter == null) {
+        estimatedUsage = counter = Counter.builder("sheepdog.usage.estimated").tag("model", model).register(registry);
+      }
+      counter.increment();
     }
 
     void succeeded(Duration latency, Usage usage, Money spent) {

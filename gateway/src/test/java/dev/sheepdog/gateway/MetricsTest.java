@@ -41,6 +41,25 @@ class MetricsTest {
   }
 
   @Test
+  void an_upstream_answer_without_usage_is_counted_and_priced_from_the_estimate() {
+    // given an upstream that leaves usage out of its answer
+    fixture = new GatewayFixture();
+    String withoutUsage = Upstream.answer("nothing counted").replaceAll(",\\s*\"usage\":\\{[^}]*}", "");
+    assertThat(withoutUsage).doesNotContain("\"usage\"");
+    fixture.alpha.enqueue(Upstream.json(200, withoutUsage));
+    // when
+    HttpResponse<String> answer = fixture.chat("auto");
+    HttpResponse<String> response = fixture.get("/metrics");
+    // then the answer is priced (not $0) and the estimate is counted
+    assertThat(answer.statusCode()).isEqualTo(200);
+    assertThat(answer.headers().firstValue("X-Sheepdog-Cost-Usd")).hasValueSatisfying(
+        cost -> assertThat(new java.math.BigDecimal(cost)).isPositive());
+    assertThat(response.body()).contains("sheepdog_usage_estimated_total{model=\"model-a\"} 1.0")
+        // the estimate is not counted as tokens the provider reported
+        .contains("sheepdog_tokens_total{model=\"model-a\",type=\"prompt\"} 0.0");
+  }
+
+  @Test
   void metrics_hold_every_series_after_success_failover_stream_and_rate_limits() {
     // given limits on both models and clients with keys
     fixture = new GatewayFixture(config -> config.clientKey(CLIENT_KEY), RateLimits.of(600, 1_000_000));

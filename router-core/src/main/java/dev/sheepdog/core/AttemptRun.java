@@ -11,6 +11,8 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One provider call of a request, from admission to its end: an answer, a failure, its timeout, or
@@ -30,6 +32,7 @@ import java.util.concurrent.TimeUnit;
  * timeout: once a stream is committed, only the request's deadline can cut it.
  */
 final class AttemptRun {
+  private static final Logger LOG = LoggerFactory.getLogger(AttemptRun.class);
   private static final int OPEN = 0;
   private static final int SETTLED_BY_OUTCOME = 1;
   /** Lost to another attempt's answer: cancelled, its elapsed time still a latency sample. */
@@ -195,18 +198,27 @@ final class AttemptRun {
    * Records an answer: circuit, latency, the limiter's reservation corrected to the usage, spend,
    * alerts and the {@code AttemptSucceeded} event. Returns the answer's cost and its trail entry.
    */
-  Money recordAnswer(Usage usage, long latencyNanos) {
+  Money recordAnswer(Usage usage, long latencyNanos, boolean estimated) {
     RoutingContext ctx = execution.ctx;
-    Money cost = usage == null ? Money.ZERO : model.spec().price().cost(usage);
+    Money cost = model.spec().price().cost(usage);
     model.breaker().onSuccess(permit);
     execution.recordSuccessLatency(model, latencyNanos);
-    model.settleTokens(execution.reservedTokens(), usage == null ? execution.reservedTokens() : usage.totalTokens(),
+    // an estimate does not correct the reservation: the limiter keeps what was reserved
+    model.settleTokens(execution.reservedTokens(), estimated ? execution.reservedTokens() : usage.totalTokens(),
         shared, ctx.fleet.sharedState());
     ctx.budget.record(model.id(), cost, execution.hints);
     ctx.fleet.evaluateAlerts(model, true);
+    if (estimated && model.firstAnswerWithoutUsage()) {
+      LOG.warn("model {} answered without reporting usage: its cost is estimated from the token estimator"
+          + " (the prompt's estimate, the answer's characters / 4), and its token limits keep what was"
+          + " reserved; said once per model, counted in UsageEstimated events", model.id());
+    }
     if (ctx.listening()) {
       ctx.emit(new RouterEvent.AttemptSucceeded(execution.requestId, model.id(), number,
-          Duration.ofNanos(latencyNanos), usage == null ? Usage.NONE : usage, cost));
+          Duration.ofNanos(latencyNanos), estimated ? Usage.NONE : usage, cost));
+      if (estimated) {
+        ctx.emit(new RouterEvent.UsageEstimated(execution.requestId, model.id(), usage, cost));
+      }
     }
     return cost;
   }

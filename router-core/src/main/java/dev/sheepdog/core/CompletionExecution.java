@@ -58,6 +58,15 @@ final class CompletionExecution extends FailoverExecution<RoutedResponse> {
   }
 
   @Override
+  Usage estimatedUsage(Object payload) {
+    long chars = 0;
+    for (dev.sheepdog.spi.Choice choice : ((ChatResponse) payload).choices()) {
+      chars += choice.message().text().length();
+    }
+    return new Usage(estimatedPromptTokens, (chars + 3) / 4);
+  }
+
+  @Override
   RoutedResponse succeed(ModelHealth model, Object payload, Money cost) {
     ChatResponse response = (ChatResponse) payload;
     Usage usage = response.usage() == null ? Usage.NONE : response.usage();

@@ -75,6 +75,12 @@ abstract class FailoverExecution<T> extends RouteExecution<T> {
   /** Starts the provider call of one attempt; reports its end to {@code attempt}. */
   abstract void call(ModelHealth model, CallOptions options, AttemptRun attempt);
 
+  /**
+   * The usage of an answer whose provider reported none, estimated: the prompt's estimate and the
+   * answer's characters ÷ 4 (at least a token a delivered chunk, for streams).
+   */
+  abstract Usage estimatedUsage(Object payload);
+
   /** Builds the successful result from the answer and emits {@code RequestSucceeded}. */
   abstract T succeed(ModelHealth model, Object payload, Money cost);
 
@@ -355,7 +361,8 @@ abstract class FailoverExecution<T> extends RouteExecution<T> {
   final void attemptAnswered(AttemptRun run, Object payload, Usage usage) {
     long latency = ctx.ticker.nanoTime() - run.startedNanos;
     boolean won = claim(ANSWERED);
-    Money cost = run.recordAnswer(usage, latency);
+    Money cost = usage != null ? run.recordAnswer(usage, latency, false)
+        : run.recordAnswer(estimatedUsage(payload), latency, true);
     synchronized (this) {
       removeActive(run);
       if (won) {

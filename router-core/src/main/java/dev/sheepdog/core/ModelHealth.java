@@ -21,6 +21,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * GCRA cells, the breaker's atomics); reads for strategies are volatile reads of cached values.
  */
 final class ModelHealth implements Candidate, ModelHealthView {
+  private final java.util.concurrent.atomic.AtomicBoolean answeredWithoutUsage =
+      new java.util.concurrent.atomic.AtomicBoolean();
   private final ModelSpec spec;
   private final CircuitBreaker breaker;
   private final ModelRateLimiter limiter;
@@ -107,6 +109,11 @@ final class ModelHealth implements Candidate, ModelHealthView {
     stats.recordFailure(kind, latencyNanos);
     lastFailure = kind;
     lastFailureEpochMillis = ticker.epochMillis();
+  }
+
+  /** Whether this is the first answer of this model without usage (the one to warn about). */
+  boolean firstAnswerWithoutUsage() {
+    return !answeredWithoutUsage.get() && answeredWithoutUsage.compareAndSet(false, true);
   }
 
   /**

@@ -147,8 +147,12 @@ final class StreamExecution extends FailoverExecution<RoutedStreamResult> implem
       return null;
     }
     Usage usage = reportedUsage;
-    return usage != null ? usage
-        : new Usage(estimatedPromptTokens, Math.max(delivered, (deliveredChars + 3) / 4));
+    return usage != null ? usage : estimatedUsage(null);
+  }
+
+  @Override
+  Usage estimatedUsage(Object payload) {
+    return new Usage(estimatedPromptTokens, Math.max(delivered, (deliveredChars + 3) / 4));
   }
 
   @Override

@@ -15,6 +15,15 @@ public sealed interface RouterEvent {
   record AttemptSucceeded(String requestId, ModelId model, int attempt, Duration latency, Usage usage, Money cost)
       implements RouterEvent {}
 
+  /**
+   * A provider call answered without reporting its usage: its cost was estimated from the token
+   * estimator (the prompt's estimate, and the answer's characters ÷ 4) and recorded as spend, and
+   * the limiter kept the tokens reserved. {@code AttemptSucceeded} carries {@link Usage#NONE} and
+   * this estimated cost for it. A provider that never reports usage makes its spend, budgets and
+   * token limits estimates; fix the adapter, or let the provider report usage.
+   */
+  record UsageEstimated(String requestId, ModelId model, Usage estimated, Money cost) implements RouterEvent {}
+
   /** A provider call failed. */
   record AttemptFailed(
       String requestId, ModelId model, int attempt, FailureKind kind, int httpStatus, Duration latency, String message)

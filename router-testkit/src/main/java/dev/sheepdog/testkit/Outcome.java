@@ -110,6 +110,17 @@ public final class Outcome {
         failAfterChunks, runningUsage);
   }
 
+  /**
+   * Reports no usage at all, as a provider or adapter that omits it does: the answer's {@code
+   * usage} is {@code null}, a stream sends no usage chunk. The router then estimates the cost.
+   */
+  public Outcome withoutUsage() {
+    return withUsage(UNREPORTED);
+  }
+
+  /** The marker of {@link #withoutUsage}; compared by identity. */
+  static final Usage UNREPORTED = new Usage(0, 0);
+
   public Outcome withUsage(long promptTokens, long completionTokens) {
     return withUsage(new Usage(promptTokens, completionTokens));
   }

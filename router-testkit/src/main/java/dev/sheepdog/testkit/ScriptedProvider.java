@@ -161,7 +161,7 @@ public final class ScriptedProvider implements ChatProvider {
 
   private static ChatResponse answer(ModelSpec model, ChatRequest request, Outcome outcome, int number) {
     return ChatResponse.of("scripted-" + number, model.upstreamName(), outcome.content, "stop",
-        usage(request, outcome));
+        outcome.usage == Outcome.UNREPORTED ? null : usage(request, outcome));
   }
 
   private static Usage usage(ChatRequest request, Outcome outcome) {
@@ -219,8 +219,10 @@ public final class ScriptedProvider implements ChatProvider {
         String id = "scripted-" + call.number;
         Usage total = usage(request, outcome);
         listener.onChunk(ChatChunk.ofText(id, model.upstreamName(), "", "stop"));
-        call.billed = total;
-        listener.onChunk(new ChatChunk(id, model.upstreamName(), List.of(), total, Map.of()));
+        if (outcome.usage != Outcome.UNREPORTED) {
+          call.billed = total;
+          listener.onChunk(new ChatChunk(id, model.upstreamName(), List.of(), total, Map.of()));
+        }
         if (done.compareAndSet(false, true)) {
           timeout.cancel();
           listener.onComplete();
