@@ -28,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The contract every {@link ChatProvider} must keep, as a test to extend: ours and third-party
@@ -35,7 +36,18 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Subclasses arrange what the upstream does next (the {@code given…} methods), and hand over a
  * fresh provider and a model. The checks run in real time with short timeouts, so that adapters
- * over real sockets can be tested; none of them sleeps.
+ * over real sockets can be tested; none of them sleeps, except for a short quiet period after a
+ * stream's end, in which no further signal may arrive.
+ *
+ * <p>What it checks besides the answers: every call returns at once and never throws (a failure,
+ * even one found before anything is sent, arrives through the future or the listener); a stream
+ * ends exactly once and nothing follows its end; each test ends within {@link #TEST_TIMEOUT}, on a
+ * separate thread, so a provider that blocks fails the test instead of hanging the build.
+ *
+ * <p><b>Providers that cannot stream chunk by chunk</b> (the upstream has no streaming API)
+ * override {@link #streamsChunkByChunk()} to return {@code false}: their stream may deliver the
+ * whole text as one chunk, then end. Every test method is public, so a subclass can override one
+ * with {@code @Disabled("why")} where a check cannot apply, and say why.
  *
  * <pre>{@code
  * class MyProviderContractTest extends ChatProviderContractTest {
@@ -46,9 +58,16 @@ import org.junit.jupiter.api.Test;
  * }
  * }</pre>
  */
+@Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 public abstract class ChatProviderContractTest {
   /** How long to wait for anything the provider should do promptly. */
   protected static final Duration PATIENCE = Duration.ofSeconds(10);
+
+  /** The longest any one test may take; a provider that blocks fails within it. */
+  protected static final Duration TEST_TIMEOUT = Duration.ofSeconds(30);
+
+  /** How long a stream must stay silent after it ended. */
+  protected static final Duration QUIET = Duration.ofMillis(200);
 
   /** The provider under test; called once per test after the {@code given…} arrangement. */
   protected abstract ChatProvider provider();
@@ -98,12 +117,46 @@ public abstract class ChatProviderContractTest {
     return CallOptions.of(timeout, "contract-test");
   }
 
+  /**
+   * Whether the provider streams the upstream's chunks as they come; {@code false} for a provider
+   * whose upstream cannot stream, which delivers the whole answer as one chunk.
+   */
+  protected boolean streamsChunkByChunk() {
+    return true;
+  }
+
+  /** {@code provider().complete(...)}, failing the test if it throws instead of returning. */
+  protected final CompletableFuture<ChatResponse> complete(ChatRequest request, CallOptions options) {
+    CompletableFuture<ChatResponse> call;
+    try {
+      call = provider().complete(model(), request, options);
+    } catch (RuntimeException e) {
+      throw new AssertionError("complete(...) threw " + e + "; a provider never throws: every failure, even"
+          + " one found before the request is sent, completes the future exceptionally", e);
+    }
+    assertThat(call).as("complete(...) returned a future").isNotNull();
+    return call;
+  }
+
+  /** {@code provider().stream(...)}, failing the test if it throws instead of returning. */
+  protected final StreamHandle stream(ChatRequest request, CallOptions options, StreamListener listener) {
+    StreamHandle handle;
+    try {
+      handle = provider().stream(model(), request, options, listener);
+    } catch (RuntimeException e) {
+      throw new AssertionError("stream(...) threw " + e + "; a provider never throws: every failure, even"
+          + " one found before the request is sent, ends the stream with onError", e);
+    }
+    assertThat(handle).as("stream(...) returned a handle").isNotNull();
+    return handle;
+  }
+
   @Test
-  void answers_with_content_and_usage() throws Exception {
+  public void answers_with_content_and_usage() throws Exception {
     // given
     givenAnswer("Hello there.", new Usage(12, 3));
     // when
-    ChatResponse response = await(provider().complete(model(), request(), options(PATIENCE)));
+    ChatResponse response = await(complete(request(), options(PATIENCE)));
     // then
     assertThat(response.content()).isEqualTo("Hello there.");
     assertThat(response.usage()).isEqualTo(new Usage(12, 3));
@@ -111,12 +164,12 @@ public abstract class ChatProviderContractTest {
   }
 
   @Test
-  void classifies_each_failure_kind() throws Exception {
+  public void classifies_each_failure_kind() throws Exception {
     for (FailureKind kind : classifiedKinds()) {
       // given
       givenFailure(kind);
       // when
-      ProviderException failure = failureOf(provider().complete(model(), request(), options(PATIENCE)));
+      ProviderException failure = failureOf(complete(request(), options(PATIENCE)));
       // then
       assertThat(failure.kind()).as("classification of %s", kind).isEqualTo(kind);
       assertNoSecret(failure);
@@ -127,11 +180,11 @@ public abstract class ChatProviderContractTest {
   }
 
   @Test
-  void times_out_with_timeout_kind() throws Exception {
+  public void times_out_with_timeout_kind() throws Exception {
     // given
     givenNoAnswer();
     // when
-    CompletableFuture<ChatResponse> call = provider().complete(model(), request(), options(shortTimeout()));
+    CompletableFuture<ChatResponse> call = complete(request(), options(shortTimeout()));
     // then
     ProviderException failure = failureOf(call);
     assertThat(failure.kind()).isEqualTo(FailureKind.TIMEOUT);
@@ -139,12 +192,12 @@ public abstract class ChatProviderContractTest {
   }
 
   @Test
-  void returns_without_blocking_the_caller() {
+  public void returns_without_blocking_the_caller() {
     // given
     givenNoAnswer();
     // when
     long start = System.nanoTime();
-    CompletableFuture<ChatResponse> call = provider().complete(model(), request(), options(PATIENCE));
+    CompletableFuture<ChatResponse> call = complete(request(), options(PATIENCE));
     long took = System.nanoTime() - start;
     // then
     assertThat(call).isNotDone();
@@ -153,10 +206,10 @@ public abstract class ChatProviderContractTest {
   }
 
   @Test
-  void cancelling_the_future_cancels_the_upstream_call() throws Exception {
+  public void cancelling_the_future_cancels_the_upstream_call() throws Exception {
     // given
     givenNoAnswer();
-    CompletableFuture<ChatResponse> call = provider().complete(model(), request(), options(PATIENCE));
+    CompletableFuture<ChatResponse> call = complete(request(), options(PATIENCE));
     // when
     call.cancel(true);
     // then
@@ -165,48 +218,83 @@ public abstract class ChatProviderContractTest {
   }
 
   @Test
-  void streams_chunks_in_order_and_terminates_once() throws Exception {
+  public void streams_chunks_in_order_and_terminates_once() throws Exception {
     // given
     List<String> chunks = List.of("Hel", "lo", ", ", "world");
     givenStream(chunks, new Usage(9, 4));
     RecordingListener listener = new RecordingListener();
     // when
-    provider().stream(model(), request().withStream(true), options(PATIENCE), listener);
+    stream(request().withStream(true), options(PATIENCE), listener);
     // then
     listener.awaitTerminal();
-    assertThat(listener.error).isNull();
-    assertThat(listener.texts()).containsExactlyElementsOf(chunks);
+    assertThat(listener.error).as("the stream's error").isNull();
+    if (streamsChunkByChunk()) {
+      assertThat(listener.texts()).containsExactlyElementsOf(chunks);
+    } else {
+      assertThat(String.join("", listener.texts())).isEqualTo(String.join("", chunks));
+    }
     assertThat(listener.usage()).isEqualTo(new Usage(9, 4));
-    listener.assertExactlyOneTerminal();
+    listener.assertQuietAfterTerminal();
   }
 
   @Test
-  void a_broken_stream_ends_in_an_error_never_a_short_answer() throws Exception {
+  public void a_broken_stream_ends_in_an_error_never_a_short_answer() throws Exception {
     // given
     givenStreamBrokenAfter(List.of("Partial ", "answer"));
     RecordingListener listener = new RecordingListener();
     // when
-    provider().stream(model(), request().withStream(true), options(PATIENCE), listener);
+    stream(request().withStream(true), options(PATIENCE), listener);
     // then
     listener.awaitTerminal();
     assertThat(listener.completed.get()).as("completed normally").isZero();
     assertThat(listener.error).isNotNull();
     assertNoSecret(listener.error);
-    listener.assertExactlyOneTerminal();
+    listener.assertQuietAfterTerminal();
   }
 
   @Test
-  void cancelling_a_stream_stops_callbacks_and_the_upstream_call() throws Exception {
+  public void cancelling_a_stream_stops_callbacks_and_the_upstream_call() throws Exception {
     // given
     givenNoAnswer();
     RecordingListener listener = new RecordingListener();
-    StreamHandle handle = provider().stream(model(), request().withStream(true), options(PATIENCE), listener);
+    StreamHandle handle = stream(request().withStream(true), options(PATIENCE), listener);
     // when
     handle.cancel();
     handle.cancel();
     // then
     assertUpstreamCancelled();
     assertThat(listener.completed.get()).isZero();
+  }
+
+  @Test
+  public void a_failed_stream_ends_in_one_error_through_the_listener() throws Exception {
+    for (FailureKind kind : classifiedKinds()) {
+      // given
+      givenFailure(kind);
+      RecordingListener listener = new RecordingListener();
+      // when
+      stream(request().withStream(true), options(PATIENCE), listener);
+      // then
+      listener.awaitTerminal();
+      assertThat(listener.error).as("the error of a stream failing with %s", kind).isNotNull();
+      assertThat(listener.error.kind()).as("classification of %s", kind).isEqualTo(kind);
+      assertNoSecret(listener.error);
+      listener.assertQuietAfterTerminal();
+    }
+  }
+
+  @Test
+  public void a_stream_that_times_out_ends_in_one_timeout_error() throws Exception {
+    // given
+    givenNoAnswer();
+    RecordingListener listener = new RecordingListener();
+    // when
+    stream(request().withStream(true), options(shortTimeout()), listener);
+    // then
+    listener.awaitTerminal();
+    assertThat(listener.error).as("the stream's error").isNotNull();
+    assertThat(listener.error.kind()).isEqualTo(FailureKind.TIMEOUT);
+    listener.assertQuietAfterTerminal();
   }
 
   /** Fails the test if the secret appears anywhere in the failure or its causes. */
@@ -302,8 +390,20 @@ public abstract class ChatProviderContractTest {
     }
 
     public void assertExactlyOneTerminal() {
-      assertThat(completed.get() + errors.get()).as("terminal callbacks").isEqualTo(1);
+      assertThat(completed.get() + errors.get()).as("terminal callbacks (onComplete %d, onError %d)",
+          completed.get(), errors.get()).isEqualTo(1);
       assertThat(afterTerminal.get()).as("chunks after the end").isZero();
+    }
+
+    /**
+     * {@link #assertExactlyOneTerminal} after {@link #QUIET}: a second end (onComplete then
+     * onError, or twice either) or a chunk after the end is a broken contract even when it comes
+     * late.
+     */
+    public void assertQuietAfterTerminal() throws InterruptedException {
+      assertExactlyOneTerminal();
+      Thread.sleep(QUIET.toMillis());
+      assertExactlyOneTerminal();
     }
   }
 }

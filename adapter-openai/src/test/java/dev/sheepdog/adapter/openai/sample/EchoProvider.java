@@ -89,26 +89,40 @@ public final class EchoProvider implements ChatProvider {
 
   @Override
   public StreamHandle stream(ModelSpec model, ChatRequest request, CallOptions options, StreamListener listener) {
-    AtomicBoolean cancelled = new AtomicBoolean();
+    // set once by whichever comes first: the end, the timeout, or the caller's cancel
+    AtomicBoolean ended = new AtomicBoolean();
     FailureKind failure = takeFailure();
-    String text = echo(request);
-    ScheduledFuture<?> run = timer.schedule(() -> {
-      if (cancelled.get()) {
-        return;
+    // the per-call timeout, classified as TIMEOUT, ends the stream once
+    ScheduledFuture<?> timeout = timer.schedule(() -> {
+      if (ended.compareAndSet(false, true)) {
+        listener.onError(new ProviderException(FailureKind.TIMEOUT, 0, "no answer in " + options.timeout()));
       }
+    }, options.timeout().toMillis(), TimeUnit.MILLISECONDS);
+    ScheduledFuture<?> run = timer.schedule(() -> {
       if (failure != null) {
-        listener.onError(failureOf(failure));
+        if (ended.compareAndSet(false, true)) {
+          timeout.cancel(false);
+          listener.onError(failureOf(failure));
+        }
         return;
       }
       for (String part : parts(request)) {
+        if (ended.get()) {
+          return;
+        }
         listener.onChunk(ChatChunk.ofText("echo-1", model.upstreamName(), part, null));
       }
-      listener.onChunk(new ChatChunk("echo-1", model.upstreamName(), List.of(), usage, Map.of()));
-      listener.onComplete();
+      if (ended.compareAndSet(false, true)) {
+        timeout.cancel(false);
+        listener.onChunk(new ChatChunk("echo-1", model.upstreamName(), List.of(), usage, Map.of()));
+        listener.onComplete();
+      }
     }, delayMillis, TimeUnit.MILLISECONDS);
+    // cancelling stops the callbacks and the "upstream" work
     return () -> {
-      cancelled.set(true);
+      ended.set(true);
       run.cancel(false);
+      timeout.cancel(false);
     };
   }
 
