@@ -207,6 +207,9 @@ final class AttemptRun {
     model.settleTokens(execution.reservedTokens(), estimated ? execution.reservedTokens() : usage.totalTokens(),
         shared, ctx.fleet.sharedState());
     ctx.budget.record(model.id(), cost, execution.hints);
+    if (estimated) {
+      ctx.budget.ledger().recordEstimated(model.id(), cost.nanos(), ctx.ticker.epochMillis());
+    }
     ctx.fleet.evaluateAlerts(model, true);
     if (estimated && model.firstAnswerWithoutUsage()) {
       LOG.warn("model {} answered without reporting usage: its cost is estimated from the token estimator"

@@ -35,6 +35,9 @@ class UsageEstimateTest {
     assertThat(first.cost()).isEqualTo(cost);
     assertThat(first.usage()).as("what the provider reported").isEqualTo(Usage.NONE);
     assertThat(router.ledger().total()).isEqualTo(Money.ofNanos(2 * cost.nanos()));
+    // and the ledger marks it as estimated, model by model, in its store too
+    assertThat(router.ledger().estimated(first.model())).isEqualTo(Money.ofNanos(2 * cost.nanos()));
+    assertThat(router.ledger().estimated()).isEqualTo(Money.ofNanos(2 * cost.nanos()));
     // and each such answer says so, with the estimate; the attempt itself reports no usage
     assertThat(world.events(RouterEvent.UsageEstimated.class))
         .containsExactly(new RouterEvent.UsageEstimated(first.requestId(), first.model(), estimate, cost),
@@ -52,6 +55,7 @@ class UsageEstimateTest {
     // then
     assertThat(answer.usage()).isEqualTo(new Usage(7, 3));
     assertThat(world.events(RouterEvent.UsageEstimated.class)).isEmpty();
+    assertThat(world.router().ledger().estimated()).isEqualTo(Money.ZERO);
   }
 
   @Test

@@ -29,6 +29,11 @@ public record SpendRow(long epochDay, Kind kind, String key, long nanos) {
     /** Spent on one route, {@code task:priority}. */
     ROUTE,
     /** Spent by requests carrying one tag; tag budget caps are checked against these. */
-    TAG
+    TAG,
+    /**
+     * Of one model's spend (counted in {@link #TOTAL} and {@link #MODEL} already), what was priced
+     * from estimates because the provider reported no usage.
+     */
+    ESTIMATED
   }
 }

@@ -39,6 +39,13 @@ public interface SpendStore {
   void add(long epochDay, ModelId model, TaskType task, Priority priority, Set<String> tags, long nanos);
 
   /**
+   * Marks {@code nanos} of {@code model}'s spend, added already, as priced from an estimate: the
+   * day's {@link SpendRow.Kind#ESTIMATED} counter of the model. Same rules as {@link #add}. A store
+   * that does not keep the mark loses only the mark, never spend.
+   */
+  default void addEstimated(long epochDay, ModelId model, long nanos) {}
+
+  /**
    * Asks a store that writes spend behind the requests (merged, every few milliseconds) to send
    * what it holds now: a daily cap is near, and other instances reading the shared counters must
    * see this instance's answers as soon as possible. Never blocks on I/O and never throws for a

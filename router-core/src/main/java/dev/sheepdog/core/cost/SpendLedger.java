@@ -104,10 +104,6 @@ public final class SpendLedger {
     record(spend.model(), spend.task(), spend.priority(), spend.tags(), spend.cost().nanos(), spend.atEpochMillis());
   }
 
-  /**
-   * {@link #record(Spend)} without the {@code Spend}: what the router's budget guard calls once per
-   * answered request. {@code tags} must be immutable and {@code nanos} not negative.
-   */
   /** Asks the store to write what it holds back now ({@link SpendStore#writeNow}): a cap is near. */
   void writeNow() {
     try {
@@ -117,6 +113,51 @@ public final class SpendLedger {
     }
   }
 
+  /**
+   * Marks {@code nanos} of {@code model}'s spend, recorded already, as priced from an estimate (the
+   * provider reported no usage): kept per model and day, in the store too ({@link
+   * SpendRow.Kind#ESTIMATED}).
+   */
+  public void recordEstimated(ModelId model, long nanos, long atEpochMillis) {
+    Objects.requireNonNull(model, "model must not be null");
+    if (nanos < 0) {
+      throw new IllegalArgumentException("nanos must not be negative, was " + nanos);
+    }
+    Totals.adder(allTime.estimatedByModel, model).add(nanos);
+    long day = epochDay(atEpochMillis);
+    try {
+      store.addEstimated(day, model, nanos);
+    } catch (RuntimeException e) {
+      // the store says so through its health
+    }
+    long newest = newestDay.accumulateAndGet(day, Math::max);
+    if (day >= newest - retainedDays + 1) {
+      Totals totals = claim(day);
+      if (totals != null) {
+        Totals.adder(totals.estimatedByModel, model).add(nanos);
+      }
+    }
+  }
+
+  /** Of all spend, what was priced from estimates because providers reported no usage. */
+  public Money estimated() {
+    long sum = 0;
+    for (LongAdder adder : allTime.estimatedByModel.values()) {
+      sum += adder.sum();
+    }
+    return Money.ofNanos(sum);
+  }
+
+  /** Of {@code model}'s spend, what was priced from estimates. */
+  public Money estimated(ModelId model) {
+    LongAdder adder = allTime.estimatedByModel.get(model);
+    return Money.ofNanos(adder == null ? 0 : adder.sum());
+  }
+
+  /**
+   * {@link #record(Spend)} without the {@code Spend}: what the router's budget guard calls once per
+   * answered request. {@code tags} must be immutable and {@code nanos} not negative.
+   */
   void record(ModelId model, TaskType task, Priority priority, Set<String> tags, long nanos, long atEpochMillis) {
     Route route = route(task, priority);
     allTime.add(model, route, tags, nanos);
@@ -291,6 +332,8 @@ public final class SpendLedger {
     final Map<ModelId, LongAdder> byModel = new ConcurrentHashMap<>();
     final Map<Route, LongAdder> byRoute = new ConcurrentHashMap<>();
     final Map<String, LongAdder> byTag = new ConcurrentHashMap<>();
+    /** Of {@link #byModel}, what was priced from estimates. */
+    final Map<ModelId, LongAdder> estimatedByModel = new ConcurrentHashMap<>();
 
     void add(ModelId model, Route route, Set<String> tags, long nanos) {
       total.add(nanos);
@@ -309,6 +352,7 @@ public final class SpendLedger {
         case TOTAL -> total.add(row.nanos());
         case MODEL -> adder(byModel, ModelId.of(row.key())).add(row.nanos());
         case TAG -> adder(byTag, row.key()).add(row.nanos());
+        case ESTIMATED -> adder(estimatedByModel, ModelId.of(row.key())).add(row.nanos());
         case ROUTE -> {
           Route route = ledger.parseRoute(row.key());
           if (route != null) {

@@ -37,6 +37,11 @@ public final class InMemorySpendStore implements SpendStore {
     }
   }
 
+  @Override
+  public void addEstimated(long epochDay, ModelId model, long nanos) {
+    add(epochDay, SpendRow.Kind.ESTIMATED, model.value(), nanos);
+  }
+
   private void add(long day, SpendRow.Kind kind, String key, long nanos) {
     counters.computeIfAbsent(new Key(day, kind, key), k -> new LongAdder()).add(nanos);
   }

@@ -219,9 +219,10 @@ class SpendLedgerTest {
     SpendLedger ledger = new SpendLedger(store);
     ModelId model = ModelId.of("gpt-4.1");
 
-    // when
+    // when (the answer came without usage: its cost was an estimate)
     ledger.record(new Spend(model, TaskType.CODE_GENERATION, Priority.HIGH, Set.of("team-a", "key-1f3a"),
         Money.ofNanos(123_456_789), ticker.epochMillis()));
+    ledger.recordEstimated(model, 123_456_789, ticker.epochMillis());
 
     // then the day's counters are in the store, named as rows name them
     long day = LocalDate.of(2026, 1, 1).toEpochDay();
@@ -230,8 +231,12 @@ class SpendLedgerTest {
         new SpendRow(day, SpendRow.Kind.MODEL, "gpt-4.1", 123_456_789),
         new SpendRow(day, SpendRow.Kind.ROUTE, "code_generation:high", 123_456_789),
         new SpendRow(day, SpendRow.Kind.TAG, "team-a", 123_456_789),
-        new SpendRow(day, SpendRow.Kind.TAG, "key-1f3a", 123_456_789));
-    assertThat(new SpendLedger(store).snapshot()).isEqualTo(ledger.snapshot());
+        new SpendRow(day, SpendRow.Kind.TAG, "key-1f3a", 123_456_789),
+        new SpendRow(day, SpendRow.Kind.ESTIMATED, "gpt-4.1", 123_456_789));
+    SpendLedger restarted = new SpendLedger(store);
+    assertThat(restarted.snapshot()).isEqualTo(ledger.snapshot());
+    assertThat(restarted.estimated(model)).isEqualTo(Money.ofNanos(123_456_789));
+    assertThat(restarted.total()).as("the mark is part of the spend, not more of it").isEqualTo(ledger.total());
   }
 
   @Test

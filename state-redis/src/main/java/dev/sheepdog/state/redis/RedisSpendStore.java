@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The spend counters in Redis, one hash per UTC day, shared by the fleet: {@code
  * P:spend:{epochDay}} with the fields {@code total}, {@code model:<id>}, {@code
- * route:<task:priority>} and {@code tag:<tag>}, in nano-dollars. {@link RedisSharedState#reserve}
+ * route:<task:priority>}, {@code tag:<tag>} and {@code estimated:<id>} (of a model's spend, what
+ * was priced from estimates), in nano-dollars. {@link RedisSharedState#reserve}
  * reads the same hash for budget checks, so every instance checks against the fleet's spend.
  *
  * <p><b>Adding, behind the requests.</b> {@link #add} merges the answer into this instance's sums
@@ -144,6 +145,7 @@ final class RedisSpendStore implements SpendStore, AutoCloseable {
       case MODEL -> "model:" + key;
       case ROUTE -> "route:" + key;
       case TAG -> "tag:" + key;
+      case ESTIMATED -> "estimated:" + key;
     };
   }
 
@@ -164,6 +166,7 @@ final class RedisSpendStore implements SpendStore, AutoCloseable {
         case "model" -> kind = SpendRow.Kind.MODEL;
         case "route" -> kind = SpendRow.Kind.ROUTE;
         case "tag" -> kind = SpendRow.Kind.TAG;
+        case "estimated" -> kind = SpendRow.Kind.ESTIMATED;
         default -> {
           return null;
         }
@@ -237,6 +240,21 @@ final class RedisSpendStore implements SpendStore, AutoCloseable {
     rows.sort(Comparator.comparingLong(SpendRow::epochDay).thenComparing(row -> row.kind().name())
         .thenComparing(SpendRow::key));
     return rows;
+  }
+
+  /** {@inheritDoc} Merged into what waits, written with the rest. */
+  @Override
+  public void addEstimated(long epochDay, ModelId model, long nanos) {
+    Objects.requireNonNull(model, "model must not be null");
+    if (nanos <= 0) {
+      return;
+    }
+    merging.readLock().lock();
+    try {
+      pending.merge(new Counter(epochDay, field(SpendRow.Kind.ESTIMATED, model.value())), nanos, Long::sum);
+    } finally {
+      merging.readLock().unlock();
+    }
   }
 
   /** {@inheritDoc} Merged into what waits; the link's writer sends it within {@link RedisLink#WRITE_BEHIND}. */

@@ -276,6 +276,8 @@ class RedisSpendStoreTest {
         .isEqualTo("route:general:fast");
     assertThat(RedisSpendStore.row(TODAY, "total", "-1")).isNull();
     assertThat(RedisSpendStore.row(TODAY, "other:x", "1")).isNull();
+    assertThat(RedisSpendStore.row(TODAY, RedisSpendStore.field(SpendRow.Kind.ESTIMATED, "gpt"), "5"))
+        .isEqualTo(new SpendRow(TODAY, SpendRow.Kind.ESTIMATED, "gpt", 5));
   }
 
   private static void waitUntil(BooleanSupplier condition) throws InterruptedException {

@@ -37,6 +37,11 @@ final class PendingSpend {
     return adds.incrementAndGet();
   }
 
+  /** Adds a model's estimated spend to its counter. */
+  void addEstimated(long day, ModelId model, long nanos) {
+    merge(new Key(day, SpendRow.Kind.ESTIMATED, model.value()), nanos);
+  }
+
   /** The pending sums now, for a write; restarts the count of adds. */
   Map<Key, Long> snapshot() {
     adds.set(0);

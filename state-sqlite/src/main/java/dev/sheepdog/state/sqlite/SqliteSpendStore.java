@@ -85,6 +85,15 @@ final class SqliteSpendStore implements SpendStore {
     }
   }
 
+  /** {@inheritDoc} In memory only, written with the next batch; never blocks on I/O. */
+  @Override
+  public void addEstimated(long epochDay, ModelId model, long nanos) {
+    java.util.Objects.requireNonNull(model, "model must not be null");
+    if (nanos > 0) {
+      pending.addEstimated(epochDay, model, nanos);
+    }
+  }
+
   /**
    * Writes every pending sum in one transaction and waits for it. The sums are taken under the
    * file's lock, so two writers (the writer thread and a flush) never write the same spend twice.

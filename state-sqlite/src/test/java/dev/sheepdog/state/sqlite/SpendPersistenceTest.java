@@ -44,6 +44,7 @@ class SpendPersistenceTest {
       store.flush();
       spend.add(DAY, GPT, TaskType.CODE_GENERATION, Priority.HIGH, Set.of("team:a"), 7);
       spend.add(DAY + 1, DEEPSEEK, TaskType.GENERAL, Priority.FAST, Set.of(), 3);
+      spend.addEstimated(DAY + 1, DEEPSEEK, 3); // that answer came without usage
     }
 
     // when it opens again
@@ -57,7 +58,8 @@ class SpendPersistenceTest {
           new SpendRow(DAY, Kind.TAG, "key:1", 1_000_000_001L),
           new SpendRow(DAY + 1, Kind.TOTAL, "", 3),
           new SpendRow(DAY + 1, Kind.MODEL, "deepseek-chat", 3),
-          new SpendRow(DAY + 1, Kind.ROUTE, "general:fast", 3));
+          new SpendRow(DAY + 1, Kind.ROUTE, "general:fast", 3),
+          new SpendRow(DAY + 1, Kind.ESTIMATED, "deepseek-chat", 3));
     }
   }
 
