@@ -1,7 +1,6 @@
 package dev.sheepdog.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 import dev.sheepdog.spi.CallOptions;
 import dev.sheepdog.spi.ChatProvider;
@@ -19,10 +18,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -104,7 +100,7 @@ public abstract class HttpProviderContractTest {
     // given
     upstream.enqueue(status, Map.of("Content-Type", "application/json"), errorBody(status, "status " + status));
     // when
-    ProviderException failure = failureOf(complete());
+    ProviderException failure = ChatProviderContractTest.failureOf(complete());
     // then
     Set<FailureKind> allowed = Set.of(kinds.split("\\|")).stream().map(FailureKind::valueOf)
         .collect(java.util.stream.Collectors.toSet());
@@ -117,7 +113,7 @@ public abstract class HttpProviderContractTest {
     upstream.enqueue(400, Map.of("Content-Type", "application/json"),
         errorBody(400, "messages[0].role must be one of system, user, assistant"));
     // when
-    ProviderException failure = failureOf(complete());
+    ProviderException failure = ChatProviderContractTest.failureOf(complete());
     // then
     assertThat(failure.kind()).isEqualTo(FailureKind.BAD_REQUEST);
     assertThat(failure.providerMessage()).contains("messages[0].role must be one of system, user, assistant");
@@ -129,7 +125,7 @@ public abstract class HttpProviderContractTest {
     upstream.enqueue(429, Map.of("Content-Type", "application/json", "Retry-After", "7"),
         errorBody(429, "slow down"));
     // when
-    ProviderException failure = failureOf(complete());
+    ProviderException failure = ChatProviderContractTest.failureOf(complete());
     // then
     assertThat(failure.kind()).isEqualTo(FailureKind.RATE_LIMITED);
     assertThat(failure.retryAfter()).hasValue(Duration.ofSeconds(7));
@@ -142,7 +138,7 @@ public abstract class HttpProviderContractTest {
     upstream.enqueue(429, Map.of("Content-Type", "application/json", "Retry-After", in20s),
         errorBody(429, "slow down"));
     // when
-    ProviderException failure = failureOf(complete());
+    ProviderException failure = ChatProviderContractTest.failureOf(complete());
     // then
     assertThat(failure.kind()).isEqualTo(FailureKind.RATE_LIMITED);
     assertThat(failure.retryAfter()).hasValueSatisfying(wait ->
@@ -154,7 +150,7 @@ public abstract class HttpProviderContractTest {
     // given
     upstream.enqueue(429, Map.of("Content-Type", "application/json"), errorBody(429, "slow down"));
     // when
-    ProviderException failure = failureOf(complete());
+    ProviderException failure = ChatProviderContractTest.failureOf(complete());
     // then
     assertThat(failure.kind()).isEqualTo(FailureKind.RATE_LIMITED);
     failure.retryAfter().ifPresent(wait -> assertThat(wait).isPositive());
@@ -213,15 +209,4 @@ public abstract class HttpProviderContractTest {
     }
   }
 
-  private static ProviderException failureOf(CompletableFuture<?> future) throws Exception {
-    try {
-      Object value = future.get(PATIENCE.toMillis(), TimeUnit.MILLISECONDS);
-      return fail("expected a failure, got " + value);
-    } catch (ExecutionException | CompletionException e) {
-      assertThat(e.getCause()).isInstanceOf(ProviderException.class);
-      return (ProviderException) e.getCause();
-    } catch (TimeoutException e) {
-      return fail("no answer and no failure within " + PATIENCE);
-    }
-  }
 }

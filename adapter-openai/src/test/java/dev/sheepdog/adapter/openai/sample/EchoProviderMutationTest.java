@@ -1,7 +1,5 @@
 package dev.sheepdog.adapter.openai.sample;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
 import dev.sheepdog.spi.CallOptions;
 import dev.sheepdog.spi.ChatChunk;
@@ -24,8 +22,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.platform.testkit.engine.EngineExecutionResults;
-import org.junit.platform.testkit.engine.EngineTestKit;
 
 /**
  * Does the provider contract test bite? Each mutant below is the docs' sample adapter with one
@@ -45,19 +41,13 @@ class EchoProviderMutationTest {
   @ParameterizedTest
   @MethodSource("mutants")
   void theContractTestFailsOnEveryMutant(Class<?> mutant) {
-    EngineExecutionResults results = EngineTestKit.engine("junit-jupiter").selectors(selectClass(mutant)).execute();
-
-    assertThat(results.testEvents().started().count()).as("tests run on %s", mutant.getSimpleName()).isPositive();
-    assertThat(results.testEvents().failed().count()).as("tests failing on %s", mutant.getSimpleName())
-        .isPositive();
+    ContractRuns.assertFails(mutant);
   }
 
   @Test
   void theUnmutatedSampleStillPasses() {
     // the baseline, so that a mutant fails for its bug and not for the harness
-    EngineExecutionResults results = EngineTestKit.engine("junit-jupiter")
-        .selectors(selectClass(EchoProviderContractTest.class)).execute();
-    assertThat(results.testEvents().failed().count()).isZero();
+    ContractRuns.assertPasses(EchoProviderContractTest.class);
   }
 
   // ---- the mutants: the sample with one bug each

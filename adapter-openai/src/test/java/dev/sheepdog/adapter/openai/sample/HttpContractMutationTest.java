@@ -1,7 +1,5 @@
 package dev.sheepdog.adapter.openai.sample;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
 import dev.sheepdog.adapter.openai.OpenAiProvider;
 import dev.sheepdog.spi.CallOptions;
@@ -20,8 +18,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.platform.testkit.engine.EngineExecutionResults;
-import org.junit.platform.testkit.engine.EngineTestKit;
 
 /**
  * Does the HTTP contract test bite? The OpenAI adapter passes it; each mutant wraps it with one
@@ -37,19 +33,12 @@ class HttpContractMutationTest {
   @ParameterizedTest
   @MethodSource("mutants")
   void theContractTestFailsOnEveryMutant(Class<?> mutant) {
-    EngineExecutionResults results = EngineTestKit.engine("junit-jupiter").selectors(selectClass(mutant)).execute();
-
-    assertThat(results.testEvents().started().count()).as("tests run on %s", mutant.getSimpleName()).isPositive();
-    assertThat(results.testEvents().failed().count()).as("tests failing on %s", mutant.getSimpleName())
-        .isPositive();
+    ContractRuns.assertFails(mutant);
   }
 
   @Test
   void theAdapterItselfPasses() {
-    EngineExecutionResults results = EngineTestKit.engine("junit-jupiter").selectors(selectClass(Unmutated.class))
-        .execute();
-    assertThat(results.testEvents().started().count()).isPositive();
-    assertThat(results.testEvents().failed().count()).isZero();
+    ContractRuns.assertPasses(Unmutated.class);
   }
 
   /** The contract on the OpenAI adapter, wrapped in {@link #mutate}. */
