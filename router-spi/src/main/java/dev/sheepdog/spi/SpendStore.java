@@ -48,8 +48,10 @@ public interface SpendStore {
   /**
    * Asks a store that writes spend behind the requests (merged, every few milliseconds) to send
    * what it holds now: a daily cap is near, and other instances reading the shared counters must
-   * see this instance's answers as soon as possible. Never blocks on I/O and never throws for a
-   * failing store. Stores that write everything at once (or share nothing) need not do anything.
+   * see this instance's answers before its caller does. A shared store may wait for the write to
+   * be acknowledged, for at most its hot-path timeout (a few milliseconds), and never longer; it
+   * never throws for a failing store. Stores that write everything at once (or share nothing) need
+   * not do anything.
    */
   default void writeNow() {}
 

@@ -622,7 +622,8 @@ public final class ConfigLoader {
 
     private RedisSettings redis(ConfigNode section) {
       if (!section.has("uri")) {
-        section.error("uri", "is required for store: redis (for example redis://localhost:6379/0, or rediss:// for TLS)");
+        section.error("uri", "is required for store: redis (for example redis://localhost:6379/0, rediss:// for TLS,"
+            + " or redis-sentinel://sentinel1:26379,sentinel2:26379/0#mymaster)");
         return null;
       }
       section.rejectSecretInClear("password", "password_env");

@@ -227,6 +227,18 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void a_redis_store_through_sentinel_is_accepted_and_another_scheme_is_refused() {
+    // when
+    SheepdogConfig sentinel = load(MINIMAL
+        + "state: {store: redis, uri: 'rediss-sentinel://s1.internal:26379,s2.internal:26379/0#mymaster'}\n");
+    String http = message(MINIMAL + "state: {store: redis, uri: 'http://redis.internal:6379'}\n");
+    // then
+    assertThat(sentinel.state().redis().uri()).isEqualTo("rediss-sentinel://s1.internal:26379,s2.internal:26379/0#mymaster");
+    assertThat(sentinel.state().redis().usesTls()).isTrue();
+    assertThat(http).contains("state.uri").contains("redis-sentinel://");
+  }
+
+  @Test
   void a_redis_store_without_a_uri_or_with_a_password_in_the_file_is_refused_naming_the_key() {
     // when
     String missing = message(MINIMAL + "state: {store: redis}\n");

@@ -215,6 +215,11 @@ final class RedisLink implements AutoCloseable {
     return isolated.get() && isolatedUntil.get() - ticker.nanoTime() > 0;
   }
 
+  /** The hot-path timeout: the longest a request waits for Redis. */
+  long hotPathNanos() {
+    return hotNanos;
+  }
+
   /** Awaits a command on a request's path for at most the hot-path timeout. */
   <T> T hot(Function<RedisAsyncCommands<String, String>, ? extends CompletionStage<T>> command) {
     return await(command, hotNanos);

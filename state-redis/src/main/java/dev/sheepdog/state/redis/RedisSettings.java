@@ -7,7 +7,9 @@ import java.util.regex.Pattern;
 /**
  * How to reach the shared Redis and how to behave when it is slow or gone.
  *
- * @param uri {@code redis://host:port/db} or {@code rediss://} for TLS; never holds the password
+ * @param uri {@code redis://host:port/db}, or {@code rediss://} for TLS; or through Sentinel, {@code
+ *     redis-sentinel://host1:26379,host2:26379/db#master} ({@code rediss-sentinel://} for TLS), which
+ *     finds the master and follows it when Sentinel fails over; never holds the password
  * @param password the password (from an environment variable), or {@code null} for none
  * @param tls whether to use TLS even for a {@code redis://} URI
  * @param prefix what every key starts with, so several fleets can share one Redis
@@ -24,11 +26,13 @@ public record RedisSettings(String uri, char[] password, boolean tls, String pre
   public static final Duration DEFAULT_ISOLATION = Duration.ofSeconds(1);
   public static final String DEFAULT_PREFIX = "sheepdog";
   private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
+  private static final Pattern SCHEMES = Pattern.compile("rediss?(-sentinel)?://");
 
   public RedisSettings {
     Objects.requireNonNull(uri, "uri must not be null");
-    if (!uri.startsWith("redis://") && !uri.startsWith("rediss://")) {
-      throw new IllegalArgumentException("uri must start with redis:// or rediss://");
+    if (!SCHEMES.matcher(uri).lookingAt()) {
+      throw new IllegalArgumentException(
+          "uri must start with redis://, rediss:// (TLS), redis-sentinel:// or rediss-sentinel://");
     }
     if (uri.substring(uri.indexOf("://") + 3).contains("@")) {
       throw new IllegalArgumentException("uri must not hold a password; give it through an environment variable");
@@ -85,7 +89,7 @@ public record RedisSettings(String uri, char[] password, boolean tls, String pre
 
   /** Whether the connection uses TLS. */
   public boolean usesTls() {
-    return tls || uri.startsWith("rediss://");
+    return tls || uri.startsWith("rediss://") || uri.startsWith("rediss-sentinel://");
   }
 
   private static void positive(Duration duration, String name) {

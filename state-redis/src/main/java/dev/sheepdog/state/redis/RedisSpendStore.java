@@ -380,11 +380,28 @@ final class RedisSpendStore implements SpendStore, AutoCloseable {
     sendPending();
   }
 
-  /** {@inheritDoc} Sends the merged sums now, from the caller's thread, without waiting. */
+  /**
+   * {@inheritDoc} Sends the merged sums now, from the caller's thread, and waits for every spend
+   * write in flight (this one, and the writer's) to be answered, for at most the hot-path timeout:
+   * an instance that gives an answer near a cap has its spend in Redis first, so two instances
+   * answering at the same moment cannot both admit another request past the cap.
+   */
   @Override
   public void writeNow() {
-    if (!closed && !link.isolatedNow()) {
-      sendPending();
+    if (closed || link.isolatedNow()) {
+      return;
+    }
+    sendPending();
+    CompletableFuture<?>[] waiting = inFlight.toArray(CompletableFuture[]::new);
+    if (waiting.length == 0) {
+      return;
+    }
+    try {
+      CompletableFuture.allOf(waiting).get(link.hotPathNanos(), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      // a failed or slow write waits again and is retried; the answer goes on
     }
   }
 

@@ -257,6 +257,32 @@ class RedisSpendStoreTest {
   }
 
   @Test
+  void writeNowReturnsOnceRedisHasTheSpendOrAfterTheHotPathTimeoutAtMost() throws Exception {
+    String prefix = freshPrefix();
+    RedisLink link = new RedisLink(RedisSettings.of(server.uri()).withPrefix(prefix)
+        .withHotPathTimeout(Duration.ofMillis(100)), RouterListener.NONE, Ticker.system());
+    link.connect();
+    // no periodic write: only writeNow sends
+    try (link; RedisSpendStore store = new RedisSpendStore(link, TICKER, Duration.ofHours(1))) {
+      link.call(redis -> redis.ping());
+      // when an answer near a cap is written now
+      store.add(TODAY, GPT, TaskType.GENERAL, Priority.NORMAL, Set.of(), 250);
+      store.writeNow();
+      // then Redis has it when writeNow returns (another instance reading now sees it)
+      assertThat(plain.redis().hget(RedisSharedState.spendKey(prefix, TODAY), "total")).isEqualTo("250");
+
+      // and a Redis that does not answer holds writeNow back for the hot-path timeout, not longer
+      assertThat(server.command("CLIENT PAUSE 1500 WRITE")).isEqualTo("+OK");
+      store.add(TODAY, GPT, TaskType.GENERAL, Priority.NORMAL, Set.of(), 1);
+      long started = System.nanoTime();
+      store.writeNow();
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofMillis(1_000));
+      waitUntil(() -> store.flush(Duration.ofSeconds(1)));
+      assertThat(plain.redis().hget(RedisSharedState.spendKey(prefix, TODAY), "total")).isEqualTo("251");
+    }
+  }
+
+  @Test
   void onlyARefusalBeforeWritingProvesAnAddWasNotApplied() {
     assertThat(RedisSpendStore.neverSent(new SharedStateUnavailableException("isolated"))).isTrue();
     assertThat(RedisSpendStore.neverSent(new CompletionException(
