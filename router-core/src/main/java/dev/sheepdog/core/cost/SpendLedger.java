@@ -130,12 +130,9 @@ public final class SpendLedger {
     } catch (RuntimeException e) {
       // the store says so through its health
     }
-    long newest = newestDay.accumulateAndGet(day, Math::max);
-    if (day >= newest - retainedDays + 1) {
-      Totals totals = claim(day);
-      if (totals != null) {
-        Totals.adder(totals.estimatedByModel, model).add(nanos);
-      }
+    Totals totals = retained(day);
+    if (totals != null) {
+      Totals.adder(totals.estimatedByModel, model).add(nanos);
     }
   }
 
@@ -167,15 +164,16 @@ public final class SpendLedger {
     } catch (RuntimeException e) {
       // the store says so through its health; the answer the spend belongs to was given already
     }
-    long newest = newestDay.accumulateAndGet(day, Math::max);
-    long oldestKept = newest - retainedDays + 1;
-    if (day < oldestKept) {
-      return;
-    }
-    Totals totals = claim(day);
+    Totals totals = retained(day);
     if (totals != null) {
       totals.add(model, route, tags, nanos);
     }
+  }
+
+  /** The figures of {@code day} for recording into, the newest day moved on; null if not retained. */
+  private Totals retained(long day) {
+    long newest = newestDay.accumulateAndGet(day, Math::max);
+    return day < newest - retainedDays + 1 ? null : claim(day);
   }
 
   /** The one {@link Route} of a task and priority, so recording a spend does not make a new key. */

@@ -249,12 +249,7 @@ final class RedisSpendStore implements SpendStore, AutoCloseable {
     if (nanos <= 0) {
       return;
     }
-    merging.readLock().lock();
-    try {
-      pending.merge(new Counter(epochDay, field(SpendRow.Kind.ESTIMATED, model.value())), nanos, Long::sum);
-    } finally {
-      merging.readLock().unlock();
-    }
+    mergeAll(epochDay, Map.of(field(SpendRow.Kind.ESTIMATED, model.value()), nanos));
   }
 
   /** {@inheritDoc} Merged into what waits; the link's writer sends it within {@link RedisLink#WRITE_BEHIND}. */
@@ -264,17 +259,21 @@ final class RedisSpendStore implements SpendStore, AutoCloseable {
     if (nanos == 0) {
       return;
     }
-    Counter total = new Counter(epochDay, field(SpendRow.Kind.TOTAL, ""));
-    Counter byModel = new Counter(epochDay, field(SpendRow.Kind.MODEL, model.value()));
-    Counter byRoute = new Counter(epochDay, field(SpendRow.Kind.ROUTE, SpendStore.routeKey(task, priority)));
+    Map<String, Long> fields = new HashMap<>(4 + tags.size() * 2);
+    fields.put(field(SpendRow.Kind.TOTAL, ""), nanos);
+    fields.put(field(SpendRow.Kind.MODEL, model.value()), nanos);
+    fields.put(field(SpendRow.Kind.ROUTE, SpendStore.routeKey(task, priority)), nanos);
+    for (String tag : tags) {
+      fields.put(field(SpendRow.Kind.TAG, tag), nanos);
+    }
+    mergeAll(epochDay, fields);
+  }
+
+  /** Merges one answer's (or one batch's) fields into what waits, all in the same batch to come. */
+  private void mergeAll(long day, Map<String, Long> fields) {
     merging.readLock().lock();
     try {
-      pending.merge(total, nanos, Long::sum);
-      pending.merge(byModel, nanos, Long::sum);
-      pending.merge(byRoute, nanos, Long::sum);
-      for (String tag : tags) {
-        pending.merge(new Counter(epochDay, field(SpendRow.Kind.TAG, tag)), nanos, Long::sum);
-      }
+      fields.forEach((field, nanos) -> pending.merge(new Counter(day, field), nanos, Long::sum));
     } finally {
       merging.readLock().unlock();
     }
@@ -338,12 +337,7 @@ final class RedisSpendStore implements SpendStore, AutoCloseable {
             MAX_UNCERTAIN_BATCHES, link.describe());
       }
     }
-    merging.readLock().lock();
-    try {
-      batch.fields().forEach((field, nanos) -> pending.merge(new Counter(batch.day(), field), nanos, Long::sum));
-    } finally {
-      merging.readLock().unlock();
-    }
+    mergeAll(batch.day(), batch.fields());
   }
 
   private void pushQuietly() {
