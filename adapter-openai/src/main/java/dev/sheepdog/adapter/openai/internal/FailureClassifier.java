@@ -1,15 +1,13 @@
 package dev.sheepdog.adapter.openai.internal;
 
 import dev.sheepdog.spi.FailureKind;
+import dev.sheepdog.spi.HttpFailures;
 import dev.sheepdog.spi.ProviderException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -144,24 +142,18 @@ public final class FailureClassifier {
         null);
   }
 
+  /**
+   * The status table every HTTP adapter shares ({@link HttpFailures#kindOf}), refined by what
+   * OpenAI's error document says: a 429 out of quota is out of credit, and a 4xx may name the
+   * context length or the content filter.
+   */
   static FailureKind kindOf(int status, ErrorDetails error) {
-    if (status == 401 || status == 403) {
-      return FailureKind.UNAUTHORIZED;
-    }
-    if (status == 402) {
+    if (status == 429 && error.hasCode("insufficient_quota")) {
       // out of credit: nothing on this provider will work until someone pays
       return FailureKind.UNAUTHORIZED;
     }
-    if (status == 429) {
-      return error.hasCode("insufficient_quota") ? FailureKind.UNAUTHORIZED : FailureKind.RATE_LIMITED;
-    }
-    if (status == 408 || status == 409 || status >= 500) {
-      return FailureKind.UNAVAILABLE;
-    }
-    if (status >= 400) {
-      return kindOfCodes(error, FailureKind.BAD_REQUEST);
-    }
-    return FailureKind.UNAVAILABLE;
+    FailureKind kind = HttpFailures.kindOf(status);
+    return kind == FailureKind.BAD_REQUEST ? kindOfCodes(error, FailureKind.BAD_REQUEST) : kind;
   }
 
   private static FailureKind kindOfCodes(ErrorDetails error, FailureKind otherwise) {
@@ -224,20 +216,9 @@ public final class FailureClassifier {
     return number == null ? null : Duration.ofNanos(saturatedNanos(number.multiply(BigDecimal.valueOf(1_000_000L))));
   }
 
+  /** {@code Retry-After} in seconds or as an HTTP date, read as every HTTP adapter reads it. */
   private Duration retryAfterHeader(String value) {
-    if (value == null || value.isBlank()) {
-      return null;
-    }
-    BigDecimal seconds = decimal(value);
-    if (seconds != null) {
-      return Duration.ofNanos(saturatedNanos(seconds.multiply(BigDecimal.valueOf(1_000_000_000L))));
-    }
-    try {
-      ZonedDateTime at = ZonedDateTime.parse(value.trim(), DateTimeFormatter.RFC_1123_DATE_TIME);
-      return Duration.between(clock.instant(), at.toInstant());
-    } catch (DateTimeParseException e) {
-      return null;
-    }
+    return HttpFailures.retryAfter(value, clock.instant()).orElse(null);
   }
 
   /** Go's duration syntax, as OpenAI sends it: {@code 1s}, {@code 6m0s}, {@code 20ms}, {@code 1h2m3.5s}. */
