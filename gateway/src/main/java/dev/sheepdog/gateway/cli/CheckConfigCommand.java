@@ -6,6 +6,8 @@ import dev.sheepdog.gateway.config.ConfigException;
 import dev.sheepdog.gateway.config.ConfigLoader;
 import dev.sheepdog.gateway.config.ConfigProblem;
 import dev.sheepdog.gateway.config.SheepdogConfig;
+import dev.sheepdog.gateway.plugin.PluginException;
+import dev.sheepdog.gateway.plugin.Plugins;
 import dev.sheepdog.spi.ModelSpec;
 import dev.sheepdog.spi.Priority;
 import dev.sheepdog.spi.TaskType;
@@ -16,6 +18,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
@@ -42,21 +45,44 @@ final class CheckConfigCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "FILE", description = "The YAML configuration file, such as gateway.yaml.")
   Path file;
 
+  @Mixin
+  PluginsOption plugins;
+
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    Plugins loaded;
+    try {
+      loaded = plugins.load();
+    } catch (PluginException e) {
+      err.println("sheepdog: " + e.getMessage());
+      err.flush();
+      return SheepdogCli.EXIT_FAILED;
+    }
     SheepdogConfig config;
     try {
-      config = ConfigLoader.create().withEnvironment(root.environment()).load(file);
+      config = loaded.configure(ConfigLoader.create().withEnvironment(root.environment())).load(file);
     } catch (ConfigException e) {
       printProblems(err, e.problems());
       return SheepdogCli.EXIT_FAILED;
     }
     out.println(file + " is valid.");
     printSummary(out, config);
+    printPlugins(out, loaded);
     out.flush();
     return 0;
+  }
+
+  private static void printPlugins(PrintWriter out, Plugins plugins) {
+    out.printf("  plug-ins   %s%n", plugins.contributions().isEmpty() ? "none" : plugins.contributions().size());
+    for (Plugins.Contribution contribution : plugins.contributions()) {
+      out.printf("    %-22s %s%n", contribution.plugin(), contribution.source());
+      out.printf("    %-22s provider types: %s%n", "", contribution.providerTypes().isEmpty() ? "none"
+          : String.join(", ", contribution.providerTypes()));
+      out.printf("    %-22s strategies: %s%n", "", contribution.strategies().isEmpty() ? "none"
+          : String.join(", ", contribution.strategies()));
+    }
   }
 
   static void printProblems(PrintWriter err, List<ConfigProblem> problems) {

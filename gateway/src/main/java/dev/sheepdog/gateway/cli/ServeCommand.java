@@ -4,6 +4,8 @@ import dev.sheepdog.gateway.config.ConfigException;
 import dev.sheepdog.gateway.config.ConfigLoader;
 import dev.sheepdog.gateway.config.ConfiguredGateway;
 import dev.sheepdog.gateway.config.SheepdogConfig;
+import dev.sheepdog.gateway.plugin.PluginException;
+import dev.sheepdog.gateway.plugin.Plugins;
 import dev.sheepdog.state.sqlite.StateStoreException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -11,6 +13,7 @@ import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -46,12 +49,24 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--host", paramLabel = "HOST", description = "Bind this address instead of server.host.")
   String host;
 
+  @Mixin
+  PluginsOption plugins;
+
   @Override
   public Integer call() throws InterruptedException {
     Logger log = LoggerFactory.getLogger(ServeCommand.class);
+    Plugins loadedPlugins;
+    try {
+      loadedPlugins = plugins.load();
+    } catch (PluginException e) {
+      spec.commandLine().getErr().println("sheepdog: " + e.getMessage());
+      spec.commandLine().getErr().flush();
+      return SheepdogCli.EXIT_FAILED;
+    }
+    loadedPlugins.contributions().forEach(contribution -> log.info("Plug-in {}", contribution));
     SheepdogConfig loaded;
     try {
-      loaded = ConfigLoader.create().withEnvironment(root.environment()).load(config);
+      loaded = loadedPlugins.configure(ConfigLoader.create().withEnvironment(root.environment())).load(config);
     } catch (ConfigException e) {
       CheckConfigCommand.printProblems(spec.commandLine().getErr(), e.problems());
       return SheepdogCli.EXIT_FAILED;

@@ -7,6 +7,7 @@ import dev.sheepdog.core.HedgingConfig;
 import dev.sheepdog.core.RetryConfig;
 import dev.sheepdog.core.RouteTableStrategy;
 import dev.sheepdog.core.RouterSettings;
+import dev.sheepdog.core.StrategyRegistry;
 import dev.sheepdog.core.alert.AlertRules;
 import dev.sheepdog.core.cost.BudgetCap;
 import dev.sheepdog.core.deferred.InMemoryDeferredQueue;
@@ -21,6 +22,7 @@ import dev.sheepdog.spi.ModelSpec;
 import dev.sheepdog.spi.Price;
 import dev.sheepdog.spi.Priority;
 import dev.sheepdog.spi.QualityTier;
+import dev.sheepdog.spi.SelectionStrategy;
 import dev.sheepdog.spi.TaskType;
 import dev.sheepdog.state.redis.RedisSettings;
 import java.io.IOException;
@@ -30,6 +32,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -64,25 +67,50 @@ public final class ConfigLoader {
 
   private final UnaryOperator<String> environment;
   private final ProviderTypes types;
+  private final Map<String, Supplier<? extends SelectionStrategy>> strategies;
 
-  private ConfigLoader(UnaryOperator<String> environment, ProviderTypes types) {
+  private ConfigLoader(UnaryOperator<String> environment, ProviderTypes types,
+      Map<String, Supplier<? extends SelectionStrategy>> strategies) {
     this.environment = environment;
     this.types = types;
+    this.strategies = strategies;
   }
 
-  /** Reads variables from the process environment and knows the built-in provider types. */
+  /**
+   * Reads variables from the process environment and knows the built-in provider types and
+   * strategies.
+   */
   public static ConfigLoader create() {
-    return new ConfigLoader(System::getenv, ProviderTypes.builtIn());
+    return new ConfigLoader(System::getenv, ProviderTypes.builtIn(), Map.of());
   }
 
   /** Reads environment variables from {@code environment} instead (tests, embedding). */
   public ConfigLoader withEnvironment(UnaryOperator<String> environment) {
-    return new ConfigLoader(Objects.requireNonNull(environment, "environment"), types);
+    return new ConfigLoader(Objects.requireNonNull(environment, "environment"), types, strategies);
   }
 
   /** Knows these provider types instead of the built-in ones. */
   public ConfigLoader withProviderTypes(ProviderTypes types) {
-    return new ConfigLoader(environment, Objects.requireNonNull(types, "types"));
+    return new ConfigLoader(environment, Objects.requireNonNull(types, "types"), strategies);
+  }
+
+  /**
+   * Knows these strategies besides the built-in ones ({@link Strategies#builtInNames()}), which
+   * they may not rename; a configuration loaded by it carries them to the gateway.
+   */
+  public ConfigLoader withStrategies(Map<String, ? extends Supplier<? extends SelectionStrategy>> strategies) {
+    Map<String, Supplier<? extends SelectionStrategy>> copy = new LinkedHashMap<>();
+    strategies.forEach((name, factory) -> {
+      Objects.requireNonNull(factory, "strategy " + name);
+      if (Strategies.builtInNames().contains(name)) {
+        throw new IllegalArgumentException("strategy " + name + " is built in; choose another name");
+      }
+      if (name.isBlank() || name.contains("+")) {
+        throw new IllegalArgumentException("strategy name '" + name + "' must be non-blank and without +");
+      }
+      copy.put(name, factory);
+    });
+    return new ConfigLoader(environment, types, Collections.unmodifiableMap(copy));
   }
 
   /** Loads {@code file}, named in messages as given. */
@@ -118,7 +146,7 @@ public final class ConfigLoader {
       node.error("expected a mapping of sections (server, providers, models, routes, …)");
       throw new ConfigException(node.problems());
     }
-    SheepdogConfig config = new Reading(node, types).read();
+    SheepdogConfig config = new Reading(node, types, strategies).read();
     if (node.hasProblems()) {
       throw new ConfigException(node.problems());
     }
@@ -135,15 +163,20 @@ public final class ConfigLoader {
   private static final class Reading {
     private final ConfigNode root;
     private final ProviderTypes types;
+    private final Map<String, Supplier<? extends SelectionStrategy>> strategies;
+    private final Set<String> strategyNames = new LinkedHashSet<>();
     // every provider name in the file, even those whose section has problems, so models naming them
     // are not reported a second time
     private final Set<String> providerNames = new TreeSet<>();
     // the model ids that problems may list: those written in the file, not those from ${...}
     private final Set<String> listedModels = new TreeSet<>();
 
-    Reading(ConfigNode root, ProviderTypes types) {
+    Reading(ConfigNode root, ProviderTypes types, Map<String, Supplier<? extends SelectionStrategy>> strategies) {
       this.root = root;
       this.types = types;
+      this.strategies = strategies;
+      strategyNames.addAll(Strategies.builtInNames());
+      strategyNames.addAll(strategies.keySet());
     }
 
     SheepdogConfig read() {
@@ -173,7 +206,7 @@ public final class ConfigLoader {
         return null;
       }
       return new SheepdogConfig(root.file(), server, auth, providers, catalog, routes, settings, hedging, alerts,
-          budgets, deferred, state);
+          budgets, deferred, state, strategies);
     }
 
     private SheepdogConfig.Server server(ConfigNode section) {
@@ -241,7 +274,8 @@ public final class ConfigLoader {
           String suggestion = ConfigNode.closest(type.get(), types.names());
           section.error("type", "unknown provider type"
               + (suggestion == null ? "" : "; did you mean " + suggestion + "?")
-              + " (known: " + String.join(", ", new TreeSet<>(types.names())) + ")");
+              + " (known: " + String.join(", ", new TreeSet<>(types.names()))
+              + "; a plug-in's type needs its jar in plugins/ or --plugins DIR)");
           continue;
         }
         PreparedProvider prepared = factory.get().prepare(section, name);
@@ -308,16 +342,17 @@ public final class ConfigLoader {
 
     private SheepdogConfig.Routes routes(ConfigNode section, Set<ModelId> models) {
       String strategy = section.string("strategy", RouteTableStrategy.NAME);
-      List<String> parts = Strategies.parts(strategy);
+      List<String> parts = StrategyRegistry.parts(strategy);
       for (int i = 0; i < parts.size(); i++) {
         String part = parts.get(i);
-        if (!Strategies.NAMES.contains(part)) {
-          String suggestion = ConfigNode.closest(part, Strategies.NAMES);
+        if (!strategyNames.contains(part)) {
+          String suggestion = ConfigNode.closest(part, strategyNames);
           section.error("strategy", "unknown strategy"
               + (parts.size() == 1 ? "" : " (part " + (i + 1) + " of " + parts.size() + ")")
               + (suggestion == null ? "" : "; did you mean " + suggestion + "?")
-              + " (known: " + String.join(", ", new TreeSet<>(Strategies.NAMES))
-              + "; compose them with +, such as latency-tier+cost)");
+              + " (known: " + String.join(", ", new TreeSet<>(strategyNames))
+              + "; compose them with +, such as latency-tier+cost; a plug-in's strategy needs its jar in plugins/ "
+              + "or --plugins DIR)");
         }
       }
       RouteTableStrategy table = table(section, models);

@@ -1,42 +1,45 @@
 package dev.sheepdog.gateway.config;
 
-import dev.sheepdog.adapter.openai.SharedHttpClient;
+import com.google.inject.CreationException;
+import com.google.inject.Guice;
+import com.google.inject.Injector;
+import com.google.inject.Key;
+import com.google.inject.ProvisionException;
+import com.google.inject.Stage;
+import com.google.inject.TypeLiteral;
+import com.google.inject.spi.Message;
 import dev.sheepdog.core.Router;
-import dev.sheepdog.core.RouterBuilder;
-import dev.sheepdog.core.alert.LoggingAlertListener;
-import dev.sheepdog.core.cost.SpendLedger;
 import dev.sheepdog.core.deferred.DeferredQuota;
 import dev.sheepdog.core.deferred.InMemoryDeferredQueue;
 import dev.sheepdog.core.state.InMemoryStateStore;
-import dev.sheepdog.spi.DeferredQueue;
 import dev.sheepdog.gateway.GatewayConfig;
 import dev.sheepdog.gateway.GatewayMetrics;
 import dev.sheepdog.gateway.GatewayServer;
 import dev.sheepdog.gateway.sandbox.SandboxProvider;
 import dev.sheepdog.spi.ChatProvider;
-import dev.sheepdog.spi.ModelSpec;
+import dev.sheepdog.spi.DeferredQueue;
 import dev.sheepdog.spi.ProviderId;
-import dev.sheepdog.spi.RouterEvent;
 import dev.sheepdog.spi.RouterListener;
 import dev.sheepdog.spi.Scheduler;
 import dev.sheepdog.spi.StateStore;
+import dev.sheepdog.spi.Ticker;
 import dev.sheepdog.state.redis.RedisStateStore;
 import dev.sheepdog.state.sqlite.SqliteStateStore;
-import dev.sheepdog.spi.Ticker;
 import java.net.URI;
-import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A gateway running from a {@link SheepdogConfig}: its providers, a {@link Router} (with {@link
- * GatewayMetrics} listening, the deferred queue, logged alerts, budgets and hedging) and the
- * {@link GatewayServer} in front of it.
+ * A gateway running from a {@link SheepdogConfig}: the injector of its {@link GatewayModule} (its
+ * providers, a {@link Router} with {@link GatewayMetrics} listening, the state store, the deferred
+ * queue, logged alerts, budgets and hedging) and the {@link GatewayServer} in front of it.
  *
  * <pre>{@code
  * SheepdogConfig config = ConfigLoader.create().load(Path.of("gateway.yaml"));
@@ -51,85 +54,90 @@ import org.slf4j.LoggerFactory;
 public final class ConfiguredGateway implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ConfiguredGateway.class);
 
+  private final Injector injector;
   private final Router router;
   private final GatewayServer server;
   private final GatewayMetrics metrics;
   private final DeferredQueue deferred;
-  private final List<ChatProvider> providers;
-  private final SharedHttpClient upstreamClient;
   private final StateStore state;
+  private final GatewayResources resources;
 
-  private ConfiguredGateway(Router router, GatewayServer server, GatewayMetrics metrics,
-      DeferredQueue deferred, List<ChatProvider> providers, SharedHttpClient upstreamClient, StateStore state) {
-    this.router = router;
+  private ConfiguredGateway(Injector injector, GatewayServer server, GatewayResources resources) {
+    this.injector = injector;
+    this.router = injector.getInstance(Router.class);
     this.server = server;
-    this.metrics = metrics;
-    this.deferred = deferred;
-    this.providers = providers;
-    this.upstreamClient = upstreamClient;
-    this.state = state;
+    this.metrics = injector.getInstance(GatewayMetrics.class);
+    this.deferred = injector.getInstance(DEFERRED).orElse(null);
+    this.state = injector.getInstance(StateStore.class);
+    this.resources = resources;
   }
+
+  private static final Key<Optional<DeferredQueue>> DEFERRED = Key.get(new TypeLiteral<Optional<DeferredQueue>>() {});
+  private static final Key<Map<ProviderId, ChatProvider>> PROVIDERS =
+      Key.get(new TypeLiteral<Map<ProviderId, ChatProvider>>() {});
 
   /** Starts on the system clock. */
   public static ConfiguredGateway start(SheepdogConfig config) {
     return start(config, Ticker.system(), Scheduler.system());
   }
 
-  /** Starts with the given clock, which the router and the providers share. */
+  /**
+   * Starts with the given clock, which the router and the providers share: builds the injector of
+   * {@link GatewayModule} (everything is built now, so a mistake fails here, with its own message),
+   * then starts the server. What was opened before a failure is closed.
+   */
   public static ConfiguredGateway start(SheepdogConfig config, Ticker ticker, Scheduler scheduler) {
     Objects.requireNonNull(config, "config");
-    // one client for every provider of the file, started only if one calls out
-    SharedHttpClient upstreamClient = SharedHttpClient.create();
-    List<ChatProvider> providers;
+    GatewayResources resources = new GatewayResources();
+    AlertRelay alerts = new AlertRelay();
+    Injector injector;
     try {
-      providers = createProviders(config, ticker, scheduler, upstreamClient);
+      injector = Guice.createInjector(Stage.PRODUCTION,
+          new GatewayModule(config, ticker, scheduler, resources, alerts));
+    } catch (CreationException | ProvisionException e) {
+      RuntimeException cause = causeOf(e);
+      resources.closeAfter(cause);
+      throw cause;
     } catch (RuntimeException e) {
-      upstreamClient.close();
-      throw e;
-    }
-    GatewayMetrics metrics = GatewayMetrics.create();
-    // the store's alerts go through the router, as its own do: to the log, the metrics and the health report
-    AtomicReference<Router> alerted = new AtomicReference<>();
-    // an alert raised while the store opens (a shared store that is not there yet) waits for the router
-    AtomicReference<RouterEvent.Alert> early = new AtomicReference<>();
-    StateStore state;
-    try {
-      state = openState(config, event -> {
-        Router router = alerted.get();
-        if (event instanceof RouterEvent.Alert alert) {
-          if (router != null) {
-            router.report(alert);
-          } else {
-            early.set(alert);
-          }
-        }
-      }, ticker);
-    } catch (RuntimeException e) {
-      closeAll(providers, e);
-      upstreamClient.close();
+      resources.closeAfter(e);
       throw e;
     }
     try {
-      metrics.bind(state);
-      DeferredQueue deferred = deferredQueue(config.deferred(), state.deferred());
-      Router router = router(config, providers, metrics, new SpendLedger(state.spend()), deferred, ticker, scheduler,
-          state);
-      alerted.set(router);
-      RouterEvent.Alert pending = early.getAndSet(null);
-      if (pending != null && state.health().degraded()) {
-        router.report(pending);
-      }
-      List<SandboxProvider> sandboxes = providers.stream().filter(SandboxProvider.class::isInstance)
-          .map(SandboxProvider.class::cast).toList();
-      GatewayServer server = GatewayServer.start(router, gatewayConfig(config), metrics, deferred, sandboxes);
+      Router router = injector.getInstance(Router.class);
+      StateStore state = injector.getInstance(StateStore.class);
+      alerts.attach(router, state);
+      List<SandboxProvider> sandboxes = injector.getInstance(PROVIDERS).values().stream()
+          .filter(SandboxProvider.class::isInstance).map(SandboxProvider.class::cast).toList();
+      GatewayServer server = GatewayServer.start(router, injector.getInstance(GatewayConfig.class),
+          injector.getInstance(GatewayMetrics.class), injector.getInstance(DEFERRED).orElse(null), sandboxes);
       log.info("State: {}", state.describe());
-      return new ConfiguredGateway(router, server, metrics, deferred, providers, upstreamClient, state);
+      return new ConfiguredGateway(injector, server, resources);
     } catch (RuntimeException e) {
-      closeAll(providers, e);
-      upstreamClient.close();
-      closeState(state, e);
+      resources.closeAfter(e);
       throw e;
     }
+  }
+
+  /**
+   * The exception a binding threw, when Guice reports one (perhaps once per binding that needed
+   * it): its message names the problem (a model's missing provider, a file that is locked), where
+   * Guice's own wrapping would bury it.
+   */
+  private static RuntimeException causeOf(RuntimeException guice) {
+    Collection<Message> messages = guice instanceof CreationException creation ? creation.getErrorMessages()
+        : ((ProvisionException) guice).getErrorMessages();
+    // a singleton that failed is tried again by each binding that needs it: the same failure, several times
+    Set<String> distinct = new HashSet<>();
+    Throwable first = null;
+    for (Message message : messages) {
+      Throwable cause = message.getCause();
+      first = first == null ? cause : first;
+      distinct.add(cause == null ? message.getMessage() : cause.getClass().getName() + ": " + cause.getMessage());
+    }
+    if (distinct.size() == 1 && first instanceof RuntimeException cause) {
+      return cause;
+    }
+    return guice;
   }
 
   /**
@@ -158,14 +166,6 @@ public final class ConfiguredGateway implements AutoCloseable {
     };
   }
 
-  private static void closeState(StateStore state, RuntimeException failure) {
-    try {
-      state.close();
-    } catch (RuntimeException e) {
-      failure.addSuppressed(e);
-    }
-  }
-
   /**
    * The deferred queue of {@code deferred}, or {@code null} when it is off: in memory, with a quota
    * per client key, so one client cannot fill the queue everyone shares.
@@ -184,85 +184,6 @@ public final class ConfiguredGateway implements AutoCloseable {
         .maxQueuedPerOwner(deferred.maxPerClient())
         .maxBytesPerOwner(deferred.maxBytesPerClient())
         .build();
-  }
-
-  /** Builds each provider of {@code config}, in file order, each owning the HTTP client it needs. */
-  public static List<ChatProvider> createProviders(SheepdogConfig config, Ticker ticker, Scheduler scheduler) {
-    return createProviders(config, ticker, scheduler, null);
-  }
-
-  /**
-   * Builds each provider of {@code config}, in file order, calling out through {@code
-   * upstreamClient} (which the caller stops after closing the providers), or each through a client
-   * of its own if it is {@code null}.
-   */
-  public static List<ChatProvider> createProviders(SheepdogConfig config, Ticker ticker, Scheduler scheduler,
-      SharedHttpClient upstreamClient) {
-    List<ChatProvider> created = new ArrayList<>();
-    try {
-      for (SheepdogConfig.Provider provider : config.providers().values()) {
-        ProviderId id = ProviderId.of(provider.name());
-        List<ModelSpec> models = config.catalog().models().stream().filter(m -> m.provider().equals(id)).toList();
-        if (models.isEmpty()) {
-          log.warn("Provider {} serves no model of the models section; it is not started", provider.name());
-          continue;
-        }
-        ChatProvider chat = provider.prepared().create(new ProviderContext(id, models, ticker, scheduler, upstreamClient));
-        if (!chat.id().equals(id)) {
-          throw new IllegalStateException("provider type " + provider.type() + " built a provider with id "
-              + chat.id() + " for " + id);
-        }
-        created.add(chat);
-        log.info("Provider {} ({}): {}; models {}", provider.name(), provider.type(), provider.prepared().describe(),
-            models.stream().map(m -> m.id().value()).toList());
-      }
-      return created;
-    } catch (RuntimeException e) {
-      closeAll(created, e);
-      throw e;
-    }
-  }
-
-  /** The router of {@code config} over {@code providers}, its spend in memory. */
-  public static Router router(SheepdogConfig config, List<ChatProvider> providers, GatewayMetrics metrics,
-      DeferredQueue deferred, Ticker ticker, Scheduler scheduler) {
-    return router(config, providers, metrics, new SpendLedger(), deferred, ticker, scheduler);
-  }
-
-  /** The router of {@code config} over {@code providers}, recording spend in {@code ledger}. */
-  public static Router router(SheepdogConfig config, List<ChatProvider> providers, GatewayMetrics metrics,
-      SpendLedger ledger, DeferredQueue deferred, Ticker ticker, Scheduler scheduler) {
-    return router(config, providers, metrics, ledger, deferred, ticker, scheduler, null);
-  }
-
-  /**
-   * The same, sharing limits, budgets' spend and circuits with the other instances of {@code
-   * state} when it is a shared store.
-   */
-  public static Router router(SheepdogConfig config, List<ChatProvider> providers, GatewayMetrics metrics,
-      SpendLedger ledger, DeferredQueue deferred, Ticker ticker, Scheduler scheduler, StateStore state) {
-    RouterBuilder builder = Router.builder()
-        .ledger(ledger)
-        .catalog(config.catalog())
-        .providers(providers)
-        .strategy(Strategies.build(config.routes().strategy(), config.routes().table()))
-        .settings(config.settings())
-        .ticker(ticker)
-        .scheduler(scheduler)
-        .alerts(config.alerts().rules())
-        .listener(metrics);
-    if (config.alerts().log()) {
-      builder.listener(new LoggingAlertListener());
-    }
-    config.budgets().forEach(builder::budget);
-    config.hedging().ifPresent(builder::hedging);
-    if (deferred != null) {
-      builder.deferredQueue(deferred);
-    }
-    if (state != null) {
-      state.shared().ifPresent(shared -> builder.shared(shared).fleet(config.state().fleet()));
-    }
-    return builder.build();
   }
 
   /** The HTTP side of {@code config}. */
@@ -319,40 +240,28 @@ public final class ConfiguredGateway implements AutoCloseable {
     return state;
   }
 
+  /** The providers the gateway routes to, by id, in the file's order. */
+  public Map<ProviderId, ChatProvider> providers() {
+    return injector.getInstance(PROVIDERS);
+  }
+
+  /** The injector the gateway was built with, to look up what it holds. */
+  public Injector injector() {
+    return injector;
+  }
+
   /**
    * Stops accepting, drains requests in flight up to the drain timeout, then closes the providers
    * and stops their shared HTTP client, and last writes what the state store holds and closes it.
    */
   @Override
   public void close() {
-    RuntimeException failure = null;
     try {
       server.close();
     } catch (RuntimeException e) {
-      failure = e;
+      resources.closeAfter(e);
+      throw e;
     }
-    closeAll(providers, failure);
-    upstreamClient.close();
-    if (failure != null) {
-      closeState(state, failure);
-      throw failure;
-    }
-    state.close();
-  }
-
-  private static void closeAll(List<ChatProvider> providers, RuntimeException failure) {
-    for (ChatProvider provider : providers) {
-      if (provider instanceof AutoCloseable closeable) {
-        try {
-          closeable.close();
-        } catch (Exception e) {
-          if (failure != null) {
-            failure.addSuppressed(e);
-          } else {
-            log.warn("Provider {} did not close cleanly: {}", provider.id(), e.toString());
-          }
-        }
-      }
-    }
+    resources.close();
   }
 }

@@ -9,6 +9,7 @@ import dev.sheepdog.gateway.DeferredSettings;
 import dev.sheepdog.gateway.GatewayLimits;
 import dev.sheepdog.spi.ModelCatalog;
 import dev.sheepdog.spi.ModelId;
+import dev.sheepdog.spi.SelectionStrategy;
 import dev.sheepdog.spi.TaskType;
 import java.time.Duration;
 import java.util.List;
@@ -16,6 +17,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * A gateway's configuration as loaded from its YAML file by {@link ConfigLoader}: checked as a
@@ -34,6 +36,8 @@ import java.util.Set;
  * @param budgets {@code budget.caps}
  * @param deferred {@code deferred}
  * @param state {@code state}: where spend, budgets and deferred requests are kept
+ * @param strategies the strategies plug-ins contribute, by name, which {@code routes.strategy} may
+ *     name besides the built-in ones
  */
 public record SheepdogConfig(
     String file,
@@ -47,7 +51,8 @@ public record SheepdogConfig(
     Alerts alerts,
     List<BudgetCap> budgets,
     Deferred deferred,
-    State state) {
+    State state,
+    Map<String, Supplier<? extends SelectionStrategy>> strategies) {
 
   public SheepdogConfig {
     Objects.requireNonNull(file, "file");
@@ -62,18 +67,19 @@ public record SheepdogConfig(
     budgets = List.copyOf(budgets);
     Objects.requireNonNull(deferred, "deferred");
     Objects.requireNonNull(state, "state");
+    strategies = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(strategies));
   }
 
   /** This configuration with another {@code server} section, for command-line overrides. */
   public SheepdogConfig withServer(Server server) {
     return new SheepdogConfig(file, server, auth, providers, catalog, routes, settings, hedging, alerts, budgets,
-        deferred, state);
+        deferred, state, strategies);
   }
 
   /** This configuration with another {@code state} section. */
   public SheepdogConfig withState(State state) {
     return new SheepdogConfig(file, server, auth, providers, catalog, routes, settings, hedging, alerts, budgets,
-        deferred, state);
+        deferred, state, strategies);
   }
 
   /**

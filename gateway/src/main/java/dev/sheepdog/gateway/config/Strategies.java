@@ -1,41 +1,39 @@
 package dev.sheepdog.gateway.config;
 
-import dev.sheepdog.core.RouteTableStrategy;
-import dev.sheepdog.core.StrategyRegistry;
-import dev.sheepdog.policy.cost.CostAwareStrategy;
-import dev.sheepdog.policy.latency.LatencyTierStrategy;
-import dev.sheepdog.policy.latency.PeakEwmaStrategy;
+import com.google.inject.Guice;
+import com.google.inject.Key;
+import com.google.inject.Provider;
+import com.google.inject.TypeLiteral;
+import dev.sheepdog.core.inject.RouterModule;
+import dev.sheepdog.policy.cost.CostPolicyModule;
+import dev.sheepdog.policy.latency.LatencyPolicyModule;
+import dev.sheepdog.spi.ModelCatalog;
 import dev.sheepdog.spi.SelectionStrategy;
-import java.util.List;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Set;
 
 /**
- * The strategies {@code routes.strategy} may name: the names the Guice modules bind them under
- * ({@code RouterModule}, {@code CostPolicyModule}, {@code LatencyPolicyModule}), each built with
- * its defaults, and the route table from the YAML. Names and their {@code +} composition are read
- * by the core's {@link StrategyRegistry}, as {@code RouterModule} reads them.
+ * The strategy names a configuration may use without plug-ins: those the gateway's modules bind
+ * into the router's {@code Map<String, SelectionStrategy>} ({@code RouterModule}, {@code
+ * CostPolicyModule}, {@code LatencyPolicyModule}), read from the modules themselves so the
+ * loader's list cannot drift from what the gateway builds.
  */
-final class Strategies {
-  static final Set<String> NAMES = registry(RouteTableStrategy.tutorialDefaults()).names();
+public final class Strategies {
+  private static final Set<String> BUILT_IN = Collections.unmodifiableSet(new LinkedHashSet<>(Guice.createInjector(
+      new RouterModule(), new CostPolicyModule(), new LatencyPolicyModule(),
+      // the router is never asked for here; its catalog only has to be bound
+      binder -> binder.bind(ModelCatalog.class).toProvider((Provider<ModelCatalog>) () -> {
+        throw new UnsupportedOperationException("no catalog");
+      }))
+      .getInstance(Key.get(new TypeLiteral<Map<String, Provider<SelectionStrategy>>>() {}))
+      .keySet()));
 
   private Strategies() {}
 
-  static StrategyRegistry registry(RouteTableStrategy table) {
-    return StrategyRegistry.builder()
-        .add(RouteTableStrategy.NAME, () -> table)
-        .add(CostAwareStrategy.NAME, CostAwareStrategy::ofDefaults)
-        .add(PeakEwmaStrategy.NAME, PeakEwmaStrategy::ofDefaults)
-        .add(LatencyTierStrategy.NAME, LatencyTierStrategy::ofDefaults)
-        .build();
-  }
-
-  /** The parts of {@code name}, trimmed. */
-  static List<String> parts(String name) {
-    return StrategyRegistry.parts(name);
-  }
-
-  /** {@code a+b+c} as {@code a.andThen(b).andThen(c)}; the loader has refused unknown names, with their line. */
-  static SelectionStrategy build(String name, RouteTableStrategy table) {
-    return registry(table).create(name);
+  /** {@code route-table}, {@code cost}, {@code latency} and {@code latency-tier}. */
+  public static Set<String> builtInNames() {
+    return BUILT_IN;
   }
 }

@@ -182,8 +182,8 @@ class ConfigSecrecyTest {
     List<ConfigProblem> problems = problems(yaml);
     // then
     assertThat(problems).extracting(ConfigProblem::toString).containsExactly(
-        "gateway.yaml:3: providers.local.type: unknown provider type (known: holysheep, openai, sandbox) "
-            + "(the value comes from ${SD_ADMIN} and is not shown)",
+        "gateway.yaml:3: providers.local.type: unknown provider type (known: holysheep, openai, sandbox; a "
+            + "plug-in's type needs its jar in plugins/ or --plugins DIR) (the value comes from ${SD_ADMIN} and is not shown)",
         "gateway.yaml:6: providers.remote.base_url: expected an http or https URL such as "
             + "https://api.openai.com/v1 (the value comes from ${SD_ADMIN} and is not shown)");
   }
@@ -240,10 +240,12 @@ class ConfigSecrecyTest {
     List<ConfigProblem> problems = problems(yaml);
     // then
     assertThat(problems).extracting(ConfigProblem::message).containsExactly(
-        "unknown provider type; did you mean openai? (known: holysheep, openai, sandbox)",
+        "unknown provider type; did you mean openai? (known: holysheep, openai, sandbox; a plug-in's type needs "
+            + "its jar in plugins/ or --plugins DIR)",
         "unknown provider; did you mean holysheep? (known: holysheep)",
         "unknown strategy; did you mean route-table? (known: cost, latency, latency-tier, route-table; "
-            + "compose them with +, such as latency-tier+cost)",
+            + "compose them with +, such as latency-tier+cost; a plug-in's strategy needs its jar in plugins/ or "
+            + "--plugins DIR)",
         "unknown model (models: model-a)",
         "unknown model; did you mean model-a? (models: model-a)");
   }

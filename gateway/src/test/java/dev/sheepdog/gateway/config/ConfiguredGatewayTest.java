@@ -107,7 +107,7 @@ class ConfiguredGatewayTest {
   void an_unregistered_type_names_the_registered_ones() {
     assertThatThrownBy(() -> ConfigLoader.create().parse(YAML, "gateway.yaml"))
         .hasMessageContaining("gateway.yaml:4: providers.flaky.type: unknown provider type "
-            + "(known: holysheep, openai, sandbox)");
+            + "(known: holysheep, openai, sandbox;");
   }
 
   @Test

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.sheepdog.gateway.sandbox.SandboxFault;
 import dev.sheepdog.gateway.sandbox.SandboxProvider;
 import dev.sheepdog.spi.ModelId;
+import dev.sheepdog.spi.ProviderId;
 import dev.sheepdog.spi.Scheduler;
 import dev.sheepdog.spi.Ticker;
 import java.net.URI;
@@ -83,16 +84,18 @@ class SandboxConfigTest {
     SheepdogConfig config = loader.parse(YAML, "rehearsal.yaml");
 
     // when
-    SandboxProvider provider = (SandboxProvider) ConfiguredGateway
-        .createProviders(config, Ticker.system(), Scheduler.system()).get(0);
+    try (ConfiguredGateway gateway = ConfiguredGateway.start(config)) {
+      SandboxProvider provider = (SandboxProvider) gateway.providers().get(ProviderId.of("rehearsal"));
 
-    // then
-    assertThat(provider.seed()).isEqualTo(7);
-    assertThat(provider.timeScale()).isZero();
-    assertThat(provider.profiles().get(ModelId.of("house-model")).meanLatency()).isEqualTo(Duration.ofMillis(400));
-    assertThat(provider.profiles().get(ModelId.of("house-model")).availability()).isEqualTo(1.0);
-    assertThat(provider.profiles().get(ModelId.of("deepseek-chat")).meanLatency()).isEqualTo(Duration.ofMillis(850));
-    assertThat(provider.faults().of(ModelId.of("gpt-4.1"))).hasValue(SandboxFault.outage());
+      // then
+        assertThat(provider.seed()).isEqualTo(7);
+      assertThat(provider.timeScale()).isZero();
+      assertThat(provider.profiles().get(ModelId.of("house-model")).meanLatency()).isEqualTo(Duration.ofMillis(400));
+      assertThat(provider.profiles().get(ModelId.of("house-model")).availability()).isEqualTo(1.0);
+      assertThat(provider.profiles().get(ModelId.of("deepseek-chat")).meanLatency())
+          .isEqualTo(Duration.ofMillis(850));
+      assertThat(provider.faults().of(ModelId.of("gpt-4.1"))).hasValue(SandboxFault.outage());
+    }
   }
 
   @Test

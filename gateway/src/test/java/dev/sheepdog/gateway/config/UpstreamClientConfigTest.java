@@ -8,6 +8,7 @@ import dev.sheepdog.adapter.openai.OpenAiConfig;
 import dev.sheepdog.adapter.openai.OpenAiProvider;
 import dev.sheepdog.adapter.openai.SharedHttpClient;
 import dev.sheepdog.spi.ChatProvider;
+import dev.sheepdog.spi.ProviderId;
 import dev.sheepdog.spi.Scheduler;
 import dev.sheepdog.spi.Ticker;
 import java.net.URI;
@@ -59,12 +60,12 @@ class UpstreamClientConfigTest {
     // given
     SheepdogConfig config = loader.parse(TWO_PROVIDERS.formatted("http://127.0.0.1:9/v1", "http://127.0.0.1:8/v1"),
         "gateway.yaml");
-    try (SharedHttpClient shared = SharedHttpClient.create()) {
+    try (ConfiguredGateway gateway = ConfiguredGateway.start(config.withState(SheepdogConfig.State.MEMORY))) {
       // when
-      List<ChatProvider> providers = ConfiguredGateway.createProviders(config, Ticker.system(), Scheduler.system(), shared);
+      SharedHttpClient shared = gateway.injector().getInstance(SharedHttpClient.class);
+      OpenAiConfig first = ((OpenAiProvider) gateway.providers().get(ProviderId.of("first"))).config();
+      OpenAiConfig second = ((OpenAiProvider) gateway.providers().get(ProviderId.of("second"))).config();
       // then
-      OpenAiConfig first = ((OpenAiProvider) providers.get(0)).config();
-      OpenAiConfig second = ((OpenAiProvider) providers.get(1)).config();
       assertThat(first.sharedHttpClient()).containsSame(shared.get());
       assertThat(second.sharedHttpClient()).containsSame(shared.get());
       assertThat(first.maxRequests()).isEqualTo(500);
@@ -75,7 +76,6 @@ class UpstreamClientConfigTest {
       assertThat(second.httpVersion()).isEqualTo(HttpVersionPolicy.HTTP_2);
       assertThat(second.maxRequestsPerHost()).isEqualTo(OpenAiConfig.DEFAULT_MAX_REQUESTS);
       assertThat(second.maxConnectionsPerHost()).isEqualTo(OpenAiConfig.DEFAULT_MAX_REQUESTS);
-      providers.forEach(p -> ((OpenAiProvider) p).close());
     }
   }
 

@@ -85,4 +85,64 @@ class RouterModuleTest {
         .hasMessageContaining("unknown strategy 'cheapest'")
         .hasMessageContaining("reverse");
   }
+
+  @Test
+  void a_provider_bound_under_another_id_fails_the_injector_naming_both() {
+    // given: the provider "p" bound under "q" as well
+    AbstractModule misbound = new AbstractModule() {
+      @Override
+      protected void configure() {
+        MapBinder.newMapBinder(binder(), ProviderId.class, ChatProvider.class)
+            .addBinding(ProviderId.of("q")).toInstance(provider);
+      }
+    };
+    // when / then
+    assertThatThrownBy(() -> Guice.createInjector(com.google.inject.Stage.PRODUCTION, new RouterModule(),
+        world(null), misbound))
+        .isInstanceOf(CreationException.class)
+        .hasMessageContaining("the provider bound under q has the id p; bind it under its own id");
+  }
+
+  @Test
+  void a_model_whose_provider_is_not_bound_fails_the_injector_naming_the_model_and_the_provider() {
+    // given: a catalog model served by "elsewhere", which nothing binds
+    AbstractModule catalogWithStranger = new AbstractModule() {
+      @Override
+      protected void configure() {
+        bind(ModelCatalog.class).toInstance(ModelCatalog.of(ModelSpec.builder("a", "p").build(),
+            ModelSpec.builder("b", "p").build(), ModelSpec.builder("c", "elsewhere").build()));
+      }
+    };
+    // when / then
+    assertThatThrownBy(() -> Guice.createInjector(com.google.inject.Stage.PRODUCTION, new RouterModule(),
+        com.google.inject.util.Modules.override(world(null)).with(catalogWithStranger)))
+        .isInstanceOf(CreationException.class)
+        .hasMessageContaining("c")
+        .hasMessageContaining("elsewhere, which is not registered");
+  }
+
+  @Test
+  void the_ledger_and_budgets_bound_are_the_routers() {
+    // given
+    dev.sheepdog.core.cost.SpendLedger ledger = new dev.sheepdog.core.cost.SpendLedger();
+    // a dollar spent already today, on the ticker's clock
+    ledger.record(new dev.sheepdog.core.cost.Spend(dev.sheepdog.spi.ModelId.of("a"), TaskType.GENERAL,
+        Priority.NORMAL, java.util.Set.of(), dev.sheepdog.spi.Money.ofUsd("1"), ticker.epochMillis()));
+    AbstractModule money = new AbstractModule() {
+      @Override
+      protected void configure() {
+        OptionalBinder.newOptionalBinder(binder(), dev.sheepdog.core.cost.SpendLedger.class).setBinding()
+            .toInstance(ledger);
+        com.google.inject.multibindings.Multibinder.newSetBinder(binder(), dev.sheepdog.core.cost.BudgetCap.class)
+            .addBinding().toInstance(dev.sheepdog.core.cost.BudgetCap.global("day", dev.sheepdog.spi.Money.ofUsd("1")));
+      }
+    };
+    Router router = Guice.createInjector(new RouterModule(), world(null), money).getInstance(Router.class);
+    // when: the cap of $1 is reached before the first request
+    Throwable refused = org.assertj.core.api.Assertions.catchThrowable(
+        () -> router.route(ChatRequest.ofUser("hi"), RouteHints.DEFAULT).join());
+    // then
+    assertThat(router.ledger()).isSameAs(ledger);
+    assertThat(refused).hasCauseInstanceOf(dev.sheepdog.core.BudgetExceededException.class);
+  }
 }
