@@ -23,5 +23,11 @@ class ArchitectureTest {
       .because("upstream HTTP is the adapters' business; the gateway only serves");
 
   @ArchTest
+  static final ArchRule routers_are_built_by_the_router_module = noClasses()
+      .should().callMethod(dev.sheepdog.core.Router.class, "builder")
+      .because("the gateway and the demo compose their router through RouterModule (GatewayModule for a YAML "
+          + "file), so there is one composition path");
+
+  @ArchTest
   static final ArchRule no_generic_exceptions = GeneralCodingRules.NO_CLASSES_SHOULD_THROW_GENERIC_EXCEPTIONS;
 }

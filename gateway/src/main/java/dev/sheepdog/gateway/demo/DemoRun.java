@@ -1,18 +1,28 @@
 package dev.sheepdog.gateway.demo;
 
+import com.google.inject.Guice;
+import com.google.inject.multibindings.MapBinder;
+import com.google.inject.multibindings.Multibinder;
+import com.google.inject.multibindings.OptionalBinder;
 import dev.sheepdog.core.HealthReport;
-import dev.sheepdog.core.RouteTableStrategy;
 import dev.sheepdog.core.Router;
+import dev.sheepdog.core.RouterSettings;
+import dev.sheepdog.core.alert.AlertRules;
+import dev.sheepdog.core.inject.RouterModule;
+import dev.sheepdog.core.stats.StatsConfig;
 import dev.sheepdog.core.stats.StatsSnapshot;
 import dev.sheepdog.gateway.GatewayConfig;
 import dev.sheepdog.gateway.GatewayMetrics;
 import dev.sheepdog.gateway.GatewayServer;
 import dev.sheepdog.gateway.sandbox.SandboxProfiles;
 import dev.sheepdog.gateway.sandbox.SandboxProvider;
+import dev.sheepdog.spi.ChatProvider;
 import dev.sheepdog.spi.CircuitState;
 import dev.sheepdog.spi.ModelCatalog;
 import dev.sheepdog.spi.ModelId;
+import dev.sheepdog.spi.ProviderId;
 import dev.sheepdog.spi.RouterEvent;
+import dev.sheepdog.spi.RouterListener;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.security.SecureRandom;
@@ -71,16 +81,18 @@ final class DemoRun {
     ModelCatalog catalog = plan.scaledLimits(SandboxProfiles.catalog(sandbox.id()));
     DemoRecorder recorder = new DemoRecorder(new CostComparison.Tally(REFERENCE, catalog.require(REFERENCE).price()));
     GatewayMetrics metrics = GatewayMetrics.create();
-    Router router = Router.builder()
-        .catalog(catalog)
-        .provider(sandbox)
-        .strategy(RouteTableStrategy.tutorialDefaults())
-        .settings(plan.routerSettings())
-        .stats(plan.stats())
-        .alerts(plan.alerts())
-        .listener(metrics)
-        .listener(recorder)
-        .build();
+    // the same RouterModule the gateway's injector is built with, its defaults set to the demo's
+    Router router = Guice.createInjector(new RouterModule(), binder -> {
+      binder.bind(ModelCatalog.class).toInstance(catalog);
+      MapBinder.newMapBinder(binder, ProviderId.class, ChatProvider.class).addBinding(sandbox.id())
+          .toInstance(sandbox);
+      OptionalBinder.newOptionalBinder(binder, RouterSettings.class).setBinding().toInstance(plan.routerSettings());
+      OptionalBinder.newOptionalBinder(binder, StatsConfig.class).setBinding().toInstance(plan.stats());
+      OptionalBinder.newOptionalBinder(binder, AlertRules.class).setBinding().toInstance(plan.alerts());
+      Multibinder<RouterListener> listeners = Multibinder.newSetBinder(binder, RouterListener.class);
+      listeners.addBinding().toInstance(metrics);
+      listeners.addBinding().toInstance(recorder);
+    }).getInstance(Router.class);
     String adminKey = newKey("sk-demo-admin-");
     String clientKey = newKey("sk-demo-client-");
     GatewayConfig config = GatewayConfig.builder()
