@@ -2,6 +2,7 @@ package dev.sheepdog.gateway.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sheepdog.gateway.plugin.PluginJars;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -62,6 +63,47 @@ class PackagedJarIT {
           .containsPattern(requestId + " POST /v1/chat/completions .*model=model-a .*status=200");
       // and a logging backend is in the jar: no SLF4J warning, and no key in the output
       assertThat(output).doesNotContain("SLF4J").doesNotContain(CLIENT_KEY);
+    }
+  }
+
+  @Test
+  void the_jar_loads_a_plugin_from_the_plugins_directory_and_routes_through_it(@TempDir Path dir) throws Exception {
+    // given a plug-in jar in ./plugins of the gateway's working directory, and a file naming its type and strategy
+    Path plugins = Files.createDirectories(dir.resolve("plugins"));
+    PluginJars.build(plugins.resolve("canned-plugin.jar"), PluginJars.CANNED, PluginJars.CANNED_PLUGIN);
+    Path jar = Path.of(System.getProperty("sheepdog.jar", "target/sheepdog.jar")).toAbsolutePath();
+    Path config = Files.writeString(dir.resolve("gateway.yaml"), """
+        server: {port: 0}
+        state: {store: memory}
+        providers:
+          shop: {type: canned, reply: "canned in a jar"}
+        models:
+          - {id: model-a, provider: shop}
+          - {id: model-b, provider: shop}
+        routes:
+          strategy: last-first
+          table: {general: {normal: [model-a, model-b]}}
+        """);
+
+    // when
+    try (SheepdogProcess sheepdog = SheepdogProcess.startJar(jar, dir.resolve("sheepdog.log"), Map.of(),
+        "serve", "--config", config.toString())) {
+      URI base = sheepdog.awaitReady();
+      HttpResponse<String> response = HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(base.resolve("/v1/chat/completions"))
+              .timeout(Duration.ofSeconds(20))
+              .header("Content-Type", "application/json")
+              .POST(HttpRequest.BodyPublishers.ofString(
+                  "{\"model\":\"auto\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"))
+              .build(),
+          HttpResponse.BodyHandlers.ofString());
+
+      // then the plug-in's provider answered, planned by its strategy, and the start log named the plug-in
+      assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+      assertThat(response.body()).contains("canned in a jar");
+      assertThat(response.headers().firstValue("X-Sheepdog-Model")).hasValue("model-b");
+      assertThat(sheepdog.output()).contains("Plug-in canned (plugins" + java.io.File.separator
+          + "canned-plugin.jar): provider types canned; strategies last-first");
     }
   }
 

@@ -10,21 +10,13 @@ import dev.sheepdog.gateway.config.ConfiguredGateway;
 import dev.sheepdog.gateway.config.SheepdogConfig;
 import dev.sheepdog.spi.SelectionStrategy;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
-import java.util.stream.Stream;
-import javax.tools.JavaCompiler;
-import javax.tools.ToolProvider;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,87 +28,6 @@ import org.junit.jupiter.api.io.TempDir;
  * provider and its strategy.
  */
 class PluginJarTest {
-  /** A provider type {@code canned} that answers with its {@code reply} key, and a strategy {@code last-first}. */
-  private static final Map<String, String> SOURCES = Map.of(
-      "com/example/canned/CannedPlugin.java", """
-          package com.example.canned;
-
-          import dev.sheepdog.gateway.config.PreparedProvider;
-          import dev.sheepdog.gateway.plugin.SheepdogPlugin;
-          import dev.sheepdog.spi.SelectionStrategy;
-          import java.util.ArrayList;
-          import java.util.Collections;
-          import java.util.List;
-
-          public final class CannedPlugin implements SheepdogPlugin {
-            @Override
-            public String name() {
-              return "canned";
-            }
-
-            @Override
-            public void register(Registrar registrar) {
-              registrar.providerType("canned", (section, name) -> {
-                String reply = section.requiredString("reply").orElse("");
-                int tokens = section.integer("tokens", 3, 1, 1_000);
-                return PreparedProvider.of("replies '" + reply + "'",
-                    context -> new CannedProvider(context.id(), reply, tokens));
-              });
-              registrar.strategy("last-first", () -> (SelectionStrategy) (request, candidates) -> {
-                List<dev.sheepdog.spi.Candidate> plan = new ArrayList<>(candidates);
-                Collections.reverse(plan);
-                return plan;
-              });
-            }
-          }
-          """,
-      "com/example/canned/CannedProvider.java", """
-          package com.example.canned;
-
-          import dev.sheepdog.spi.CallOptions;
-          import dev.sheepdog.spi.ChatChunk;
-          import dev.sheepdog.spi.ChatProvider;
-          import dev.sheepdog.spi.ChatRequest;
-          import dev.sheepdog.spi.ChatResponse;
-          import dev.sheepdog.spi.ModelSpec;
-          import dev.sheepdog.spi.ProviderId;
-          import dev.sheepdog.spi.StreamHandle;
-          import dev.sheepdog.spi.StreamListener;
-          import dev.sheepdog.spi.Usage;
-          import java.util.concurrent.CompletableFuture;
-
-          final class CannedProvider implements ChatProvider {
-            private final ProviderId id;
-            private final String reply;
-            private final int tokens;
-
-            CannedProvider(ProviderId id, String reply, int tokens) {
-              this.id = id;
-              this.reply = reply;
-              this.tokens = tokens;
-            }
-
-            @Override
-            public ProviderId id() {
-              return id;
-            }
-
-            @Override
-            public CompletableFuture<ChatResponse> complete(ModelSpec model, ChatRequest request, CallOptions options) {
-              return CompletableFuture.completedFuture(
-                  ChatResponse.of("canned-1", model.upstreamName(), reply, "stop", new Usage(tokens, tokens)));
-            }
-
-            @Override
-            public StreamHandle stream(ModelSpec model, ChatRequest request, CallOptions options,
-                StreamListener listener) {
-              listener.onChunk(ChatChunk.ofText("canned-1", model.upstreamName(), reply, "stop"));
-              listener.onComplete();
-              return () -> {};
-            }
-          }
-          """);
-
   private static final String YAML = """
       server: {port: 0}
       state: {store: memory}
@@ -141,7 +52,7 @@ class PluginJarTest {
   @BeforeAll
   static void buildThePluginJar() throws IOException {
     plugins = Files.createDirectories(work.resolve("plugins"));
-    jar(plugins.resolve("canned-plugin.jar"), SOURCES, "com.example.canned.CannedPlugin");
+    PluginJars.build(plugins.resolve("canned-plugin.jar"), PluginJars.CANNED, PluginJars.CANNED_PLUGIN);
   }
 
   @Test
@@ -228,7 +139,7 @@ class PluginJarTest {
   void a_jar_without_a_plugin_is_refused_naming_it() throws IOException {
     // given
     Path directory = Files.createDirectories(work.resolve("empty-plugin"));
-    jar(directory.resolve("nothing.jar"), Map.of(), null);
+    PluginJars.build(directory.resolve("nothing.jar"), Map.of(), null);
 
     // when / then
     assertThatThrownBy(() -> Plugins.load(getClass().getClassLoader(), directory))
@@ -282,41 +193,6 @@ class PluginJarTest {
       return Files.writeString(work.resolve(name), text);
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
-    }
-  }
-
-  /** Compiles {@code sources} against the test's classpath and packs them, with their service entry, into {@code jar}. */
-  static void jar(Path jar, Map<String, String> sources, String pluginClass) throws IOException {
-    Path src = Files.createTempDirectory(work, "src");
-    Path classes = Files.createTempDirectory(work, "classes");
-    for (Map.Entry<String, String> source : sources.entrySet()) {
-      Path file = src.resolve(source.getKey());
-      Files.createDirectories(file.getParent());
-      Files.writeString(file, source.getValue());
-    }
-    if (!sources.isEmpty()) {
-      JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-      List<String> args = new java.util.ArrayList<>(List.of("--release", "17", "-d", classes.toString(),
-          "-classpath", System.getProperty("java.class.path")));
-      try (Stream<Path> files = Files.walk(src)) {
-        files.filter(f -> f.toString().endsWith(".java")).forEach(f -> args.add(f.toString()));
-      }
-      int code = javac.run(null, null, null, args.toArray(String[]::new));
-      assertThat(code).as("the plug-in compiles").isZero();
-    }
-    try (OutputStream file = Files.newOutputStream(jar); JarOutputStream out = new JarOutputStream(file)) {
-      try (Stream<Path> files = Files.walk(classes)) {
-        for (Path clazz : files.filter(Files::isRegularFile).toList()) {
-          out.putNextEntry(new JarEntry(classes.relativize(clazz).toString().replace('\\', '/')));
-          out.write(Files.readAllBytes(clazz));
-          out.closeEntry();
-        }
-      }
-      if (pluginClass != null) {
-        out.putNextEntry(new JarEntry("META-INF/services/" + SheepdogPlugin.class.getName()));
-        out.write((pluginClass + "\n").getBytes(StandardCharsets.UTF_8));
-        out.closeEntry();
-      }
     }
   }
 }
