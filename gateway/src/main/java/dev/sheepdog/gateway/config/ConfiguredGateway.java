@@ -4,10 +4,12 @@ import com.google.inject.CreationException;
 import com.google.inject.Guice;
 import com.google.inject.Injector;
 import com.google.inject.Key;
+import com.google.inject.Module;
 import com.google.inject.ProvisionException;
 import com.google.inject.Stage;
 import com.google.inject.TypeLiteral;
 import com.google.inject.spi.Message;
+import com.google.inject.util.Modules;
 import dev.sheepdog.core.Router;
 import dev.sheepdog.core.deferred.DeferredQuota;
 import dev.sheepdog.core.deferred.InMemoryDeferredQueue;
@@ -87,13 +89,23 @@ public final class ConfiguredGateway implements AutoCloseable {
    * then starts the server. What was opened before a failure is closed.
    */
   public static ConfiguredGateway start(SheepdogConfig config, Ticker ticker, Scheduler scheduler) {
+    return start(config, ticker, scheduler, List.of());
+  }
+
+  /**
+   * Starts with modules of the embedder's over the file's: their bindings replace the gateway's
+   * (a {@code RouterSettings}, a strategy), and their {@code Multibinder}/{@code MapBinder}
+   * elements join the gateway's (a {@code RouterListener}, a provider, a named strategy).
+   */
+  public static ConfiguredGateway start(SheepdogConfig config, Ticker ticker, Scheduler scheduler,
+      List<? extends Module> overrides) {
     Objects.requireNonNull(config, "config");
     GatewayResources resources = new GatewayResources();
     AlertRelay alerts = new AlertRelay();
     Injector injector;
     try {
-      injector = Guice.createInjector(Stage.PRODUCTION,
-          new GatewayModule(config, ticker, scheduler, resources, alerts));
+      injector = Guice.createInjector(Stage.PRODUCTION, Modules.override(
+          new GatewayModule(config, ticker, scheduler, resources, alerts)).with(overrides));
     } catch (CreationException | ProvisionException e) {
       RuntimeException cause = causeOf(e);
       resources.closeAfter(cause);

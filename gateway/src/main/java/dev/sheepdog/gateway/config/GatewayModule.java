@@ -53,8 +53,8 @@ import org.slf4j.LoggerFactory;
  * injector from it, in {@code Stage.PRODUCTION}, so a mistake (a model whose provider is missing,
  * a provider that cannot be built) fails the start, not a request.
  *
- * <p>Embedders may add their own modules next to it, or override a binding with {@code
- * Modules.override(gatewayModule).with(...)}.
+ * <p>Embedders add their own modules with {@link ConfiguredGateway#start(SheepdogConfig, Ticker,
+ * Scheduler, List)}: their bindings override the file's, their set and map elements join it.
  */
 public final class GatewayModule extends AbstractModule {
   private static final Logger log = LoggerFactory.getLogger(GatewayModule.class);

@@ -121,4 +121,84 @@ class ConfiguredGatewayTest {
     assertThat(http.deadline()).isEqualTo(Duration.ofSeconds(60));
     assertThat(List.of(http.port())).containsExactly(0);
   }
+
+  @Test
+  void an_embedders_modules_add_a_listener_and_replace_the_strategy() throws Exception {
+    // given: a listener joins the gateway's, and a strategy of the embedder's replaces the file's
+    SheepdogConfig config = loader.parse(YAML, "gateway.yaml").withState(SheepdogConfig.State.MEMORY);
+    List<dev.sheepdog.spi.RouterEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+    com.google.inject.Module mine = binder -> {
+      com.google.inject.multibindings.Multibinder.newSetBinder(binder, dev.sheepdog.spi.RouterListener.class)
+          .addBinding().toInstance(events::add);
+      com.google.inject.multibindings.MapBinder.newMapBinder(binder, String.class,
+              dev.sheepdog.spi.SelectionStrategy.class)
+          .addBinding("steady-first").toInstance((request, candidates) -> candidates.stream()
+              .sorted(java.util.Comparator.comparing(c -> !c.spec().provider().value().equals("steady"))).toList());
+      com.google.inject.multibindings.OptionalBinder.newOptionalBinder(binder,
+              com.google.inject.Key.get(String.class, dev.sheepdog.core.inject.StrategyName.class))
+          .setBinding().toInstance("steady-first");
+    };
+    try (ConfiguredGateway gateway = ConfiguredGateway.start(config, Ticker.system(), Scheduler.system(),
+        List.of(mine))) {
+      // when
+      HttpResponse<String> answer = chat(gateway.uri(), "auto");
+      // then: model-b first, though the table says model-a; the metrics still listen, and so does the embedder
+      assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+      assertThat(answer.headers().firstValue("X-Sheepdog-Model")).contains("model-b");
+      assertThat(events).isNotEmpty();
+      HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(gateway.uri().resolve("/metrics")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(metrics.body()).contains("model=\"model-b\"");
+    }
+  }
+
+  @Test
+  void a_start_that_fails_names_the_problem_and_closes_what_it_opened() {
+    // given: "flaky" builds a provider that says it is someone else; "steady" is fine and must be closed
+    java.util.Set<String> closed = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    ProviderFactory impostor = (section, name) -> {
+      section.integer("failures", 0, 0, 100);
+      return PreparedProvider.of("impostor", context -> closeable(ScriptedProvider.create(name.equals("flaky") ? "someone-else" : name,
+            context.scheduler()), closed));
+    };
+    SheepdogConfig config = ConfigLoader.create()
+        .withProviderTypes(ProviderTypes.builtIn().with("scripted", impostor))
+        .withEnvironment(Map.of("CLIENT_KEY", "sk-client-77", "ADMIN_KEY", "sk-admin-77")::get)
+        .parse(YAML, "gateway.yaml").withState(SheepdogConfig.State.MEMORY);
+    // when / then: the problem's own message, not Guice's account of it
+    assertThatThrownBy(() -> ConfiguredGateway.start(config))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("the provider bound under flaky has the id someone-else; bind it under its own id");
+    assertThat(closed).containsExactlyInAnyOrder("someone-else", "steady");
+  }
+
+  /** {@code provider}, closeable, noting its id in {@code closed} when closed. */
+  private static dev.sheepdog.spi.ChatProvider closeable(ScriptedProvider provider, java.util.Set<String> closed) {
+    return new CloseableProvider(provider, closed);
+  }
+
+  private record CloseableProvider(ScriptedProvider delegate, java.util.Set<String> closed)
+      implements dev.sheepdog.spi.ChatProvider, AutoCloseable {
+    @Override
+    public dev.sheepdog.spi.ProviderId id() {
+      return delegate.id();
+    }
+
+    @Override
+    public java.util.concurrent.CompletableFuture<dev.sheepdog.spi.ChatResponse> complete(
+        dev.sheepdog.spi.ModelSpec model, dev.sheepdog.spi.ChatRequest request, dev.sheepdog.spi.CallOptions options) {
+      return delegate.complete(model, request, options);
+    }
+
+    @Override
+    public dev.sheepdog.spi.StreamHandle stream(dev.sheepdog.spi.ModelSpec model, dev.sheepdog.spi.ChatRequest request,
+        dev.sheepdog.spi.CallOptions options, dev.sheepdog.spi.StreamListener listener) {
+      return delegate.stream(model, request, options, listener);
+    }
+
+    @Override
+    public void close() {
+      closed.add(delegate.id().value());
+    }
+  }
 }
