@@ -1,6 +1,7 @@
 package com.example.acme;
 
 import dev.sheepdog.spi.ChatChunk;
+import dev.sheepdog.spi.Choice;
 import dev.sheepdog.spi.FailureKind;
 import dev.sheepdog.spi.ProviderException;
 import dev.sheepdog.spi.StreamHandle;
@@ -64,7 +65,8 @@ final class AcmeStream implements Response.Listener, StreamHandle {
       listener.onChunk(ChatChunk.ofText("acme", model, reply.text(), null));
     } else if (reply != null && reply.usage() != null) {
       sawUsage = true;
-      listener.onChunk(new ChatChunk("acme", model, List.of(), reply.usage(), Map.of()));
+      List<Choice> stop = ChatChunk.ofText("acme", model, "", "stop").choices(); // Acme's end is its usage line
+      listener.onChunk(new ChatChunk("acme", model, stop, reply.usage(), Map.of()));
     } else {
       request.abort(new ProviderException(FailureKind.MALFORMED_RESPONSE, 200, "not a line of Acme's"));
     }
