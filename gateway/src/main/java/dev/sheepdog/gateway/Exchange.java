@@ -209,6 +209,10 @@ final class Exchange {
    * (logged 408) and {@code done} fails.
    */
   void write(boolean last, ByteBuffer bytes, Callback done) {
+    if (last) {
+      // the answer is all here: a client that closes once it has read it has not hung up on anything
+      retireWatch();
+    }
     long rate = context.limits().minResponseBytesPerSecond();
     if (rate <= 0) {
       response.write(last, bytes, done);
@@ -319,12 +323,16 @@ final class Exchange {
     }
   }
 
-  private void end(boolean delivered) {
+  private void retireWatch() {
     HangupWatchingConnector.HangupWatch watch = hangupWatch;
     if (watch != null) {
-      // before Jetty completes the response: the connection will want to read again
       watch.retire();
     }
+  }
+
+  private void end(boolean delivered) {
+    // before Jetty completes the response: the connection will want to read again
+    retireWatch();
     int status = delivered ? (outcomeStatus != 0 ? outcomeStatus : response.getStatus())
         : failureStatus.get() != 0 ? failureStatus.get()
         : ChatCompletions.CLIENT_CLOSED_REQUEST;

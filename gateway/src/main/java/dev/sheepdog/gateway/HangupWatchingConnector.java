@@ -32,8 +32,10 @@ import org.eclipse.jetty.util.Callback;
  * the connection happen under the endpoint's lock, so bytes keep their order. The watch's states:
  * {@code ARMED} (registered, will read), {@code FIRING} (reading now), {@code RETIRING} (registered,
  * will not read: its exchange has ended), {@code HANDED} (registered on the connection's behalf),
- * {@code DONE} (not registered). The exchange ends — and retires the watch — before Jetty completes
- * the response, so the connection never asks for a fill interest while a watch may still read.
+ * {@code DONE} (not registered). The exchange retires the watch when it issues its last write
+ * (from then on a client closing its connection has its whole answer, and there is nothing left to
+ * cancel), and at the latest when it ends, before Jetty completes the response, so the connection
+ * never asks for a fill interest while a watch may still read.
  */
 final class HangupWatchingConnector extends ServerConnector {
   static final int MAX_PUSHBACK = 16 * 1024;
@@ -219,8 +221,10 @@ final class HangupWatchingConnector extends ServerConnector {
         read = -1;
       }
       if (read < 0) {
-        state.set(DONE);
-        onHangup.run();
+        // retired while reading: the last write was issued, so the client closing is the end, not a hang-up
+        if (state.getAndSet(DONE) == FIRING) {
+          onHangup.run();
+        }
         return;
       }
       boolean full = read == 0 && endPoint.hasPushback();

@@ -90,6 +90,28 @@ class HangupTest {
     }
   }
 
+  @Test
+  void a_client_that_closes_as_soon_as_it_has_its_answer_is_logged_with_the_status_it_got() throws Exception {
+    // given: clients that read the whole answer and close at once, racing the completion of the last write
+    fixture = new GatewayFixture();
+    int requests = 200;
+    for (int i = 0; i < requests; i++) {
+      fixture.alpha.enqueue(Upstream.json(200, Upstream.answer("quick " + i)));
+    }
+    try (LogCapture logs = new LogCapture()) {
+      for (int i = 0; i < requests; i++) {
+        // when
+        RawHttp client = new RawHttp(fixture.gateway.uri()).send(keptAlive("quick-" + i));
+        RawHttp.Response response = client.read(10_000);
+        client.close();
+        assertThat(response.status()).isEqualTo(200);
+      }
+      // then: every line says 200, none the 499 of a hang-up
+      List<String> lines = logs.await(line -> line.contains("quick-") && line.contains("status="), requests);
+      assertThat(lines).hasSize(requests).allSatisfy(line -> assertThat(line).contains("status=200"));
+    }
+  }
+
   private String request(String id, boolean stream) {
     return RawHttp.request("POST", "/v1/chat/completions", "127.0.0.1:" + fixture.gateway.port(),
         Map.of("Content-Type", "application/json", "X-Request-Id", id), GatewayFixture.chatBody("auto", stream));
