@@ -176,6 +176,14 @@ class PluginJarTest {
         .hasMessageContaining("plug-in impostor (code) registers the strategy cost, which the gateway already has");
   }
 
+  @Test
+  void the_configuration_page_shows_this_plugin_as_compiled_here() throws IOException {
+    Path page = Path.of(System.getProperty("basedir", "."), "..", "docs", "configuration.md").normalize();
+    String plugin = PluginJars.CANNED.get("com/example/canned/CannedPlugin.java");
+    assertThat(Files.readString(page).replaceAll("\\s+", " "))
+        .contains(plugin.replaceAll("\\s+", " ").strip());
+  }
+
   private record Cli(int code, String out, String err) {}
 
   private static Cli cli(String... args) {
