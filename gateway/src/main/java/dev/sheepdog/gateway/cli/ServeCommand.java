@@ -105,6 +105,9 @@ final class ServeCommand implements Callable<Integer> {
         stopped.countDown();
       }
     }, "sheepdog-shutdown"));
+    JvmSettings jvm = JvmSettings.current();
+    log.info("JVM: {}", jvm.describe());
+    jvm.advice().ifPresent(advice -> log.warn("JVM: {}", advice));
     log.info("Sheepdog is ready: OpenAI base URL {}/v1 (config {}; state {})", gateway.uri(), config,
         gateway.state().describe());
     stopped.await();

@@ -10,6 +10,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -63,6 +64,11 @@ class PackagedJarIT {
           .containsPattern(requestId + " POST /v1/chat/completions .*model=model-a .*status=200");
       // and a logging backend is in the jar: no SLF4J warning, and no key in the output
       assertThat(output).doesNotContain("SLF4J").doesNotContain(CLIENT_KEY);
+      // and it says which JVM it got; on 2 cores the JVM's own choice, G1, comes with the advice to change it
+      assertThat(output).containsPattern("JVM: Java \\S+, \\w+ GC");
+      if (output.contains("G1 GC") && Runtime.getRuntime().availableProcessors() <= 2) {
+        assertThat(output).contains("WARN ServeCommand - JVM: G1 on 2 processors: -XX:+UseParallelGC");
+      }
     }
   }
 
@@ -104,6 +110,40 @@ class PackagedJarIT {
       assertThat(response.headers().firstValue("X-Sheepdog-Model")).hasValue("model-b");
       assertThat(sheepdog.output()).contains("Plug-in canned (plugins" + java.io.File.separator
           + "canned-plugin.jar): provider types canned; strategies last-first");
+    }
+  }
+
+  @Test
+  void the_launcher_runs_the_jar_with_parallel_gc_on_two_cores_and_serve_says_which_jvm_it_got(@TempDir Path dir)
+      throws Exception {
+    // given: bin/sheepdog, the jar the build packaged, a sandbox configuration
+    Path jar = Path.of(System.getProperty("sheepdog.jar", "target/sheepdog.jar")).toAbsolutePath();
+    Path launcher = Path.of(System.getProperty("basedir", "."), "..", "bin", "sheepdog").toAbsolutePath().normalize();
+    Path config = Files.writeString(dir.resolve("gateway.yaml"), """
+        server: {port: 0}
+        state: {store: memory}
+        providers:
+          rehearsal: {type: sandbox, time_scale: 0.01}
+        models:
+          - {id: model-a, provider: rehearsal}
+        routes:
+          table: {general: {normal: [model-a]}}
+        """);
+    int cores = Integer.parseInt(new String(new ProcessBuilder("nproc").start().getInputStream().readAllBytes()).strip());
+
+    // when
+    try (SheepdogProcess sheepdog = SheepdogProcess.startCommand(List.of("bash", launcher.toString()),
+        dir.resolve("sheepdog.log"), Map.of("SHEEPDOG_JAR", jar.toString(), "JAVA_HOME", System.getProperty("java.home")),
+        "serve", "--config", config.toString())) {
+      sheepdog.awaitReady();
+
+      // then: the start says which JVM, collector, heap and processors it runs with
+      awaitOutput(sheepdog, "JVM: Java");
+      String output = sheepdog.output();
+      assertThat(output).containsPattern("JVM: Java \\S+, \\w+ GC, heap up to [0-9.]+ GiB, \\d+ processors?");
+      if (cores <= 2) {
+        assertThat(output).contains("Parallel GC").doesNotContain("serves about twice the requests");
+      }
     }
   }
 

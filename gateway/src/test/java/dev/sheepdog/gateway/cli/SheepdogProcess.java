@@ -39,12 +39,24 @@ final class SheepdogProcess implements AutoCloseable {
     return run(List.of("-jar", jar.toAbsolutePath().toString()), log, environment, args);
   }
 
+  /** Runs {@code command} (a launcher script, say) with {@code args}, its output to {@code log}. */
+  static SheepdogProcess startCommand(List<String> command, Path log, Map<String, String> environment,
+      String... args) {
+    List<String> full = new ArrayList<>(command);
+    full.addAll(List.of(args));
+    return start(full, log, environment);
+  }
+
   private static SheepdogProcess run(List<String> launch, Path log, Map<String, String> environment,
       String... args) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(launch);
     command.addAll(List.of(args));
+    return start(command, log, environment);
+  }
+
+  private static SheepdogProcess start(List<String> command, Path log, Map<String, String> environment) {
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(log.toFile()).directory(log.toAbsolutePath().getParent().toFile());
     builder.environment().putAll(environment);
