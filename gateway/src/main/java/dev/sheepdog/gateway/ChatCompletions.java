@@ -8,6 +8,7 @@ import dev.sheepdog.core.Router;
 import dev.sheepdog.core.RoutingException;
 import dev.sheepdog.spi.ChatChunk;
 import dev.sheepdog.spi.ModelId;
+import dev.sheepdog.spi.Money;
 import dev.sheepdog.spi.RouteHints;
 import dev.sheepdog.spi.RouterException;
 import java.time.Duration;
@@ -26,37 +27,90 @@ final class ChatCompletions {
 
   private final Router router;
   private final GatewayMetrics metrics;
+  /** {@code null} without a cache. */
+  private final ResponseCache cache;
 
-  ChatCompletions(Router router, GatewayMetrics metrics) {
+  ChatCompletions(Router router, GatewayMetrics metrics, ResponseCache cache) {
     this.router = router;
     this.metrics = metrics;
+    this.cache = cache;
   }
 
-  void complete(Exchange exchange, OpenAiWire.IncomingRequest incoming, RouteHints hints) {
+  void complete(Exchange exchange, OpenAiWire.IncomingRequest incoming, RouteHints hints, ResponseCache.Mode mode) {
+    String key = cache == null ? null : cache.keyOf(incoming.model(), hints, incoming.request(), mode);
+    if (key != null) {
+      completeCached(exchange, incoming, hints, mode, key);
+      return;
+    }
     CompletableFuture<RoutedResponse> routed = router.route(incoming.request(), hints);
     // a client that hangs up should not keep an upstream call (and its cost) running
-    exchange.request().addFailureListener(failure -> clientGone(exchange, routed, failure));
-    exchange.watchForHangup(() -> clientGone(exchange, routed, new java.io.EOFException("the client hung up")));
-    exchange.onShutdown(() -> {
-      exchange.error(ApiError.shuttingDown());
-      routed.cancel(true);
-    });
-    routed.whenComplete((answer, failure) -> exchange.guard(() -> answer(exchange, answer, failure)));
+    watch(exchange, routed);
+    routed.whenComplete((answer, failure) -> exchange.guard(() -> answer(exchange, answer, null, failure)));
   }
 
-  private static void clientGone(Exchange exchange, CompletableFuture<RoutedResponse> routed, Throwable failure) {
+  /**
+   * Answers from the cache, or fetches and caches: identical requests meanwhile wait for the same
+   * call. A client hanging up abandons only its own wait; the call goes on, for the others and the
+   * cache.
+   */
+  private void completeCached(Exchange exchange, OpenAiWire.IncomingRequest incoming, RouteHints hints,
+      ResponseCache.Mode mode, String key) {
+    ResponseCache.Lookup lookup = cache.lookup(key, mode, () -> router.route(incoming.request(), hints));
+    CompletableFuture<ResponseCache.Entry> mine = lookup.entry().copy();
+    watch(exchange, mine);
+    mine.whenComplete((entry, failure) -> exchange.guard(() -> {
+      if (failure != null || lookup.fetching()) {
+        exchange.response().getHeaders().put(ResponseCache.HEADER, "miss");
+        answer(exchange, entry == null ? null : entry.answer(), entry == null ? null : entry.body(), failure);
+      } else {
+        hit(exchange, entry);
+      }
+    }));
+  }
+
+  private void hit(Exchange exchange, ResponseCache.Entry entry) {
+    RoutedResponse answer = entry.answer();
+    Response response = exchange.response();
+    response.getHeaders().put(ResponseCache.HEADER, "hit");
+    response.getHeaders().put(Headers.MODEL, answer.model().value());
+    response.getHeaders().put(Headers.ATTEMPTS, "0");
+    response.getHeaders().put(Headers.COST, Money.ZERO.toUsdString());
+    countHit(exchange, answer);
+    exchange.json(200, entry.body());
+  }
+
+  /** A hit costs nothing and saves what its answer cost: in the access line, the ledger and the metrics. */
+  private void countHit(Exchange exchange, RoutedResponse answer) {
+    exchange.served(answer.model().value(), 0, Money.ZERO.toUsdString());
+    router.ledger().recordSaved(answer.model(), answer.cost());
+    metrics.cacheSaved(answer.cost());
+    metrics.clientSpend(exchange.client(), answer.usage(), Money.ZERO);
+  }
+
+  /** Stops {@code call} when the client hangs up or the gateway's drain runs out. */
+  private static void watch(Exchange exchange, CompletableFuture<?> call) {
+    exchange.request().addFailureListener(failure -> clientGone(exchange, call, failure));
+    exchange.watchForHangup(() -> clientGone(exchange, call, new java.io.EOFException("the client hung up")));
+    exchange.onShutdown(() -> {
+      exchange.error(ApiError.shuttingDown());
+      call.cancel(true);
+    });
+  }
+
+  private static void clientGone(Exchange exchange, CompletableFuture<?> routed, Throwable failure) {
     // the exchange ends first, so the cancelled call's error has no response left to write
     exchange.abort(CLIENT_CLOSED_REQUEST, failure);
     routed.cancel(true);
   }
 
-  private void answer(Exchange exchange, RoutedResponse answer, Throwable failure) {
+  /** Answers with {@code answer}, encoded as {@code body} unless that is {@code null}; or with {@code failure}. */
+  private void answer(Exchange exchange, RoutedResponse answer, byte[] encoded, Throwable failure) {
     if (failure != null) {
       exchange.served("-", attemptsOf(Failures.unwrap(failure)), null);
       exchange.error(Failures.toApiError(failure));
       return;
     }
-    byte[] body = OpenAiWire.encodeResponse(answer, exchange.createdEpochSeconds());
+    byte[] body = encoded != null ? encoded : OpenAiWire.encodeResponse(answer, exchange.createdEpochSeconds());
     Response response = exchange.response();
     response.getHeaders().put(Headers.MODEL, answer.model().value());
     response.getHeaders().put(Headers.ATTEMPTS, Integer.toString(answer.attempts().size()));
@@ -66,12 +120,48 @@ final class ChatCompletions {
     exchange.json(200, body);
   }
 
-  void stream(Exchange exchange, OpenAiWire.IncomingRequest incoming, RouteHints hints) {
+  void stream(Exchange exchange, OpenAiWire.IncomingRequest incoming, RouteHints hints, ResponseCache.Mode mode) {
+    String key = cache == null || mode == ResponseCache.Mode.REFRESH ? null
+        : cache.keyOf(incoming.model(), hints, incoming.request(), mode);
+    ResponseCache.Entry cached = key == null ? null : cache.cached(key);
+    if (cached != null) {
+      streamHit(exchange, cached, incoming.request());
+      return;
+    }
     StreamRelay relay = new StreamRelay(exchange);
     exchange.request().addFailureListener(relay::clientGone);
     exchange.watchForHangup(() -> relay.clientGone(new java.io.EOFException("the client hung up")));
     exchange.onShutdown(relay::shutdown);
     relay.attach(router.stream(incoming.request(), hints, relay));
+  }
+
+  /**
+   * A cached answer as a stream: one chunk with every choice whole, the usage in a chunk of its own
+   * when the request asked for it ({@code stream_options.include_usage}), then {@code [DONE]}.
+   */
+  private void streamHit(Exchange exchange, ResponseCache.Entry entry, dev.sheepdog.spi.ChatRequest request) {
+    RoutedResponse answer = entry.answer();
+    dev.sheepdog.spi.ChatResponse response = answer.response();
+    String id = response.id() != null ? response.id() : "chatcmpl-" + exchange.requestId();
+    StringBuilder events = new StringBuilder();
+    events.append("data: ").append(OpenAiWire.encodeChunk(answer.model(), new ChatChunk(id,
+        response.upstreamModel(), response.choices(), null, java.util.Map.of()), id, exchange.createdEpochSeconds()))
+        .append("\n\n");
+    if (request.extensions().get("stream_options") instanceof java.util.Map<?, ?> options
+        && Boolean.TRUE.equals(options.get("include_usage"))) {
+      events.append("data: ").append(OpenAiWire.encodeChunk(answer.model(), new ChatChunk(id,
+          response.upstreamModel(), java.util.List.of(), answer.usage(), java.util.Map.of()), id,
+          exchange.createdEpochSeconds())).append("\n\n");
+    }
+    events.append(": ").append(Headers.COST).append(": ").append(Money.ZERO.toUsdString()).append("\n\n");
+    events.append("data: [DONE]\n\n");
+    Response http = exchange.response();
+    http.getHeaders().put(ResponseCache.HEADER, "hit");
+    http.getHeaders().put(Headers.MODEL, answer.model().value());
+    http.getHeaders().put(Headers.ATTEMPTS, "0");
+    http.getHeaders().put("Cache-Control", "no-cache");
+    countHit(exchange, answer);
+    exchange.text(200, "text/event-stream", events.toString());
   }
 
   /**

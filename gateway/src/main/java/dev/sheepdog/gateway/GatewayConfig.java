@@ -27,6 +27,7 @@ import java.util.Set;
  * @param threads the most threads serving HTTP (Jetty's pool, its selectors and acceptor included):
  *     handlers never wait on an upstream, so a few dozen carry thousands of connections
  * @param deferred how deferred requests are replayed and their answers posted to clients
+ * @param cache the response cache; {@link CacheSettings#OFF} for none
  */
 public record GatewayConfig(
     String host,
@@ -41,7 +42,8 @@ public record GatewayConfig(
     Duration drainTimeout,
     GatewayLimits limits,
     int threads,
-    DeferredSettings deferred) {
+    DeferredSettings deferred,
+    CacheSettings cache) {
 
   /** Enough for the selectors, the acceptor and the work of thousands of connections in flight. */
   public static final int DEFAULT_THREADS = 32;
@@ -90,6 +92,7 @@ public record GatewayConfig(
       throw new IllegalArgumentException("threads must be at least 8, was " + threads);
     }
     Objects.requireNonNull(deferred, "deferred");
+    Objects.requireNonNull(cache, "cache");
   }
 
   static boolean isLoopback(String host) {
@@ -120,6 +123,7 @@ public record GatewayConfig(
     private GatewayLimits.Builder limits = GatewayLimits.builder(GatewayLimits.defaults());
     private int threads = DEFAULT_THREADS;
     private DeferredSettings deferred = DeferredSettings.MANUAL;
+    private CacheSettings cache = CacheSettings.OFF;
 
     private Builder() {}
 
@@ -241,9 +245,15 @@ public record GatewayConfig(
       return this;
     }
 
+    /** @see GatewayConfig#cache(); {@link CacheSettings#OFF} unless given. */
+    public Builder cache(CacheSettings cache) {
+      this.cache = cache;
+      return this;
+    }
+
     public GatewayConfig build() {
       return new GatewayConfig(host, port, maxBodyBytes, clientKeys, adminKey, fallbacks, routes, deadline,
-          idleTimeout, drainTimeout, limits.build(), threads, deferred);
+          idleTimeout, drainTimeout, limits.build(), threads, deferred, cache);
     }
   }
 }

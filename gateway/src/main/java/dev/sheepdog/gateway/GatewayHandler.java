@@ -72,7 +72,11 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
     this.config = config;
     this.connections = connections;
     this.resolver = new RouteResolver(router.catalog(), config);
-    this.completions = new ChatCompletions(router, metrics);
+    ResponseCache cache = ResponseCache.of(config.cache());
+    if (cache != null) {
+      metrics.bind(cache);
+    }
+    this.completions = new ChatCompletions(router, metrics, cache);
     this.clientKeys = config.clientKeys().stream().map(k -> k.getBytes(StandardCharsets.UTF_8)).toList();
     this.clientTags = config.clientKeys().stream().map(GatewayHandler::clientTag).toList();
     this.adminKey = config.adminKey() == null ? null : config.adminKey().getBytes(StandardCharsets.UTF_8);
@@ -340,6 +344,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
   private void route(Exchange exchange, byte[] body, String clientTag) {
     OpenAiWire.IncomingRequest incoming;
     RouteHints hints;
+    ResponseCache.Mode cacheMode;
     try {
       incoming = OpenAiWire.decodeRequest(body);
       exchange.route(incoming.model());
@@ -347,6 +352,12 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
       hints = resolver.resolve(incoming.model(), new RouteResolver.HintHeaders(headers.get("X-Sheepdog-Task"),
           headers.get("X-Sheepdog-Priority"), headers.get("X-Sheepdog-Max-Cost-Usd"),
           headers.get("X-Sheepdog-Allow-Defer")), exchange.requestId(), clientTag);
+      cacheMode = ResponseCache.Mode.of(headers.get(ResponseCache.HEADER));
+      if (cacheMode == null) {
+        exchange.error(ApiError.badRequest(ResponseCache.HEADER + " must be on, off or refresh", "invalid_header",
+            null));
+        return;
+      }
       String callback = callbacks.validate(headers.get(Callbacks.HEADER));
       if (callback != null) {
         hints = hints.toBuilder().attribute(Callbacks.ATTRIBUTE, callback).build();
@@ -363,9 +374,9 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
       return;
     }
     if (incoming.request().stream()) {
-      completions.stream(exchange, incoming, hints);
+      completions.stream(exchange, incoming, hints, cacheMode);
     } else {
-      completions.complete(exchange, incoming, hints);
+      completions.complete(exchange, incoming, hints, cacheMode);
     }
   }
 

@@ -53,6 +53,8 @@ public final class GatewayMetrics implements RouterListener {
   private final Map<ModelId, ModelMeters> modelMeters = new ConcurrentHashMap<>();
   /** {@code sheepdog.http.requests} by endpoint and status, and the client meters by client hash. */
   private final Map<String, Map<Integer, Counter>> httpRequests = new ConcurrentHashMap<>();
+  private final Counter cacheSaved = Counter.builder("sheepdog.cache.saved.usd")
+      .description("what answers served from the response cache would have cost upstream").register(registry);
   private final Map<String, ClientMeters> clientMeters = new ConcurrentHashMap<>();
   private final Map<String, Counter> replays = new ConcurrentHashMap<>();
   private final Map<String, Counter> callbacks = new ConcurrentHashMap<>();
@@ -280,7 +282,6 @@ public final class GatewayMetrics implements RouterListener {
     }
   }
 
-  /** A deferred request's replay: {@code delivered}, {@code failed} or {@code dead_lettered}. */
   /**
    * Exports how the state store is doing: {@code sheepdog_state_degraded} (1 while its writes
    * fail), {@code sheepdog_state_write_failures_total} and {@code sheepdog_state_pending_spend_rows}
@@ -301,6 +302,35 @@ public final class GatewayMetrics implements RouterListener {
     countOutcome(callbacks, "sheepdog.deferred.callbacks", outcome);
   }
 
+  /**
+   * Exports the response cache: {@code sheepdog_cache_hits_total}, {@code
+   * sheepdog_cache_misses_total}, {@code sheepdog_cache_evictions_total}, {@code
+   * sheepdog_cache_bytes} (what the cached answers weigh) and {@code sheepdog_cache_entries}; with
+   * {@code sheepdog_cache_saved_usd_total} counted by {@link #cacheSaved}.
+   */
+  void bind(ResponseCache cache) {
+    FunctionCounter.builder("sheepdog.cache.hits", cache, ResponseCache::hits)
+        .description("requests answered from the response cache, without an upstream call").register(registry);
+    FunctionCounter.builder("sheepdog.cache.misses", cache, ResponseCache::misses)
+        .description("cacheable requests that were not in the response cache").register(registry);
+    FunctionCounter.builder("sheepdog.cache.evictions", cache, ResponseCache::evictions)
+        .description("answers the response cache dropped for size or age").register(registry);
+    Gauge.builder("sheepdog.cache.bytes", cache, ResponseCache::bytes)
+        .description("what the cached answers weigh, encoded").register(registry);
+    Gauge.builder("sheepdog.cache.entries", cache, ResponseCache::entries)
+        .description("answers in the response cache (an estimate)").register(registry);
+  }
+
+  /** An answer served from the cache saved what it cost when it was fetched. */
+  void cacheSaved(Money saved) {
+    try {
+      cacheSaved.increment(saved.toUsd().doubleValue());
+    } catch (RuntimeException e) {
+      listenerFailures.incrementAndGet();
+    }
+  }
+
+  /** A deferred request's replay: {@code delivered}, {@code failed} or {@code dead_lettered}. */
   void replayed(String outcome) {
     countOutcome(replays, "sheepdog.deferred.replays", outcome);
   }

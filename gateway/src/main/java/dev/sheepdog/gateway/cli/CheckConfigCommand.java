@@ -129,6 +129,18 @@ final class CheckConfigCommand implements Callable<Integer> {
     }
     out.printf("  state      %s%n", describe(config.state()));
     out.printf("  deferred   %s%n", describe(config.deferred()));
+    out.printf("  cache      %s%n", describe(config.cache()));
+  }
+
+  private static String describe(dev.sheepdog.gateway.CacheSettings cache) {
+    if (!cache.enabled()) {
+      return "off";
+    }
+    return (cache.routes().isEmpty() ? "requests that send X-Sheepdog-Cache: on"
+        : "temperature 0 on " + (cache.routes().contains(dev.sheepdog.gateway.CacheSettings.ALL_ROUTES) ? "every route" : "routes "
+            + String.join(", ", new java.util.TreeSet<>(cache.routes()))) + ", and requests that ask")
+        + "; answers kept " + cache.ttl().toSeconds() + " s, up to " + cache.maxBytes() + " bytes, "
+        + (cache.shared() ? "shared by all clients" : "per client key");
   }
 
   static String describe(SheepdogConfig.State state) {

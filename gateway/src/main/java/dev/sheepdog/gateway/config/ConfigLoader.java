@@ -12,6 +12,7 @@ import dev.sheepdog.core.alert.AlertRules;
 import dev.sheepdog.core.cost.BudgetCap;
 import dev.sheepdog.core.deferred.InMemoryDeferredQueue;
 import dev.sheepdog.core.deferred.ReplayPolicy;
+import dev.sheepdog.gateway.CacheSettings;
 import dev.sheepdog.gateway.DeferredSettings;
 import dev.sheepdog.gateway.GatewayConfig;
 import dev.sheepdog.gateway.GatewayLimits;
@@ -201,12 +202,13 @@ public final class ConfigLoader {
       List<BudgetCap> budgets = budgets(root.section("budget"));
       SheepdogConfig.Deferred deferred = deferred(root.section("deferred"));
       SheepdogConfig.State state = state(root.section("state"));
+      CacheSettings cache = cache(root.section("cache"));
       root.rejectUnknownKeys();
       if (root.hasProblems()) {
         return null;
       }
       return new SheepdogConfig(root.file(), server, auth, providers, catalog, routes, settings, hedging, alerts,
-          budgets, deferred, state, strategies);
+          budgets, deferred, state, cache, strategies);
     }
 
     private SheepdogConfig.Server server(ConfigNode section) {
@@ -566,6 +568,20 @@ public final class ConfigLoader {
       }
       section.rejectUnknownKeys();
       return caps;
+    }
+
+    /** {@code cache}: off unless {@code enabled}; then every route named in {@code routes} (or {@code *}). */
+    private CacheSettings cache(ConfigNode section) {
+      boolean enabled = section.bool("enabled", false);
+      Set<String> routes = new LinkedHashSet<>();
+      for (ConfigNode item : section.textItems("routes")) {
+        item.text().ifPresent(routes::add);
+      }
+      Duration ttl = section.duration("ttl", CacheSettings.DEFAULT_TTL);
+      long maxBytes = section.byteSize("max_size", CacheSettings.DEFAULT_MAX_BYTES);
+      boolean shared = section.bool("shared", false);
+      section.rejectUnknownKeys();
+      return build(section, () -> new CacheSettings(enabled, routes, ttl, maxBytes, shared), CacheSettings.OFF);
     }
 
     private SheepdogConfig.Deferred deferred(ConfigNode section) {

@@ -210,7 +210,8 @@ public final class ConfiguredGateway implements AutoCloseable {
         .idleTimeout(server.idleTimeout())
         .drainTimeout(server.drainTimeout())
         .deadline(config.settings().deadline())
-        .deferred(config.deferred().settings());
+        .deferred(config.deferred().settings())
+        .cache(config.cache());
     config.auth().clientKeys().forEach(key -> builder.clientKey(key.value()));
     config.auth().adminKey().ifPresent(key -> builder.adminKey(key.value()));
     for (Map.Entry<dev.sheepdog.spi.ModelId, List<dev.sheepdog.spi.ModelId>> entry

@@ -5,6 +5,7 @@ import dev.sheepdog.core.RouteTableStrategy;
 import dev.sheepdog.core.RouterSettings;
 import dev.sheepdog.core.alert.AlertRules;
 import dev.sheepdog.core.cost.BudgetCap;
+import dev.sheepdog.gateway.CacheSettings;
 import dev.sheepdog.gateway.DeferredSettings;
 import dev.sheepdog.gateway.GatewayLimits;
 import dev.sheepdog.spi.ModelCatalog;
@@ -36,6 +37,7 @@ import java.util.function.Supplier;
  * @param budgets {@code budget.caps}
  * @param deferred {@code deferred}
  * @param state {@code state}: where spend, budgets and deferred requests are kept
+ * @param cache {@code cache}: the response cache, {@link CacheSettings#OFF} when absent
  * @param strategies the strategies plug-ins contribute, by name, which {@code routes.strategy} may
  *     name besides the built-in ones
  */
@@ -52,6 +54,7 @@ public record SheepdogConfig(
     List<BudgetCap> budgets,
     Deferred deferred,
     State state,
+    CacheSettings cache,
     Map<String, Supplier<? extends SelectionStrategy>> strategies) {
 
   public SheepdogConfig {
@@ -67,19 +70,20 @@ public record SheepdogConfig(
     budgets = List.copyOf(budgets);
     Objects.requireNonNull(deferred, "deferred");
     Objects.requireNonNull(state, "state");
+    Objects.requireNonNull(cache, "cache");
     strategies = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(strategies));
   }
 
   /** This configuration with another {@code server} section, for command-line overrides. */
   public SheepdogConfig withServer(Server server) {
     return new SheepdogConfig(file, server, auth, providers, catalog, routes, settings, hedging, alerts, budgets,
-        deferred, state, strategies);
+        deferred, state, cache, strategies);
   }
 
   /** This configuration with another {@code state} section. */
   public SheepdogConfig withState(State state) {
     return new SheepdogConfig(file, server, auth, providers, catalog, routes, settings, hedging, alerts, budgets,
-        deferred, state, strategies);
+        deferred, state, cache, strategies);
   }
 
   /**

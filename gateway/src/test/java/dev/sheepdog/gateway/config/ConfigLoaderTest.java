@@ -491,4 +491,33 @@ class ConfigLoaderTest {
     String yaml = MINIMAL + "server:\n  port: 1\n  port: 2\n";
     assertThat(message(yaml)).contains("gateway.yaml:14: server.port: is given twice (also on line 13)");
   }
+
+  @Test
+  void the_cache_is_off_unless_enabled_and_reads_its_keys() {
+    assertThat(load(MINIMAL).cache()).isEqualTo(dev.sheepdog.gateway.CacheSettings.OFF);
+    SheepdogConfig config = load(MINIMAL + """
+        cache:
+          enabled: true
+          routes: [auto, summarize]
+          ttl: 2m
+          max_size: 8MiB
+          shared: true
+        """);
+    assertThat(config.cache()).isEqualTo(new dev.sheepdog.gateway.CacheSettings(true,
+        java.util.Set.of("auto", "summarize"), java.time.Duration.ofMinutes(2), 8L << 20, true));
+  }
+
+  @Test
+  void bad_cache_keys_name_file_line_and_field() {
+    String yaml = MINIMAL + """
+        cache:
+          enabled: maybe
+          ttl: 0s
+          colour: blue
+        """;
+    assertThat(message(yaml))
+        .contains("gateway.yaml:13: cache.enabled: expected true or false")
+        .contains("gateway.yaml:14: cache.ttl: must be longer than zero")
+        .contains("gateway.yaml:15: cache.colour: unknown key (known: enabled, max_size, routes, shared, ttl)");
+  }
 }

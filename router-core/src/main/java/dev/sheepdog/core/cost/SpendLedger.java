@@ -49,6 +49,8 @@ public final class SpendLedger {
 
   private final int retainedDays;
   private final Totals allTime = new Totals();
+  /** What answers served from a cache would have cost, by model. */
+  private final Map<ModelId, LongAdder> savedByModel = new java.util.concurrent.ConcurrentHashMap<>();
   /** Slot {@code floorMod(day, retainedDays)} holds that day's figures, or an older day's, or null. */
   private final AtomicReferenceArray<Day> days;
   private final AtomicLong newestDay = new AtomicLong(Long.MIN_VALUE);
@@ -134,6 +136,33 @@ public final class SpendLedger {
     if (totals != null) {
       Totals.adder(totals.estimatedByModel, model).add(nanos);
     }
+  }
+
+  /**
+   * Records an answer served from a response cache: it cost nothing, and saved what it cost when it
+   * was fetched ({@code saved}). Kept per model in memory: {@link #saved()}, {@link #saved(ModelId)}.
+   */
+  public void recordSaved(ModelId model, Money saved) {
+    Objects.requireNonNull(model, "model must not be null");
+    if (saved.compareTo(Money.ZERO) < 0) {
+      throw new IllegalArgumentException("saved must not be negative, was " + saved);
+    }
+    Totals.adder(savedByModel, model).add(saved.nanos());
+  }
+
+  /** What answers served from a cache would have cost, since the start. */
+  public Money saved() {
+    long sum = 0;
+    for (LongAdder adder : savedByModel.values()) {
+      sum += adder.sum();
+    }
+    return Money.ofNanos(sum);
+  }
+
+  /** What {@code model}'s answers served from a cache would have cost, since the start. */
+  public Money saved(ModelId model) {
+    LongAdder adder = savedByModel.get(model);
+    return Money.ofNanos(adder == null ? 0 : adder.sum());
   }
 
   /** Of all spend, what was priced from estimates because providers reported no usage. */
