@@ -19,7 +19,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 public abstract class BenchmarkDefaults {
   /** How many precomputed inputs each benchmark cycles through; a power of two. */
-  static final int INPUTS = 64;
+  protected static final int INPUTS = 64;
 
-  static final int MASK = INPUTS - 1;
+  protected static final int MASK = INPUTS - 1;
 }

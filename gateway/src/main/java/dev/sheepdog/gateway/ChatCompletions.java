@@ -37,7 +37,7 @@ final class ChatCompletions {
   }
 
   void complete(Exchange exchange, OpenAiWire.IncomingRequest incoming, RouteHints hints, ResponseCache.Mode mode) {
-    String key = cache == null ? null : cache.keyOf(incoming.model(), hints, incoming.request(), mode);
+    ResponseCache.Key key = cache == null ? null : cache.keyOf(incoming.model(), hints, incoming.request(), mode);
     if (key != null) {
       completeCached(exchange, incoming, hints, mode, key);
       return;
@@ -54,7 +54,7 @@ final class ChatCompletions {
    * cache.
    */
   private void completeCached(Exchange exchange, OpenAiWire.IncomingRequest incoming, RouteHints hints,
-      ResponseCache.Mode mode, String key) {
+      ResponseCache.Mode mode, ResponseCache.Key key) {
     ResponseCache.Lookup lookup = cache.lookup(key, mode, () -> router.route(incoming.request(), hints));
     CompletableFuture<ResponseCache.Entry> mine = lookup.entry().copy();
     watch(exchange, mine);
@@ -121,7 +121,7 @@ final class ChatCompletions {
   }
 
   void stream(Exchange exchange, OpenAiWire.IncomingRequest incoming, RouteHints hints, ResponseCache.Mode mode) {
-    String key = cache == null || mode == ResponseCache.Mode.REFRESH ? null
+    ResponseCache.Key key = cache == null || mode == ResponseCache.Mode.REFRESH ? null
         : cache.keyOf(incoming.model(), hints, incoming.request(), mode);
     ResponseCache.Entry cached = key == null ? null : cache.cached(key);
     if (cached != null) {

@@ -4,20 +4,16 @@ import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Ticker;
-import com.squareup.moshi.JsonWriter;
 import dev.sheepdog.core.RoutedResponse;
 import dev.sheepdog.spi.ChatMessage;
 import dev.sheepdog.spi.ChatRequest;
 import dev.sheepdog.spi.RouteHints;
-import java.io.IOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
@@ -25,7 +21,7 @@ import java.util.function.Supplier;
 
 /**
  * Exact-match answers of deterministic requests, in Caffeine: keyed by a SHA-256 of the canonical
- * request (route, routing hints, messages and every generation field, JSON members in sorted
+ * request (route, routing hints, messages and every generation field, object members in sorted
  * order; {@code stream} and {@code stream_options} left out, so a stream is served what a JSON
  * request fetched) and, unless the cache is shared, the client's key hash; bounded by the encoded
  * size of the answers (Caffeine's weigher) and by a time to live.
@@ -73,7 +69,7 @@ final class ResponseCache {
   record Lookup(CompletableFuture<Entry> entry, boolean fetching) {}
 
   private final CacheSettings settings;
-  private final AsyncCache<String, Entry> cache;
+  private final AsyncCache<Key, Entry> cache;
   private final LongAdder hits = new LongAdder();
   private final LongAdder misses = new LongAdder();
   private final LongAdder evictions = new LongAdder();
@@ -88,9 +84,9 @@ final class ResponseCache {
     this.cache = Caffeine.newBuilder()
         .ticker(ticker)
         .maximumWeight(settings.maxBytes())
-        .<String, Entry>weigher((key, entry) -> entry.weight())
+        .<Key, Entry>weigher((key, entry) -> entry.weight())
         .expireAfterWrite(settings.ttl())
-        .removalListener((String key, Entry entry, RemovalCause cause) -> {
+        .removalListener((Key key, Entry entry, RemovalCause cause) -> {
           if (cause.wasEvicted()) {
             evictions.increment();
           }
@@ -107,7 +103,7 @@ final class ResponseCache {
    * The key of a request that is to be cached, or {@code null} when it is not: {@code off}, or by
    * default a route that does not cache or a temperature other than 0.
    */
-  String keyOf(String route, RouteHints hints, ChatRequest request, Mode mode) {
+  Key keyOf(String route, RouteHints hints, ChatRequest request, Mode mode) {
     boolean wanted = switch (mode) {
       case OFF -> false;
       case ON, REFRESH -> true;
@@ -120,7 +116,7 @@ final class ResponseCache {
    * The entry for {@code key}: the cached one (a hit, perhaps still being fetched for another
    * request), or a new one fetched with {@code fetch} (a miss, or a refresh).
    */
-  Lookup lookup(String key, Mode mode, Supplier<CompletableFuture<RoutedResponse>> fetch) {
+  Lookup lookup(Key key, Mode mode, Supplier<CompletableFuture<RoutedResponse>> fetch) {
     if (mode == Mode.REFRESH) {
       CompletableFuture<Entry> fetched = fetch.get().thenApply(ResponseCache::entryOf);
       cache.put(key, fetched);
@@ -137,7 +133,7 @@ final class ResponseCache {
   }
 
   /** The entry of {@code key} if it is cached and fetched, or {@code null}: a stream is served only a finished answer. */
-  Entry cached(String key) {
+  Entry cached(Key key) {
     CompletableFuture<Entry> entry = cache.getIfPresent(key);
     if (entry != null && entry.isDone() && !entry.isCompletedExceptionally()) {
       hits.increment();
@@ -172,81 +168,154 @@ final class ResponseCache {
     return new Entry(answer, OpenAiWire.encodeResponse(answer, System.currentTimeMillis() / 1000));
   }
 
-  private String key(String route, RouteHints hints, ChatRequest request) {
-    List<String> tags = new ArrayList<>();
+  /** A request's key: the SHA-256 of its canonical form, as four longs. */
+  record Key(long a, long b, long c, long d) {}
+
+  private Key key(String route, RouteHints hints, ChatRequest request) {
+    Canonical out = CANONICAL.get();
+    out.reset();
+    out.string(route);
+    out.string(hints.task().name());
+    out.string(hints.priority().name());
+    out.string(hints.maxCost() == null ? "" : hints.maxCost().toUsdString());
+    out.count('p', hints.pinned().size());
+    for (var model : hints.pinned()) {
+      out.string(model.value());
+    }
+    List<String> tags = new ArrayList<>(hints.tags().size());
     for (String tag : hints.tags()) {
       if (!settings.shared() || !tag.startsWith(GatewayServer.CLIENT_TAG_PREFIX)) {
         tags.add(tag);
       }
     }
     tags.sort(null);
-    byte[] canonical = Json.writeBytes(writer -> {
-      writer.beginObject();
-      writer.name("route").value(route);
-      writer.name("task").value(hints.task().name());
-      writer.name("priority").value(hints.priority().name());
-      writer.name("max_cost").value(hints.maxCost() == null ? null : hints.maxCost().toUsdString());
-      writer.name("pinned").beginArray();
-      for (var model : hints.pinned()) {
-        writer.value(model.value());
-      }
-      writer.endArray();
-      writer.name("tags").beginArray();
-      for (String tag : tags) {
-        writer.value(tag);
-      }
-      writer.endArray();
-      writer.name("messages").beginArray();
-      for (ChatMessage message : request.messages()) {
-        Map<String, Object> fields = new TreeMap<>(message.fields());
-        fields.put("role", message.role());
-        fields.putIfAbsent("content", message.content());
-        canonical(writer, fields);
-      }
-      writer.endArray();
-      writer.name("temperature").value(request.temperature());
-      writer.name("max_tokens").value(request.maxTokens());
-      Map<String, Object> rest = new TreeMap<>(request.extensions());
-      NOT_IN_KEY.forEach(rest::remove);
-      writer.name("fields");
-      canonical(writer, rest);
-      writer.endObject();
-    });
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canonical));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is part of every JVM", e);
+    out.value(tags);
+    out.count('m', request.messages().size());
+    for (ChatMessage message : request.messages()) {
+      out.string(message.role());
+      out.value(message.content());
+      out.value(message.fields());
     }
+    out.value(request.temperature());
+    out.value(request.maxTokens());
+    int fields = request.extensions().size();
+    for (String skipped : NOT_IN_KEY) {
+      fields -= request.extensions().containsKey(skipped) ? 1 : 0;
+    }
+    out.count('f', fields);
+    out.members(request.extensions(), NOT_IN_KEY);
+    return out.digest();
   }
 
-  /** {@code value} with the members of every object in sorted order. */
-  private static void canonical(JsonWriter writer, Object value) throws IOException {
-    if (value instanceof Map<?, ?> map) {
-      writer.beginObject();
-      Map<String, Object> sorted = new TreeMap<>();
-      map.forEach((k, v) -> sorted.put(String.valueOf(k), v));
-      for (Map.Entry<String, Object> member : sorted.entrySet()) {
-        writer.name(member.getKey());
-        canonical(writer, member.getValue());
+  private static final ThreadLocal<Canonical> CANONICAL = ThreadLocal.withInitial(Canonical::new);
+
+  /**
+   * A request's values fed to SHA-256 in a form that tells any two apart: every string, list and
+   * object prefixed by its type and length, object members in sorted order. Not JSON, and never
+   * kept: only its digest is.
+   */
+  private static final class Canonical {
+    private final MessageDigest sha;
+    private final byte[] buffer = new byte[2048];
+    private int size;
+
+    Canonical() {
+      try {
+        sha = MessageDigest.getInstance("SHA-256");
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException("SHA-256 is part of every JVM", e);
       }
-      writer.endObject();
-    } else if (value instanceof List<?> list) {
-      writer.beginArray();
-      for (Object item : list) {
-        canonical(writer, item);
+    }
+
+    void reset() {
+      sha.reset();
+      size = 0;
+    }
+
+    Key digest() {
+      flush();
+      byte[] hash = sha.digest();
+      java.nio.ByteBuffer longs = java.nio.ByteBuffer.wrap(hash);
+      return new Key(longs.getLong(), longs.getLong(), longs.getLong(), longs.getLong());
+    }
+
+    void count(char type, int count) {
+      put((byte) type);
+      putInt(count);
+    }
+
+    void string(String text) {
+      count('s', text.length());
+      for (int i = 0; i < text.length(); i++) {
+        char c = text.charAt(i);
+        if (size + 2 > buffer.length) {
+          flush();
+        }
+        buffer[size++] = (byte) (c >>> 8);
+        buffer[size++] = (byte) c;
       }
-      writer.endArray();
-    } else if (value instanceof String text) {
-      writer.value(text);
-    } else if (value instanceof Boolean flag) {
-      writer.value(flag);
-    } else if (value instanceof Number number) {
-      writer.value(number);
-    } else if (value == null) {
-      writer.nullValue();
-    } else {
-      // a decoded request holds only JSON's types
-      writer.value(String.valueOf(value));
+    }
+
+    void value(Object value) {
+      if (value instanceof String text) {
+        string(text);
+      } else if (value instanceof Map<?, ?> map) {
+        count('o', map.size());
+        members(map, List.of());
+      } else if (value instanceof List<?> list) {
+        count('l', list.size());
+        for (Object item : list) {
+          value(item);
+        }
+      } else if (value instanceof Boolean flag) {
+        put((byte) (flag ? 'T' : 'F'));
+      } else if (value == null) {
+        put((byte) 'z');
+      } else {
+        // numbers, and anything else a decoded request might hold, by their text
+        put((byte) 'n');
+        string(String.valueOf(value));
+      }
+    }
+
+    /** The members of {@code map} but {@code skipped}, in sorted order. */
+    void members(Map<?, ?> map, List<String> skipped) {
+      if (map.isEmpty()) {
+        return;
+      }
+      Object[] names = map.keySet().toArray();
+      if (names.length > 1) {
+        java.util.Arrays.sort(names, (x, y) -> String.valueOf(x).compareTo(String.valueOf(y)));
+      }
+      for (Object name : names) {
+        if (skipped.contains(name)) {
+          continue;
+        }
+        string(String.valueOf(name));
+        value(map.get(name));
+      }
+    }
+
+    private void putInt(int value) {
+      if (size + 4 > buffer.length) {
+        flush();
+      }
+      buffer[size++] = (byte) (value >>> 24);
+      buffer[size++] = (byte) (value >>> 16);
+      buffer[size++] = (byte) (value >>> 8);
+      buffer[size++] = (byte) value;
+    }
+
+    private void put(byte b) {
+      if (size == buffer.length) {
+        flush();
+      }
+      buffer[size++] = b;
+    }
+
+    private void flush() {
+      sha.update(buffer, 0, size);
+      size = 0;
     }
   }
 }

@@ -3,6 +3,7 @@ package dev.sheepdog.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sheepdog.spi.Money;
+import dev.sheepdog.spi.RouteHints;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -202,6 +203,8 @@ class ResponseCacheTest {
     assertThat(bytes).isBetween(1L, 2_000L);
   }
 
+  private static final ResponseCache.Key KEY = new ResponseCache.Key(1, 2, 3, 4);
+
   @Test
   void an_answer_is_fetched_again_once_its_time_to_live_has_passed() {
     // given: a cache on a clock of the test's
@@ -218,13 +221,44 @@ class ResponseCacheTest {
       return CompletableFuture.completedFuture(answer);
     };
     // when
-    boolean first = cache.lookup("k", ResponseCache.Mode.DEFAULT, fetch).fetching();
+    boolean first = cache.lookup(KEY, ResponseCache.Mode.DEFAULT, fetch).fetching();
     nanos.addAndGet(Duration.ofMinutes(9).toNanos());
-    boolean withinTtl = cache.lookup("k", ResponseCache.Mode.DEFAULT, fetch).fetching();
+    boolean withinTtl = cache.lookup(KEY, ResponseCache.Mode.DEFAULT, fetch).fetching();
     nanos.addAndGet(Duration.ofMinutes(2).toNanos());
-    boolean pastTtl = cache.lookup("k", ResponseCache.Mode.DEFAULT, fetch).fetching();
+    boolean pastTtl = cache.lookup(KEY, ResponseCache.Mode.DEFAULT, fetch).fetching();
     // then
     assertThat(List.of(first, withinTtl, pastTtl)).containsExactly(true, false, true);
     assertThat(fetches).hasValue(2);
+  }
+
+  @Test
+  void the_key_tells_apart_what_changes_the_answer_and_nothing_else() {
+    ResponseCache perClient = new ResponseCache(CacheSettings.allRoutes());
+    RouteHints one = RouteHints.builder().tag("client:one").build();
+    RouteHints two = RouteHints.builder().tag("client:two").build();
+    java.util.function.BiFunction<String, RouteHints, ResponseCache.Key> key = (json, hints) -> perClient.keyOf("auto",
+        hints, OpenAiWire.decodeRequest(json.getBytes(java.nio.charset.StandardCharsets.UTF_8)).request(),
+        ResponseCache.Mode.ON);
+    String base = "{\"model\":\"auto\",\"temperature\":0,\"messages\":[{\"role\":\"user\",\"content\":\"ab\"}],"
+        + "\"seed\":1}";
+    // the same: members in another order, streamed or not
+    assertThat(key.apply("{\"seed\":1,\"messages\":[{\"content\":\"ab\",\"role\":\"user\"}],\"temperature\":0,"
+        + "\"model\":\"auto\"}", one)).isEqualTo(key.apply(base, one));
+    assertThat(key.apply(base.replace("\"seed\":1}", "\"seed\":1,\"stream\":true,"
+        + "\"stream_options\":{\"include_usage\":true}}"), one)).isEqualTo(key.apply(base, one));
+    // different: any generation field, the text, the client
+    assertThat(key.apply(base.replace("\"seed\":1", "\"seed\":2"), one)).isNotEqualTo(key.apply(base, one));
+    assertThat(key.apply(base.replace("\"ab\"", "\"a\",\"name\":\"b\""), one)).isNotEqualTo(key.apply(base, one));
+    assertThat(key.apply(base, two)).isNotEqualTo(key.apply(base, one));
+    ResponseCache shared = new ResponseCache(new CacheSettings(true, Set.of("*"), Duration.ofMinutes(1), 1 << 20,
+        true));
+    ChatRequestOf parsed = json -> OpenAiWire.decodeRequest(json.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+        .request();
+    assertThat(shared.keyOf("auto", two, parsed.of(base), ResponseCache.Mode.ON))
+        .isEqualTo(shared.keyOf("auto", one, parsed.of(base), ResponseCache.Mode.ON));
+  }
+
+  private interface ChatRequestOf {
+    dev.sheepdog.spi.ChatRequest of(String json);
   }
 }
