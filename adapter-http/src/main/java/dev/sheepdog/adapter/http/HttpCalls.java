@@ -56,7 +56,7 @@ import org.eclipse.jetty.client.Request;
  *       upstream's end marker; otherwise exactly one {@code onError}; nothing after either.
  *   <li><b>No key in a message</b>: the credentials of the request's {@code Authorization} and
  *       {@code Proxy-Authorization} headers, and every secret given to {@link #redacting}, are
- *       masked as {@value Redactor#MASK} in each failure's message; a cause whose message holds one
+ *       masked as {@code [redacted]} in each failure's message; a cause whose message holds one
  *       is dropped.
  * </ul>
  *
@@ -65,7 +65,7 @@ import org.eclipse.jetty.client.Request;
  * streams.
  *
  * <p>Instances are immutable and thread-safe: one, often a constant, serves every call of a
- * provider. Each {@code with…}-style method returns a copy.
+ * provider; {@link #errors}, {@link #maxBytes(int)} and {@link #redacting} return a changed copy.
  */
 public final class HttpCalls {
   /** The default of {@link #maxBytes(int)}: 1 MiB. */

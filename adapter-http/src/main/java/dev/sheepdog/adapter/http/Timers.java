@@ -16,7 +16,13 @@ final class Timers {
   private Timers() {}
 
   static ScheduledFuture<?> schedule(Runnable task, Duration delay) {
-    return TIMER.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
+    long nanos;
+    try {
+      nanos = delay.toNanos();
+    } catch (ArithmeticException centuries) {
+      nanos = Long.MAX_VALUE;
+    }
+    return TIMER.schedule(task, nanos, TimeUnit.NANOSECONDS);
   }
 
   private static ScheduledThreadPoolExecutor timer() {
