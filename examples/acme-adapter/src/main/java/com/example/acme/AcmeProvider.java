@@ -3,40 +3,37 @@ package com.example.acme;
 import com.squareup.moshi.Json;
 import com.squareup.moshi.JsonAdapter;
 import com.squareup.moshi.Moshi;
+import dev.sheepdog.adapter.http.HttpCalls;
 import dev.sheepdog.spi.CallOptions;
+import dev.sheepdog.spi.ChatChunk;
 import dev.sheepdog.spi.ChatProvider;
 import dev.sheepdog.spi.ChatRequest;
 import dev.sheepdog.spi.ChatResponse;
 import dev.sheepdog.spi.FailureKind;
-import dev.sheepdog.spi.HttpFailures;
 import dev.sheepdog.spi.ModelSpec;
 import dev.sheepdog.spi.ProviderException;
 import dev.sheepdog.spi.ProviderId;
 import dev.sheepdog.spi.StreamHandle;
 import dev.sheepdog.spi.StreamListener;
 import dev.sheepdog.spi.Usage;
-import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
-import java.time.Instant;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import org.eclipse.jetty.client.CompletableResponseListener;
-import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
-import org.eclipse.jetty.client.HttpResponseException;
 import org.eclipse.jetty.client.Request;
-import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.client.StringRequestContent;
 import org.eclipse.jetty.http.HttpHeader;
 
 /** Acme's API: {@code POST {base}/generate}, answered with one JSON document or, streamed, with JSON lines. */
 public final class AcmeProvider implements ChatProvider {
-  static final int MAX_REPLY = 1 << 20;
   private static final JsonAdapter<Generate> REQUEST = new Moshi.Builder().build().adapter(Generate.class);
   private static final JsonAdapter<Reply> REPLY = new Moshi.Builder().build().adapter(Reply.class);
+  /** Replies and lines of at most 1 MiB; an error's message is its {@code "error"}, else its body. */
+  private static final HttpCalls HTTP = HttpCalls.create().maxBytes(1 << 20)
+      .errors(body -> REPLY.fromJson(body).error());
   private final ProviderId id;
   private final URI generate;
   private final String apiKey;
@@ -70,28 +67,29 @@ public final class AcmeProvider implements ChatProvider {
 
   @Override
   public CompletableFuture<ChatResponse> complete(ModelSpec model, ChatRequest chat, CallOptions options) {
-    Request request = post(model, chat, options, false).timeout(options.timeout().toMillis(), TimeUnit.MILLISECONDS);
-    CompletableFuture<ContentResponse> reply = new CompletableResponseListener(request, MAX_REPLY).send();
-    CompletableFuture<ChatResponse> answer = reply.handle((response, failure) -> {
-      String body = response == null ? "" : response.getContentAsString();
-      Reply json = response != null && response.getStatus() == 200 ? read(body) : null;
+    return HTTP.send(post(model, chat, options, false), options, reply -> {
+      Reply json = REPLY.fromJson(reply.body());
       if (json == null || json.text() == null) {
-        throw failure(response, body, failure);
+        throw malformed("not an answer of Acme's");
       }
       return ChatResponse.of("acme", model.upstreamName(), json.text(), "stop", json.usage());
     });
-    answer.whenComplete((done, failure) -> reply.cancel(true)); // cancelling the answer aborts the request
-    return answer;
   }
 
   @Override
   public StreamHandle stream(ModelSpec model, ChatRequest chat, CallOptions options, StreamListener listener) {
-    Request request = post(model, chat, options, true);
-    AcmeStream stream = new AcmeStream(this, model.upstreamName(), listener, request, client.getScheduler().schedule(
-        () -> request.abort(new TimeoutException("no line within " + options.timeout())),
-        options.timeout().toMillis(), TimeUnit.MILLISECONDS));
-    request.send(stream);
-    return stream;
+    String name = model.upstreamName();
+    return HTTP.streamLines(post(model, chat, options, true), options, listener, (line, out) -> {
+      Reply json = REPLY.fromJson(line);
+      if (json != null && json.text() != null) {
+        out.chunk(ChatChunk.ofText("acme", name, json.text(), null));
+      } else if (json != null && json.usage() != null) { // Acme's end is its usage line
+        ChatChunk stop = ChatChunk.ofText("acme", name, "", "stop");
+        out.end(new ChatChunk("acme", name, stop.choices(), json.usage(), Map.of()));
+      } else {
+        throw malformed("not a line of Acme's");
+      }
+    });
   }
 
   private Request post(ModelSpec model, ChatRequest chat, CallOptions options, boolean stream) {
@@ -102,30 +100,7 @@ public final class AcmeProvider implements ChatProvider {
         .body(new StringRequestContent("application/json", json));
   }
 
-  /** Why a call brought no answer: Acme's error status (the table every HTTP adapter shares), or what went wrong. */
-  ProviderException failure(Response response, String body, Throwable failure) {
-    if (failure instanceof ProviderException malformedLine) {
-      return malformedLine;
-    }
-    // Jetty's HttpResponseException: a reply it could not parse, with a status of Jetty's own
-    if (response != null && response.getStatus() > 200 && !(failure instanceof HttpResponseException)) {
-      Reply error = read(body);
-      String message = error != null && error.error() != null ? error.error() : body;
-      return HttpFailures.of(response.getStatus(), response.getHeaders().get(HttpHeader.RETRY_AFTER),
-          message.replace(apiKey, "[redacted]"), Instant.now());
-    }
-    FailureKind kind = failure instanceof TimeoutException ? FailureKind.TIMEOUT
-        : failure == null || failure instanceof HttpResponseException ? FailureKind.MALFORMED_RESPONSE
-        : FailureKind.UNAVAILABLE;
-    return new ProviderException(kind, 0, failure == null ? "not an answer of Acme's"
-        : failure.getClass().getSimpleName(), null, failure);
-  }
-
-  static Reply read(String json) {
-    try {
-      return REPLY.fromJson(json);
-    } catch (IOException | RuntimeException notJson) {
-      return null;
-    }
+  private static ProviderException malformed(String message) {
+    return new ProviderException(FailureKind.MALFORMED_RESPONSE, 200, message);
   }
 }
