@@ -261,9 +261,9 @@ public abstract class ChatProviderContractTest {
     // when
     handle.cancel();
     handle.cancel();
-    // then
+    // then: the upstream call stops, and the listener hears nothing at all, not even a late error
     assertUpstreamCancelled();
-    assertThat(listener.completed.get()).isZero();
+    listener.assertSilent();
   }
 
   @Test
@@ -387,6 +387,18 @@ public abstract class ChatProviderContractTest {
         }
       }
       return null;
+    }
+
+    /** That this listener heard nothing, now and for {@link #QUIET} more: what a cancelled stream owes it. */
+    public void assertSilent() throws InterruptedException {
+      for (int check = 0; check < 2; check++) {
+        assertThat(chunks).as("chunks after cancel").isEmpty();
+        assertThat(completed.get()).as("onComplete after cancel").isZero();
+        assertThat(errors.get()).as("onError after cancel (%s)", error).isZero();
+        if (check == 0) {
+          Thread.sleep(QUIET.toMillis());
+        }
+      }
     }
 
     public void assertExactlyOneTerminal() {

@@ -35,7 +35,7 @@ class EchoProviderMutationTest {
     return Stream.of(ThrowsSynchronously.class, IgnoresCancellation.class, StreamIgnoresCancellation.class,
         CompletesThenFails.class, FailsThenCompletes.class, ChunkAfterTheEnd.class, WrongFailureKind.class,
         DropsUsage.class, DropsRetryAfter.class, TimeoutAsUnavailable.class, BrokenStreamEndsNormally.class,
-        ReordersChunks.class, StreamIgnoresTheTimeout.class);
+        ReordersChunks.class, StreamIgnoresTheTimeout.class, ErrorAfterCancel.class);
   }
 
   @ParameterizedTest
@@ -90,6 +90,24 @@ class EchoProviderMutationTest {
         public StreamHandle stream(ModelSpec model, ChatRequest request, CallOptions options, StreamListener listener) {
           super.stream(model, request, options, listener);
           return () -> { };
+        }
+      };
+    }
+  }
+
+  /** Cancels its upstream work, then tells the listener the stream was cancelled, after cancel() has returned. */
+  static class ErrorAfterCancel extends Mutant {
+    @Override
+    ChatProvider mutate(ChatProvider echo) {
+      return new Wrapper(echo) {
+        @Override
+        public StreamHandle stream(ModelSpec model, ChatRequest request, CallOptions options, StreamListener listener) {
+          StreamHandle handle = super.stream(model, request, options, listener);
+          return () -> {
+            handle.cancel();
+            CompletableFuture.delayedExecutor(20, java.util.concurrent.TimeUnit.MILLISECONDS).execute(() ->
+                listener.onError(new ProviderException(FailureKind.CANCELLED, 0, "the stream was cancelled")));
+          };
         }
       };
     }
