@@ -72,7 +72,7 @@ class WritingAnAdapterPageTest {
     // then every third-party version is a property at Sheepdog's value
     assertThat(versions).containsOnlyKeys("jetty.version", "moshi.version", "guice.version", "okhttp.version",
         "okio.version", "kotlin-stdlib.version", "junit.version", "assertj.version", "resources-plugin.version",
-        "compiler-plugin.version", "surefire-plugin.version", "jar-plugin.version", "shade-plugin.version");
+        "compiler-plugin.version", "surefire-plugin.version", "jar-plugin.version");
     versions.forEach((name, value) -> assertThat(value).as(name).isEqualTo(pinned.get(name)));
     assertThat(properties(page)).containsEntry("maven.compiler.release", pinned.get("maven.compiler.release"));
     // and every other version names a property, or is the BOM's, at Sheepdog's version
