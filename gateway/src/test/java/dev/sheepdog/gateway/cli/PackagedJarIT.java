@@ -45,15 +45,7 @@ class PackagedJarIT {
     try (SheepdogProcess sheepdog = SheepdogProcess.startJar(jar, dir.resolve("sheepdog.log"),
         Map.of("SHEEPDOG_CLIENT_KEY", CLIENT_KEY), "serve", "--config", config.toString())) {
       URI base = sheepdog.awaitReady();
-      HttpResponse<String> response = HttpClient.newHttpClient().send(
-          HttpRequest.newBuilder(base.resolve("/v1/chat/completions"))
-              .timeout(Duration.ofSeconds(20))
-              .header("Authorization", "Bearer " + CLIENT_KEY)
-              .header("Content-Type", "application/json")
-              .POST(HttpRequest.BodyPublishers.ofString(
-                  "{\"model\":\"auto\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"))
-              .build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> response = chat(base, "Authorization", "Bearer " + CLIENT_KEY);
 
       // then it answered, and its output has the start line and the access-log line of the request
       assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
@@ -95,14 +87,7 @@ class PackagedJarIT {
     try (SheepdogProcess sheepdog = SheepdogProcess.startJar(jar, dir.resolve("sheepdog.log"), Map.of(),
         "serve", "--config", config.toString())) {
       URI base = sheepdog.awaitReady();
-      HttpResponse<String> response = HttpClient.newHttpClient().send(
-          HttpRequest.newBuilder(base.resolve("/v1/chat/completions"))
-              .timeout(Duration.ofSeconds(20))
-              .header("Content-Type", "application/json")
-              .POST(HttpRequest.BodyPublishers.ofString(
-                  "{\"model\":\"auto\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"))
-              .build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> response = chat(base);
 
       // then the plug-in's provider answered, planned by its strategy, and the start log named the plug-in
       assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
@@ -145,6 +130,19 @@ class PackagedJarIT {
         assertThat(output).contains("Parallel GC").doesNotContain("serves about twice the requests");
       }
     }
+  }
+
+  /** One chat completion for {@code auto}, with {@code headers} (name, value, …) besides its content type. */
+  private static HttpResponse<String> chat(URI base, String... headers) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve("/v1/chat/completions"))
+        .timeout(Duration.ofSeconds(20))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(
+            "{\"model\":\"auto\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"));
+    for (int i = 0; i < headers.length; i += 2) {
+      request.header(headers[i], headers[i + 1]);
+    }
+    return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private static void awaitOutput(SheepdogProcess sheepdog, String text) throws InterruptedException {
