@@ -29,9 +29,11 @@ final class ChatCompletions {
   private final GatewayMetrics metrics;
   /** {@code null} without a cache. */
   private final ResponseCache cache;
+  private final GatewayTracing tracing;
 
-  ChatCompletions(Router router, GatewayMetrics metrics, ResponseCache cache) {
+  ChatCompletions(Router router, GatewayMetrics metrics, ResponseCache cache, GatewayTracing tracing) {
     this.router = router;
+    this.tracing = tracing;
     this.metrics = metrics;
     this.cache = cache;
   }
@@ -76,6 +78,7 @@ final class ChatCompletions {
     response.getHeaders().put(Headers.ATTEMPTS, "0");
     response.getHeaders().put(Headers.COST, Money.ZERO.toUsdString());
     countHit(exchange, answer);
+    tracing.answered(exchange, answer);
     exchange.json(200, entry.body());
   }
 
@@ -107,7 +110,9 @@ final class ChatCompletions {
   private void answer(Exchange exchange, RoutedResponse answer, byte[] encoded, Throwable failure) {
     if (failure != null) {
       exchange.served("-", attemptsOf(Failures.unwrap(failure)), null);
-      exchange.error(Failures.toApiError(failure));
+      ApiError error = Failures.toApiError(failure);
+      tracing.failed(exchange, error);
+      exchange.error(error);
       return;
     }
     byte[] body = encoded != null ? encoded : OpenAiWire.encodeResponse(answer, exchange.createdEpochSeconds());
@@ -117,6 +122,7 @@ final class ChatCompletions {
     response.getHeaders().put(Headers.COST, answer.cost().toUsdString());
     exchange.served(answer.model().value(), answer.attempts().size(), answer.cost().toUsdString());
     metrics.clientSpend(exchange.client(), answer.usage(), answer.cost());
+    tracing.answered(exchange, answer);
     exchange.json(200, body);
   }
 
@@ -190,6 +196,8 @@ final class ChatCompletions {
     private volatile ModelId model;
     /** The attempt that serves the stream, from {@link #onStart}; 0 until then. */
     private volatile int attempts;
+    /** The last finish reason a chunk gave, for the trace. */
+    private volatile String finishReason;
     /** Guarded by {@code this}: the stream's end has been decided. */
     private boolean terminated;
 
@@ -215,6 +223,9 @@ final class ChatCompletions {
     }
 
     private void relay(ModelId from, ChatChunk chunk) {
+      if (chunk.finishReason() != null) {
+        finishReason = chunk.finishReason();
+      }
       SseResponse events = sse != null ? sse : open(from);
       if (events == null) {
         return;
@@ -272,6 +283,7 @@ final class ChatCompletions {
         }
         exchange.served(result.model().value(), result.attempts().size(), result.cost().toUsdString());
         metrics.clientSpend(exchange.client(), result.usage(), result.cost());
+        tracing.streamed(exchange, result.model().value(), result.usage(), finishReason);
         sse.comment(Headers.COST + ": " + result.cost().toUsdString());
         sse.data("[DONE]", true);
       });
@@ -284,6 +296,7 @@ final class ChatCompletions {
           return;
         }
         ApiError apiError = Failures.toApiError(error);
+        tracing.failed(exchange, apiError);
         if (sse == null) {
           exchange.served("-", attemptsOf(error), null);
           exchange.error(apiError);

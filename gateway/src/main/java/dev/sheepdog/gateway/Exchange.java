@@ -63,6 +63,8 @@ final class Exchange {
   private final AtomicInteger failureStatus = new AtomicInteger();
   /** The status to log once the response is delivered; 0: the response's own. */
   private volatile int outcomeStatus;
+  /** The status the access line gave the exchange when it ended; 0 until then. */
+  private volatile int endStatus;
   private volatile String route = "-";
   private volatile String servedModel = "-";
   private volatile int attempts;
@@ -105,6 +107,16 @@ final class Exchange {
 
   GatewayLimits limits() {
     return context.limits();
+  }
+
+  /** The route as the access line shows it: the client's {@code model}, or {@code (invalid)}; {@code -} before. */
+  String route() {
+    return route;
+  }
+
+  /** The status the exchange ended with, as logged; 0 while it runs. */
+  int endStatus() {
+    return endStatus;
   }
 
   void route(String route) {
@@ -336,6 +348,7 @@ final class Exchange {
     int status = delivered ? (outcomeStatus != 0 ? outcomeStatus : response.getStatus())
         : failureStatus.get() != 0 ? failureStatus.get()
         : ChatCompletions.CLIENT_CLOSED_REQUEST;
+    endStatus = status;
     try {
       logAccess(status);
     } catch (Throwable e) {

@@ -58,14 +58,16 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
   private final ConnectionGuard connections;
   private final OpenAccess openAccess; // null: client keys are configured
   private final Exchange.Context context;
+  private final GatewayTracing tracing;
   private final Set<Exchange> inFlight = ConcurrentHashMap.newKeySet();
   private final CompletableFuture<Void> drained = new CompletableFuture<>();
   private volatile boolean draining;
 
   /** {@code sandbox} serves {@link SandboxFaultsEndpoint#PATH}, or is {@code null} when there is none. */
   GatewayHandler(Router router, GatewayConfig config, GatewayMetrics metrics, DeferredQueue deferred,
-      SandboxFaultsEndpoint sandbox, ConnectionGuard connections, Scheduler scheduler) {
+      SandboxFaultsEndpoint sandbox, ConnectionGuard connections, Scheduler scheduler, GatewayTracing tracing) {
     this.router = router;
+    this.tracing = tracing;
     this.sandbox = sandbox;
     this.deferred = deferred;
     this.metrics = metrics;
@@ -76,7 +78,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
     if (cache != null) {
       metrics.bind(cache);
     }
-    this.completions = new ChatCompletions(router, metrics, cache);
+    this.completions = new ChatCompletions(router, metrics, cache, tracing);
     this.clientKeys = config.clientKeys().stream().map(k -> k.getBytes(StandardCharsets.UTF_8)).toList();
     this.clientTags = config.clientKeys().stream().map(GatewayHandler::clientTag).toList();
     this.adminKey = config.adminKey() == null ? null : config.adminKey().getBytes(StandardCharsets.UTF_8);
@@ -144,6 +146,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
 
   private void ended(Exchange exchange) {
     inFlight.remove(exchange);
+    tracing.ended(exchange, exchange.endStatus());
     connections.ended(exchange.connection);
     if (draining && inFlight.isEmpty()) {
       drained.complete(null);
@@ -373,6 +376,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
       exchange.error(ApiError.badRequest(e.getMessage(), "invalid_value", null));
       return;
     }
+    tracing.begin(exchange, exchange.route(), incoming.request());
     if (incoming.request().stream()) {
       completions.stream(exchange, incoming, hints, cacheMode);
     } else {

@@ -88,7 +88,17 @@ public final class GatewayServer implements AutoCloseable {
    */
   public static GatewayServer start(Router router, GatewayConfig config, GatewayMetrics metrics,
       DeferredQueue deferred, List<SandboxProvider> sandboxes) {
+    return start(router, config, metrics, deferred, sandboxes, GatewayTracing.off());
+  }
+
+  /**
+   * Binds and starts serving, and traces chat completions with {@code tracing}, which should be a
+   * listener of {@code router} (it builds the attempts' spans from the router's events).
+   */
+  public static GatewayServer start(Router router, GatewayConfig config, GatewayMetrics metrics,
+      DeferredQueue deferred, List<SandboxProvider> sandboxes, GatewayTracing tracing) {
     Objects.requireNonNull(router, "router");
+    Objects.requireNonNull(tracing, "tracing");
     Objects.requireNonNull(config, "config");
     Objects.requireNonNull(metrics, "metrics");
     metrics.bind(router);
@@ -121,7 +131,7 @@ public final class GatewayServer implements AutoCloseable {
     // past the band of connections told 503, a flood waits in the kernel's backlog, not in memory
     server.addBean(new NetworkConnectionLimit(limits.acceptCeiling(), connector));
     GatewayHandler handler = new GatewayHandler(router, config, metrics, queue, SandboxFaultsEndpoint.of(sandboxes),
-        connections, server.getScheduler());
+        connections, server.getScheduler(), tracing);
     server.setHandler(handler);
     server.setErrorHandler(new JsonErrorHandler(metrics, config.limits(), server));
     try {

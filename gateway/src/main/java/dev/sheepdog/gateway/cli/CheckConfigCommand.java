@@ -130,6 +130,7 @@ final class CheckConfigCommand implements Callable<Integer> {
     out.printf("  state      %s%n", describe(config.state()));
     out.printf("  deferred   %s%n", describe(config.deferred()));
     out.printf("  cache      %s%n", describe(config.cache()));
+    out.printf("  telemetry  %s%n", config.telemetry().describe());
   }
 
   private static String describe(dev.sheepdog.gateway.CacheSettings cache) {

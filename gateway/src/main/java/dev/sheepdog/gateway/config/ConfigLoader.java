@@ -13,6 +13,7 @@ import dev.sheepdog.core.cost.BudgetCap;
 import dev.sheepdog.core.deferred.InMemoryDeferredQueue;
 import dev.sheepdog.core.deferred.ReplayPolicy;
 import dev.sheepdog.gateway.CacheSettings;
+import dev.sheepdog.gateway.TelemetrySettings;
 import dev.sheepdog.gateway.DeferredSettings;
 import dev.sheepdog.gateway.GatewayConfig;
 import dev.sheepdog.gateway.GatewayLimits;
@@ -28,6 +29,7 @@ import dev.sheepdog.spi.TaskType;
 import dev.sheepdog.state.redis.RedisSettings;
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -203,12 +205,13 @@ public final class ConfigLoader {
       SheepdogConfig.Deferred deferred = deferred(root.section("deferred"));
       SheepdogConfig.State state = state(root.section("state"));
       CacheSettings cache = cache(root.section("cache"));
+      TelemetrySettings telemetry = telemetry(root.section("telemetry"));
       root.rejectUnknownKeys();
       if (root.hasProblems()) {
         return null;
       }
       return new SheepdogConfig(root.file(), server, auth, providers, catalog, routes, settings, hedging, alerts,
-          budgets, deferred, state, cache, strategies);
+          budgets, deferred, state, cache, telemetry, strategies);
     }
 
     private SheepdogConfig.Server server(ConfigNode section) {
@@ -582,6 +585,73 @@ public final class ConfigLoader {
       boolean shared = section.bool("shared", false);
       section.rejectUnknownKeys();
       return build(section, () -> new CacheSettings(enabled, routes, ttl, maxBytes, shared), CacheSettings.OFF);
+    }
+
+    /**
+     * {@code telemetry}: traces are off unless {@code otlp.endpoint} names a collector; the
+     * export's headers come from the variable {@code otlp.headers_env} names, as {@code
+     * name=value} pairs separated by commas (the form of {@code OTEL_EXPORTER_OTLP_HEADERS}).
+     */
+    private TelemetrySettings telemetry(ConfigNode section) {
+      boolean capture = section.bool("capture_content", false);
+      ConfigNode otlp = section.section("otlp");
+      otlp.rejectSecretInClear("headers", "headers_env");
+      URI endpoint = null;
+      Optional<String> url = otlp.string("endpoint");
+      if (url.isPresent()) {
+        try {
+          endpoint = new URI(url.get().strip());
+          if (endpoint.getScheme() == null || !endpoint.getScheme().matches("(?i)https?") || endpoint.getHost() == null) {
+            otlp.error("endpoint", "expected the collector's http:// or https:// URL, such as http://localhost:4318");
+            endpoint = null;
+          }
+        } catch (java.net.URISyntaxException e) {
+          otlp.error("endpoint", "not a URL; expected the collector's URL, such as http://localhost:4318");
+        }
+      } else if (section.has("otlp")) {
+        otlp.error("endpoint", "is required for otlp (the collector's OTLP/HTTP URL, such as http://localhost:4318)");
+      }
+      Map<String, String> headers = new LinkedHashMap<>();
+      String variable = null;
+      Optional<ConfigNode.Secret> secret = otlp.secretFromEnvironment("headers_env");
+      if (secret.isPresent()) {
+        variable = secret.get().variable();
+        String problem = otlpHeaders(secret.get().value(), headers);
+        if (problem != null) {
+          otlp.error("headers_env", "the variable " + variable + " " + problem);
+        }
+      }
+      double ratio = otlp.decimal("sample_ratio", TelemetrySettings.DEFAULT_SAMPLE_RATIO, 0, 1);
+      otlp.rejectUnknownKeys();
+      section.rejectUnknownKeys();
+      if (endpoint == null) {
+        return capture || section.has("otlp")
+            ? new TelemetrySettings(null, Map.of(), null, ratio, capture) : TelemetrySettings.OFF;
+      }
+      URI checked = endpoint;
+      String named = variable;
+      return build(otlp, () -> new TelemetrySettings(checked, headers, named, ratio, capture), TelemetrySettings.OFF);
+    }
+
+    /** Parses {@code a=b,c=d} into {@code headers}; a problem that names no value, or {@code null}. */
+    private static String otlpHeaders(String value, Map<String, String> headers) {
+      for (String pair : value.split(",")) {
+        if (pair.isBlank()) {
+          continue;
+        }
+        int equals = pair.indexOf('=');
+        String name = equals < 0 ? "" : pair.substring(0, equals).strip();
+        if (equals < 0 || !name.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+")) {
+          return "must hold name=value pairs separated by commas, such as Authorization=Bearer …";
+        }
+        String text = java.net.URLDecoder.decode(pair.substring(equals + 1).strip(),
+            java.nio.charset.StandardCharsets.UTF_8);
+        if (text.chars().anyMatch(c -> c == '\r' || c == '\n')) {
+          return "holds a line break in the value of header " + name;
+        }
+        headers.put(name, text);
+      }
+      return null;
     }
 
     private SheepdogConfig.Deferred deferred(ConfigNode section) {

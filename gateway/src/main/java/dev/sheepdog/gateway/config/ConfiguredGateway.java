@@ -17,6 +17,7 @@ import dev.sheepdog.core.state.InMemoryStateStore;
 import dev.sheepdog.gateway.GatewayConfig;
 import dev.sheepdog.gateway.GatewayMetrics;
 import dev.sheepdog.gateway.GatewayServer;
+import dev.sheepdog.gateway.GatewayTracing;
 import dev.sheepdog.gateway.sandbox.SandboxProvider;
 import dev.sheepdog.spi.ChatProvider;
 import dev.sheepdog.spi.DeferredQueue;
@@ -121,7 +122,8 @@ public final class ConfiguredGateway implements AutoCloseable {
       List<SandboxProvider> sandboxes = injector.getInstance(PROVIDERS).values().stream()
           .filter(SandboxProvider.class::isInstance).map(SandboxProvider.class::cast).toList();
       GatewayServer server = GatewayServer.start(router, injector.getInstance(GatewayConfig.class),
-          injector.getInstance(GatewayMetrics.class), injector.getInstance(DEFERRED).orElse(null), sandboxes);
+          injector.getInstance(GatewayMetrics.class), injector.getInstance(DEFERRED).orElse(null), sandboxes,
+          injector.getInstance(GatewayTracing.class));
       log.info("State: {}", state.describe());
       return new ConfiguredGateway(injector, server, resources);
     } catch (RuntimeException e) {

@@ -23,6 +23,7 @@ import dev.sheepdog.core.inject.RouterModule;
 import dev.sheepdog.core.inject.StrategyName;
 import dev.sheepdog.gateway.GatewayConfig;
 import dev.sheepdog.gateway.GatewayMetrics;
+import dev.sheepdog.gateway.GatewayTracing;
 import dev.sheepdog.policy.cost.CostPolicyModule;
 import dev.sheepdog.policy.latency.LatencyPolicyModule;
 import dev.sheepdog.spi.ChatProvider;
@@ -106,6 +107,7 @@ public final class GatewayModule extends AbstractModule {
 
     Multibinder<RouterListener> listeners = Multibinder.newSetBinder(binder(), RouterListener.class);
     listeners.addBinding().to(GatewayMetrics.class);
+    listeners.addBinding().to(GatewayTracing.class);
     if (config.alerts().log()) {
       listeners.addBinding().toInstance(new LoggingAlertListener());
     }
@@ -152,6 +154,22 @@ public final class GatewayModule extends AbstractModule {
     GatewayMetrics metrics = GatewayMetrics.create();
     metrics.bind(state);
     return metrics;
+  }
+
+  /**
+   * Traces as {@code telemetry} says: off, or exported over OTLP; the SDK is flushed and shut down
+   * first when the gateway closes. Embedders replace it with their own {@link
+   * GatewayTracing#of(io.opentelemetry.api.OpenTelemetry, boolean)}.
+   */
+  @Provides
+  @Singleton
+  GatewayTracing tracing() {
+    GatewayTracing tracing = GatewayTracing.otlp(config.telemetry());
+    if (tracing.enabled()) {
+      resources.add(GatewayResources.Phase.TELEMETRY, "the trace exporter", tracing);
+      log.info("Traces: {}", config.telemetry().describe());
+    }
+    return tracing;
   }
 
   @Provides

@@ -8,15 +8,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What a gateway's injector opened and the gateway must close: providers first, then the HTTP
- * client they shared, then the state store, which writes what it holds last. Each is registered as
- * it is built, so a start that fails halfway closes exactly what it opened.
+ * What a gateway's injector opened and the gateway must close: the trace exporter first (it
+ * flushes the spans of the last requests), then providers, then the HTTP client they shared, then
+ * the state store, which writes what it holds last. Each is registered as it is built, so a start
+ * that fails halfway closes exactly what it opened.
  */
 final class GatewayResources {
   private static final Logger log = LoggerFactory.getLogger(GatewayResources.class);
 
   /** Closed in this order; within a phase, the last opened first. */
   enum Phase {
+    /** The trace exporter: the spans of the drained requests are flushed before anything else closes. */
+    TELEMETRY,
     PROVIDERS,
     UPSTREAM_CLIENT,
     STATE

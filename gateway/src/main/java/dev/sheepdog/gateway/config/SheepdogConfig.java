@@ -8,6 +8,7 @@ import dev.sheepdog.core.cost.BudgetCap;
 import dev.sheepdog.gateway.CacheSettings;
 import dev.sheepdog.gateway.DeferredSettings;
 import dev.sheepdog.gateway.GatewayLimits;
+import dev.sheepdog.gateway.TelemetrySettings;
 import dev.sheepdog.spi.ModelCatalog;
 import dev.sheepdog.spi.ModelId;
 import dev.sheepdog.spi.SelectionStrategy;
@@ -38,6 +39,7 @@ import java.util.function.Supplier;
  * @param deferred {@code deferred}
  * @param state {@code state}: where spend, budgets and deferred requests are kept
  * @param cache {@code cache}: the response cache, {@link CacheSettings#OFF} when absent
+ * @param telemetry {@code telemetry}: traces over OTLP, {@link TelemetrySettings#OFF} when absent
  * @param strategies the strategies plug-ins contribute, by name, which {@code routes.strategy} may
  *     name besides the built-in ones
  */
@@ -55,6 +57,7 @@ public record SheepdogConfig(
     Deferred deferred,
     State state,
     CacheSettings cache,
+    TelemetrySettings telemetry,
     Map<String, Supplier<? extends SelectionStrategy>> strategies) {
 
   public SheepdogConfig {
@@ -71,19 +74,20 @@ public record SheepdogConfig(
     Objects.requireNonNull(deferred, "deferred");
     Objects.requireNonNull(state, "state");
     Objects.requireNonNull(cache, "cache");
+    Objects.requireNonNull(telemetry, "telemetry");
     strategies = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(strategies));
   }
 
   /** This configuration with another {@code server} section, for command-line overrides. */
   public SheepdogConfig withServer(Server server) {
     return new SheepdogConfig(file, server, auth, providers, catalog, routes, settings, hedging, alerts, budgets,
-        deferred, state, cache, strategies);
+        deferred, state, cache, telemetry, strategies);
   }
 
   /** This configuration with another {@code state} section. */
   public SheepdogConfig withState(State state) {
     return new SheepdogConfig(file, server, auth, providers, catalog, routes, settings, hedging, alerts, budgets,
-        deferred, state, cache, strategies);
+        deferred, state, cache, telemetry, strategies);
   }
 
   /**

@@ -53,6 +53,29 @@ class CheckConfigCommandTest {
   }
 
   @Test
+  void the_summary_has_a_telemetry_line_naming_the_headers_but_not_their_values(@TempDir Path dir) throws Exception {
+    // given
+    Path file = Files.writeString(dir.resolve("gateway.yaml"), """
+        providers:
+          up: {type: openai, base_url: "http://127.0.0.1:9/v1"}
+        models:
+          - {id: model-a, provider: up}
+        routes:
+          table: {general: {normal: [model-a]}}
+        telemetry:
+          otlp: {endpoint: 'http://localhost:4318', headers_env: OTLP_HEADERS}
+        """);
+    // when
+    int code = run(Map.of("OTLP_HEADERS", "Authorization=Bearer otlp-SECRET-77"), "check-config", file.toString());
+    // then
+    assertThat(code).isZero();
+    assertThat(out.toString())
+        .contains("  telemetry  OTLP/HTTP to http://localhost:4318/v1/traces, sample ratio 1.0, headers "
+            + "[Authorization] from OTLP_HEADERS, no message content")
+        .doesNotContain("SECRET");
+  }
+
+  @Test
   void an_invalid_file_exits_1_listing_every_problem(@TempDir Path dir) throws Exception {
     // given
     Path file = Files.writeString(dir.resolve("gateway.yaml"), """
