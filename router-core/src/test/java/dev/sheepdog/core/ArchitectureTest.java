@@ -34,6 +34,7 @@ class ArchitectureTest {
       .that().resideInAPackage("dev.sheepdog.core..")
       .should().dependOnClassesThat().resideInAnyPackage(
           "retrofit2..", "com.squareup..", "okhttp3..", "io.javalin..", "org.eclipse.jetty..", "io.micrometer..",
+          "io.opentelemetry..",
           "dev.sheepdog.adapter..", "dev.sheepdog.policy..", "dev.sheepdog.gateway..")
       .because("the core is the pure domain; technology lives in adapters and the gateway");
 
