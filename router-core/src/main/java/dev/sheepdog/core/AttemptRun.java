@@ -10,6 +10,7 @@ import dev.sheepdog.spi.Usage;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -105,8 +106,17 @@ final class AttemptRun {
     }
     Duration attemptTimeout = ctx.settings.attemptTimeout();
     Duration callTimeout = timeoutNanos() == attemptTimeout.toNanos() ? attemptTimeout : Duration.ofNanos(timeoutNanos());
+    CallOptions options = CallOptions.of(callTimeout, execution.requestId);
+    Map<String, String> headers = ctx.listeners.callHeaders(execution.requestId, model.id(), number);
+    if (!headers.isEmpty()) {
+      try {
+        options = options.withHeaders(headers);
+      } catch (IllegalArgumentException e) {
+        // a listener's header that HTTP cannot carry: the call goes without the extra headers
+      }
+    }
     try {
-      execution.call(model, CallOptions.of(callTimeout, execution.requestId), this);
+      execution.call(model, options, this);
     } catch (RuntimeException e) {
       failed(e instanceof ProviderException pe ? pe : ProviderException.of(FailureKind.UNAVAILABLE,
           "provider threw " + e.getClass().getSimpleName()));

@@ -172,6 +172,27 @@ public final class OpenAiProvider implements ChatProvider, AutoCloseable {
     return permits.inFlight();
   }
 
+  /**
+   * The call's extra headers ({@link CallOptions#headers()}, a {@code traceparent} for one), without
+   * those the provider sets itself: credentials, the body's type, the request id.
+   */
+  private static java.util.Map<String, String> extraHeaders(CallOptions options) {
+    java.util.Map<String, String> headers = options.headers();
+    if (headers.isEmpty()) {
+      return headers;
+    }
+    java.util.Map<String, String> kept = new java.util.LinkedHashMap<>();
+    headers.forEach((name, value) -> {
+      if (!OWN_HEADERS.contains(name.toLowerCase(java.util.Locale.ROOT))) {
+        kept.put(name, value);
+      }
+    });
+    return kept;
+  }
+
+  private static final java.util.Set<String> OWN_HEADERS = java.util.Set.of("authorization", "proxy-authorization",
+      "content-type", "content-length", "accept", "host", "x-request-id", "user-agent");
+
   @Override
   public CompletableFuture<ChatResponse> complete(ModelSpec model, ChatRequest request, CallOptions options) {
     RequestBody body;
@@ -184,7 +205,7 @@ public final class OpenAiProvider implements ChatProvider, AutoCloseable {
     if (refused != null) {
       return CompletableFuture.failedFuture(refused);
     }
-    Call<ResponseBody> call = api.chatCompletions(body, options.requestId());
+    Call<ResponseBody> call = api.chatCompletions(body, options.requestId(), extraHeaders(options));
     return enqueue(call, options.timeout(), this::readAnswer);
   }
 
@@ -204,7 +225,8 @@ public final class OpenAiProvider implements ChatProvider, AutoCloseable {
     }
     SseStreamBridge bridge = new SseStreamBridge(listener, classifier, OpenAiConfig.MAX_EVENT_BYTES, permits::release);
     try {
-      transport.stream(chatCompletionsUrl, json, options.requestId(), options.timeout(), bridge);
+      transport.stream(chatCompletionsUrl, json, options.requestId(), extraHeaders(options), options.timeout(),
+          bridge);
     } catch (RuntimeException e) {
       // a client that is stopped or refuses the request outright
       bridge.onTransportFailure(e);

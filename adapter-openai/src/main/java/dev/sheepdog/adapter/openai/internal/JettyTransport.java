@@ -107,11 +107,13 @@ public final class JettyTransport implements UpstreamTransport {
   }
 
   @Override
-  public void stream(HttpUrl url, ByteString body, String requestId, Duration callTimeout, SseStreamBridge bridge) {
+  public void stream(HttpUrl url, ByteString body, String requestId, java.util.Map<String, String> extra,
+      Duration callTimeout, SseStreamBridge bridge) {
     Request request = newRequest(url.uri(), HttpMethod.POST.asString())
-        .headers(headers -> headers
-            .put(HttpHeader.ACCEPT, "text/event-stream")
-            .put("X-Request-Id", requestId))
+        .headers(headers -> {
+          extra.forEach(headers::put);
+          headers.put(HttpHeader.ACCEPT, "text/event-stream").put("X-Request-Id", requestId);
+        })
         .body(new BytesRequestContent("application/json; charset=utf-8", body.toByteArray()));
     long timeoutNanos = callTimeout.toNanos();
     Scheduler.Task headersDue = client.getScheduler().schedule(

@@ -61,10 +61,11 @@ public final class OkHttpTransport implements UpstreamTransport {
   }
 
   @Override
-  public void stream(okhttp3.HttpUrl url, ByteString body, String requestId, Duration callTimeout,
-      SseStreamBridge bridge) {
-    Request request = new Request.Builder()
-        .url(url)
+  public void stream(okhttp3.HttpUrl url, ByteString body, String requestId, java.util.Map<String, String> extra,
+      Duration callTimeout, SseStreamBridge bridge) {
+    Request.Builder builder = new Request.Builder().url(url);
+    extra.forEach(builder::header);
+    Request request = builder
         .header("Accept", "text/event-stream")
         .header("X-Request-Id", requestId)
         .post(RequestBody.create(body, JSON))

@@ -6,6 +6,7 @@ import retrofit2.Call;
 import retrofit2.http.Body;
 import retrofit2.http.GET;
 import retrofit2.http.Header;
+import retrofit2.http.HeaderMap;
 import retrofit2.http.POST;
 
 /**
@@ -14,7 +15,8 @@ import retrofit2.http.POST;
  */
 public interface OpenAiApi {
   @POST("chat/completions")
-  Call<ResponseBody> chatCompletions(@Body RequestBody body, @Header("X-Request-Id") String requestId);
+  Call<ResponseBody> chatCompletions(@Body RequestBody body, @Header("X-Request-Id") String requestId,
+      @HeaderMap java.util.Map<String, String> headers);
 
   @GET("models")
   Call<ResponseBody> models();

@@ -21,7 +21,8 @@ public interface UpstreamTransport extends AutoCloseable {
    *
    * @param callTimeout until the reply's headers; after them, the read timeout bounds each silence
    */
-  void stream(HttpUrl url, ByteString body, String requestId, Duration callTimeout, SseStreamBridge bridge);
+  void stream(HttpUrl url, ByteString body, String requestId, java.util.Map<String, String> headers,
+      Duration callTimeout, SseStreamBridge bridge);
 
   /** What calls in flight are counted by, per host: the client, shared or not. */
   Object client();
