@@ -1,9 +1,11 @@
 package dev.sheepdog.gateway;
 
 import dev.sheepdog.core.RoutedResponse;
+import dev.sheepdog.spi.CallHeaders;
 import dev.sheepdog.spi.ChatMessage;
 import dev.sheepdog.spi.ChatRequest;
 import dev.sheepdog.spi.Choice;
+import dev.sheepdog.spi.ModelId;
 import dev.sheepdog.spi.Money;
 import dev.sheepdog.spi.RouterEvent;
 import dev.sheepdog.spi.RouterListener;
@@ -42,13 +44,15 @@ import org.slf4j.LoggerFactory;
  * {@code SERVER} span per request ({@code chat {route}}), continuing the client's {@code
  * traceparent}, and a {@code CLIENT} span per upstream attempt ({@code chat {model}}) under it,
  * built from the router's {@link RouterEvent}s; the core knows nothing of OpenTelemetry. Models
- * passed over are events of the server span, failures are error statuses with their kind.
+ * passed over are events of the server span, failures are error statuses with their kind. Each
+ * upstream call carries its {@code CLIENT} span's {@code traceparent} ({@link CallHeaders}), so an
+ * upstream that traces continues the trace.
  *
  * <p>What a request's spans need between events is kept by request id in a bounded map, from
  * {@link #begin} until its exchange ends; a request that arrives when the map is full is not
  * traced. Without {@code capture_content} no prompt or answer text goes into a span.
  */
-public final class GatewayTracing implements RouterListener, AutoCloseable {
+public final class GatewayTracing implements RouterListener, CallHeaders, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GatewayTracing.class);
   /** Requests traced at once; past this, new requests go untraced rather than growing the map. */
   static final int MAX_OPEN_REQUESTS = 65_536;
@@ -316,6 +320,22 @@ public final class GatewayTracing implements RouterListener, AutoCloseable {
       }
     }
     // circuit transitions and alerts belong to no request
+  }
+
+  /** The W3C trace context of the attempt's {@code CLIENT} span, for the upstream call. */
+  @Override
+  public Map<String, String> headersFor(String requestId, ModelId model, int attempt) {
+    if (tracer == null) {
+      return Map.of();
+    }
+    Traced traced = open.get(requestId);
+    Span span = traced == null ? null : traced.attempts.get(attempt);
+    if (span == null || !span.getSpanContext().isValid()) {
+      return Map.of();
+    }
+    Map<String, String> headers = new LinkedHashMap<>(4);
+    W3CTraceContextPropagator.getInstance().inject(Context.root().with(span), headers, Map::put);
+    return headers;
   }
 
   /** Flushes the spans still waiting and shuts the SDK down, when this tracing built it. */

@@ -218,6 +218,43 @@ class TracingTest {
   }
 
   @Test
+  void each_upstream_call_carries_the_traceparent_of_its_client_span() throws Exception {
+    // given
+    upstream.enqueue(Upstream.error(503, "overloaded"));
+    upstream.enqueue(Upstream.json(200, Upstream.answer("Ulaanbaatar")));
+    try (ConfiguredGateway gateway = start(false)) {
+      // when
+      chat(gateway, request("auto"));
+      // then
+      List<SpanData> clients = awaitSpans(3).stream().filter(s -> s.getKind() == SpanKind.CLIENT).toList();
+      String first = upstream.take().getHeaders().get("traceparent");
+      String second = upstream.take().getHeaders().get("traceparent");
+      assertThat(first).isEqualTo("00-" + TRACE_ID + "-" + clients.get(0).getSpanId() + "-01");
+      assertThat(second).isEqualTo("00-" + TRACE_ID + "-" + clients.get(1).getSpanId() + "-01");
+    }
+  }
+
+  @Test
+  void a_streamed_call_carries_its_traceparent_too() throws Exception {
+    // given
+    upstream.enqueue(Upstream.sse(Upstream.wholeStream("Ulaan", "baatar")));
+    try (ConfiguredGateway gateway = start(false)) {
+      // when
+      HttpResponse<String> reply = chat(gateway, request("model-a").replace("{\"model\"",
+          "{\"stream\":true,\"model\""));
+      // then
+      assertThat(reply.body()).contains("[DONE]");
+      List<SpanData> all = awaitSpans(2);
+      SpanData client = all.stream().filter(s -> s.getKind() == SpanKind.CLIENT).findFirst().orElseThrow();
+      assertThat(upstream.take().getHeaders().get("traceparent"))
+          .isEqualTo("00-" + TRACE_ID + "-" + client.getSpanId() + "-01");
+      SpanData server = server(all);
+      assertThat(server.getAttributes().get(GatewayTracing.FINISH_REASONS)).containsExactly("stop");
+      assertThat(server.getAttributes().get(GatewayTracing.STREAM)).isTrue();
+    }
+  }
+
+  @Test
   void with_capture_content_the_server_span_holds_the_prompt_and_the_answer() throws Exception {
     // given
     upstream.enqueue(Upstream.json(200, Upstream.answer("Ulaanbaatar")));
