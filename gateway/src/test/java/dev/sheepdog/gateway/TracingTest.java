@@ -255,6 +255,55 @@ class TracingTest {
   }
 
   @Test
+  void a_hedge_is_a_second_client_span_marked_hedged_while_the_first_is_in_flight() throws Exception {
+    // given: model-a answers after a second, model-b at once; the hedge starts after 100 ms
+    upstream.enqueue(Upstream.json(200, Upstream.answer("slow")).newBuilder()
+        .headersDelay(1, java.util.concurrent.TimeUnit.SECONDS).build());
+    upstream.enqueue(Upstream.json(200, Upstream.answer("fast")));
+    try (ConfiguredGateway gateway = start(false, "hedging: {enabled: true, delay: 100ms}\n")) {
+      // when
+      HttpResponse<String> reply = chat(gateway, request("auto"));
+      // then
+      assertThat(reply.body()).contains("fast");
+      List<SpanData> all = awaitSpans(3);
+      List<SpanData> clients = all.stream().filter(s -> s.getKind() == SpanKind.CLIENT)
+          .sorted(Comparator.comparing(SpanData::getStartEpochNanos)).toList();
+      assertThat(clients).extracting(c -> c.getAttributes().get(GatewayTracing.HEDGED)).containsExactly(false, true);
+      assertThat(clients.get(1).getName()).isEqualTo("chat model-b");
+      assertThat(server(all).getAttributes().get(GatewayTracing.HEDGED)).isTrue();
+    }
+  }
+
+  @Test
+  void a_model_passed_over_is_an_event_of_the_server_span_with_its_reason() throws Exception {
+    // given: model-a takes one request a minute
+    upstream.enqueue(Upstream.json(200, Upstream.answer("first")));
+    upstream.enqueue(Upstream.json(200, Upstream.answer("second")));
+    SheepdogConfig config = ConfigLoader.create().withEnvironment(Map.of("CLIENT_KEY", "sk-client-42")::get)
+        .parse(CONFIG.formatted(upstream.server.url("/v1")).replace("price: {input: 8.00, output: 32.00}",
+            "price: {input: 8.00, output: 32.00}, rpm: 1"), "gateway.yaml");
+    GatewayTracing tracing = GatewayTracing.of(sdk, false);
+    try (ConfiguredGateway gateway = ConfiguredGateway.start(config, Ticker.system(), Scheduler.system(),
+        List.of(binder -> binder.bind(GatewayTracing.class).toInstance(tracing)))) {
+      // when: the second request finds model-a at its limit
+      chat(gateway, request("auto"));
+      awaitSpans(2);
+      spans.reset();
+      chat(gateway, request("auto"));
+      // then
+      List<SpanData> all = awaitSpans(2);
+      SpanData server = server(all);
+      assertThat(server.getEvents()).singleElement().satisfies(event -> {
+        assertThat(event.getName()).isEqualTo("sheepdog.model_skipped");
+        assertThat(event.getAttributes().get(GatewayTracing.MODEL)).isEqualTo("model-a");
+        assertThat(event.getAttributes().get(GatewayTracing.SKIP_REASON)).isEqualTo("rate_limited");
+      });
+      assertThat(all).filteredOn(s -> s.getKind() == SpanKind.CLIENT).extracting(SpanData::getName)
+          .containsExactly("chat model-b");
+    }
+  }
+
+  @Test
   void with_capture_content_the_server_span_holds_the_prompt_and_the_answer() throws Exception {
     // given
     upstream.enqueue(Upstream.json(200, Upstream.answer("Ulaanbaatar")));
