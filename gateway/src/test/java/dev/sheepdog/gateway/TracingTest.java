@@ -128,8 +128,14 @@ class TracingTest {
   }
 
   private HttpResponse<String> chat(ConfiguredGateway gateway, String body) throws Exception {
+    return chat(gateway, body, "X-Sheepdog-Allow-Defer", "false");
+  }
+
+  private HttpResponse<String> chat(ConfiguredGateway gateway, String body, String header, String value)
+      throws Exception {
     return http.send(HttpRequest.newBuilder(URI.create(gateway.uri() + "/v1/chat/completions"))
         .timeout(Duration.ofSeconds(10))
+        .header(header, value)
         .header("Authorization", "Bearer sk-client-42")
         .header("traceparent", "00-" + TRACE_ID + "-" + PARENT_SPAN_ID + "-01")
         .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
@@ -324,9 +330,9 @@ class TracingTest {
     // given
     upstream.enqueue(Upstream.error(503, "down"));
     upstream.enqueue(Upstream.error(503, "down"));
-    try (ConfiguredGateway gateway = start(false, "retry: {rounds: 1}\n")) {
-      // when
-      HttpResponse<String> reply = chat(gateway, request("auto"));
+    try (ConfiguredGateway gateway = start(false, "retry: {rounds: 1}\ndeferred: {replay: {enabled: false}}\n")) {
+      // when: a request that may be parked
+      HttpResponse<String> reply = chat(gateway, request("auto"), "X-Sheepdog-Allow-Defer", "true");
       // then
       assertThat(reply.statusCode()).isEqualTo(503);
       long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
@@ -336,8 +342,11 @@ class TracingTest {
       }
       SpanData server = server(spans.getFinishedSpanItems());
       assertThat(server.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
-      assertThat(server.getAttributes().get(GatewayTracing.FAILURE_KIND)).isNotBlank();
+      assertThat(server.getStatus().getDescription()).isEqualTo("all_models_failed");
+      assertThat(server.getAttributes().get(GatewayTracing.FAILURE_KIND)).isEqualTo("all_models_failed");
       assertThat(server.getAttributes().get(GatewayTracing.HTTP_STATUS)).isEqualTo(503L);
+      assertThat(server.getAttributes().get(GatewayTracing.DEFERRED_ID))
+          .isEqualTo(reply.headers().firstValue("X-Sheepdog-Deferred-Id").orElseThrow());
       assertThat(spans.getFinishedSpanItems()).filteredOn(s -> s.getKind() == SpanKind.CLIENT)
           .hasSize(2)
           .allSatisfy(client -> assertThat(client.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR));
