@@ -328,14 +328,16 @@ final class Fleet {
 
   /** Tells the fleet about a transition this instance decided: an opening, or a close. */
   private void publish(ModelHealth model, CircuitState to) {
+    // sent before the episode is noted here: a read of the fleet's circuits that began after the
+    // note was issued after the command, and sees it (see syncCircuits)
     if (to == CircuitState.OPEN) {
       long untilNanos = model.breaker().openUntilNanos();
       long untilMillis = ticker.epochMillis() + Math.max(1, (untilNanos - ticker.nanoTime()) / 1_000_000);
-      model.fleetEpisode(untilMillis);
       shared.publishCircuit(model.id(), untilMillis);
+      model.fleetEpisode(untilMillis);
     } else if (to == CircuitState.CLOSED) {
-      model.fleetEpisode(0);
       shared.publishCircuit(model.id(), 0);
+      model.fleetEpisode(0);
     }
   }
 
@@ -349,6 +351,13 @@ final class Fleet {
     if (shared == null) {
       return true;
     }
+    // what each model's episode was before the read: one this instance publishes while the read is
+    // on its way may be missing from it, and a stale read must not undo it
+    List<ModelHealth> all = List.copyOf(models.values());
+    long[] before = new long[all.size()];
+    for (int i = 0; i < before.length; i++) {
+      before[i] = all.get(i).fleetEpisode();
+    }
     Map<ModelId, Long> open;
     try {
       open = shared.openCircuits();
@@ -357,7 +366,11 @@ final class Fleet {
     }
     long nowNanos = ticker.nanoTime();
     long nowMillis = ticker.epochMillis();
-    for (ModelHealth model : models.values()) {
+    for (int i = 0; i < before.length; i++) {
+      ModelHealth model = all.get(i);
+      if (model.fleetEpisode() != before[i]) {
+        continue; // this instance opened or closed it meanwhile; the next read will tell
+      }
       Long until = open.get(model.id());
       if (until == null) {
         if (model.fleetEpisode() != 0) {

@@ -197,6 +197,25 @@ class FleetSharingTest {
   }
 
   @Test
+  void a_read_of_the_fleets_circuits_that_predates_this_instances_opening_does_not_close_it() {
+    // given: c fails; instance one has two failures on it, the third comes while a read is on its way
+    upstream.model("c").thenAlways(Outcome.fail(FailureKind.UNAVAILABLE, 503));
+    upstream.model("b").thenAlways(Outcome.ok());
+    RouteHints fast = RouteHints.builder().priority(Priority.FAST).build();
+    Router one = instance();
+    one.route(hello, fast).join();
+    one.route(hello, fast).join();
+    shared.duringRead = () -> one.route(hello, fast).join();
+
+    // when the read, taken before the opening was published, arrives after it
+    one.fleetSync().syncNow();
+
+    // then the circuit this instance just opened stays open (the stale read used to close it)
+    assertThat(shared.circuits).containsKey(ModelId.of("c"));
+    assertThat(one.healthReport().model("c").orElseThrow().state()).isEqualTo(CircuitState.OPEN);
+  }
+
+  @Test
   void fleet_sync_reads_on_the_scheduler_until_stopped() {
     // given
     upstream.model("c").thenAlways(Outcome.fail(FailureKind.UNAVAILABLE, 503));

@@ -94,8 +94,18 @@ final class InMemorySharedState implements SharedState {
   @Override
   public Map<ModelId, Long> openCircuits() {
     reachable();
-    return Map.copyOf(circuits);
+    Map<ModelId, Long> read = Map.copyOf(circuits);
+    // what happens while the answer travels back: it no longer shows it
+    Runnable during = duringRead;
+    duringRead = null;
+    if (during != null) {
+      during.run();
+    }
+    return read;
   }
+
+  /** Runs once, the next time the circuits are read, after the read and before its answer arrives. */
+  volatile Runnable duringRead;
 
   @Override
   public boolean tryProbe(ModelId model, long openUntilEpochMillis, int probes) {
