@@ -63,6 +63,7 @@ final class ChatCompletions {
     mine.whenComplete((entry, failure) -> exchange.guard(() -> {
       if (failure != null || lookup.fetching()) {
         exchange.response().getHeaders().put(ResponseCache.HEADER, "miss");
+        tracing.cache(exchange, "miss");
         answer(exchange, entry == null ? null : entry.answer(), entry == null ? null : entry.body(), failure);
       } else {
         hit(exchange, entry);
@@ -82,8 +83,12 @@ final class ChatCompletions {
     exchange.json(200, entry.body());
   }
 
-  /** A hit costs nothing and saves what its answer cost: in the access line, the ledger and the metrics. */
+  /**
+   * A hit costs nothing and saves what its answer cost: in the access line, the ledger, the metrics
+   * and the request's trace.
+   */
   private void countHit(Exchange exchange, RoutedResponse answer) {
+    tracing.cache(exchange, "hit");
     exchange.served(answer.model().value(), 0, Money.ZERO.toUsdString());
     router.ledger().recordSaved(answer.model(), answer.cost());
     metrics.cacheSaved(answer.cost());

@@ -82,6 +82,7 @@ public final class GatewayTracing implements RouterListener, CallHeaders, AutoCl
   static final AttributeKey<Boolean> USAGE_ESTIMATED = AttributeKey.booleanKey("sheepdog.usage_estimated");
   static final AttributeKey<String> DEFERRED_ID = AttributeKey.stringKey("sheepdog.deferred_id");
   static final AttributeKey<Boolean> STREAM = AttributeKey.booleanKey("sheepdog.stream");
+  static final AttributeKey<String> CACHE = AttributeKey.stringKey("sheepdog.cache");
   static final String SKIPPED_EVENT = "sheepdog.model_skipped";
 
   private static final TextMapGetter<Request> HEADERS = new TextMapGetter<>() {
@@ -221,6 +222,14 @@ public final class GatewayTracing implements RouterListener, CallHeaders, AutoCl
         messages.add(choice.message());
       }
       traced.server.setAttribute(OUTPUT_MESSAGES, Json.write(messages(messages)));
+    }
+  }
+
+  /** What the response cache did for a request it could serve: {@code hit} or {@code miss}. */
+  void cache(Exchange exchange, String outcome) {
+    Traced traced = tracedBy(exchange);
+    if (traced != null) {
+      traced.server.setAttribute(CACHE, outcome);
     }
   }
 

@@ -78,6 +78,30 @@ class TracingTest {
     return gateway;
   }
 
+  @Test
+  void a_cache_hit_is_a_server_span_marked_hit_with_no_attempt_under_it() throws Exception {
+    // given: a cache on every route, and one answer upstream
+    upstream.enqueue(Upstream.json(200, Upstream.answer("cached")));
+    try (ConfiguredGateway gateway = start(false, "cache: {enabled: true, routes: ['*']}\n")) {
+      // when the same deterministic request comes twice
+      for (int i = 0; i < 2; i++) {
+        HttpResponse<String> answer = http.send(HttpRequest.newBuilder(gateway.uri().resolve("/v1/chat/completions"))
+            .header("Authorization", "Bearer sk-client-42")
+            .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"auto\",\"temperature\":0,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"))
+            .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+      }
+    }
+    // then: two server spans, a miss with its one attempt and a hit with none
+    List<SpanData> servers = spans.getFinishedSpanItems().stream().filter(s -> s.getKind() == SpanKind.SERVER)
+        .sorted(Comparator.comparing(SpanData::getStartEpochNanos)).toList();
+    assertThat(servers).extracting(s -> s.getAttributes().get(GatewayTracing.CACHE)).containsExactly("miss", "hit");
+    assertThat(spans.getFinishedSpanItems()).filteredOn(s -> s.getKind() == SpanKind.CLIENT).singleElement()
+        .satisfies(client -> assertThat(client.getParentSpanId()).isEqualTo(servers.get(0).getSpanId()));
+    assertThat(servers.get(1).getAttributes().get(GatewayTracing.RESPONSE_MODEL)).isEqualTo("model-a");
+  }
+
   /** docs/gateway.md shows the lines between the markers of {@link #start(boolean, String)}. */
   @Test
   void the_guide_shows_the_sample_of_this_test() throws Exception {
