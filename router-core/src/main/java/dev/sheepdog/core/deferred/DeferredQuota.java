@@ -12,10 +12,12 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -54,7 +56,8 @@ import java.util.function.Function;
  *
  * <p><b>A shared queue.</b> On a queue several instances share, each instance's quota counts the
  * offers it made; an entry another instance delivered is freed here when the owner next reaches a
- * cap, after asking the queue about that owner's entries.
+ * cap, after asking the queue about that owner's entries; an id whose offer has not returned yet is
+ * not asked about, since the delegate may not hold it yet.
  */
 public final class DeferredQuota extends ForwardingDeferredQueue {
   /** The bucket of requests the owner function gives no owner for. */
@@ -70,6 +73,8 @@ public final class DeferredQuota extends ForwardingDeferredQueue {
   private final long maxBytes;
   private final Map<String, Tally> tallies = new HashMap<>();
   private final Map<String, Charge> charges = new HashMap<>();
+  /** Ids reserved whose offer to the delegate has not returned: the delegate may not know them yet. */
+  private final Set<String> offering = new HashSet<>();
 
   private DeferredQuota(Builder b) {
     super(b.delegate);
@@ -102,7 +107,7 @@ public final class DeferredQuota extends ForwardingDeferredQueue {
     synchronized (this) {
       ids = new ArrayList<>();
       charges.forEach((id, charge) -> {
-        if (charge.owner.equals(owner)) {
+        if (charge.owner.equals(owner) && !offering.contains(id)) {
           ids.add(id);
         }
       });
@@ -167,17 +172,13 @@ public final class DeferredQuota extends ForwardingDeferredQueue {
     if (refusal != null) {
       return Optional.of(refusal);
     }
-    Optional<String> delegated;
+    Optional<String> delegated = Optional.of("the deferred queue failed");
     try {
       delegated = delegate().offerOrRefusal(request);
-    } catch (RuntimeException | Error e) {
-      free(request.id());
-      throw e;
+      return delegated;
+    } finally {
+      offered(request.id(), delegated.isEmpty());
     }
-    if (delegated.isPresent()) {
-      free(request.id());
-    }
-    return delegated;
   }
 
   @Override
@@ -329,7 +330,16 @@ public final class DeferredQuota extends ForwardingDeferredQueue {
     }
     tally.add(charge);
     charges.put(id, charge);
+    offering.add(id);
     return null;
+  }
+
+  /** Ends the offer of a reserved id: it may now be examined; its charge is given back if not taken. */
+  private synchronized void offered(String id, boolean taken) {
+    offering.remove(id);
+    if (!taken) {
+      free(id);
+    }
   }
 
   /** Gives back the charge of an entry that left QUEUED or was never taken. */

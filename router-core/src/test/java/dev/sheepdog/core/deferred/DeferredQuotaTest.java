@@ -214,6 +214,46 @@ class DeferredQuotaTest {
   }
 
   @Test
+  void an_offer_still_on_its_way_to_the_delegate_is_not_taken_for_one_settled_elsewhere() throws Exception {
+    // given: the delegate holds the first offer of client a until released; the cap is 1
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger offers = new AtomicInteger();
+    DeferredQueue slow = new ForwardingDeferredQueue(queue) {
+      @Override
+      public boolean offer(DeferredRequest request) {
+        if (offers.incrementAndGet() == 1) {
+          entered.countDown();
+          try {
+            release.await(10, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+        return super.offer(request);
+      }
+    };
+    DeferredQuota quota = DeferredQuota.builder(slow).owner(DeferredQuota.ownerByTag("client:"))
+        .maxQueuedPerOwner(1).build();
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<Boolean> first = pool.submit(() -> quota.offer(from("a")));
+      assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
+      // when a second offer of the same client arrives while the first is in the delegate
+      boolean second = quota.offer(from("a"));
+      release.countDown();
+      // then the second is refused: the first's reservation was not freed as settled elsewhere
+      assertThat(second).isFalse();
+      assertThat(first.get(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(queue.queued()).isEqualTo(1);
+      assertThat(quota.queuedOf("client:a")).isEqualTo(1);
+    } finally {
+      release.countDown();
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void concurrent_offers_never_exceed_the_cap() throws Exception {
     // given: 8 threads offer 200 requests of one client against a cap of 10; half the offers of
     // another client are refused by the delegate, so reservations are given back meanwhile
