@@ -1,5 +1,6 @@
 package dev.sheepdog.gateway;
 
+import dev.sheepdog.wire.openai.OpenAiError;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -82,15 +83,11 @@ record ApiError(int status, String message, String type, String code, String par
   }
 
   String toJson() {
-    Map<String, Object> error = new LinkedHashMap<>();
-    error.put("message", message);
-    error.put("type", type);
-    error.put("code", code);
-    error.put("param", param);
+    Map<String, Object> more = new LinkedHashMap<>();
     if (deferredId != null) {
-      error.put("deferred_id", deferredId);
-      error.put("deferred_url", ClientDeferred.url(deferredId));
+      more.put("deferred_id", deferredId);
+      more.put("deferred_url", ClientDeferred.url(deferredId));
     }
-    return Json.write(Map.of("error", error));
+    return new OpenAiError(message, type, code, param, status).toJson(more);
   }
 }

@@ -1,5 +1,7 @@
 package dev.sheepdog.gateway;
 
+import dev.sheepdog.wire.openai.ChatAnswerFormat;
+import dev.sheepdog.wire.openai.ChatRequestFormat;
 import dev.sheepdog.core.RoutedResponse;
 import dev.sheepdog.core.RoutedStream;
 import dev.sheepdog.core.RoutedStreamListener;
@@ -38,7 +40,17 @@ final class ChatCompletions {
     this.cache = cache;
   }
 
-  void complete(Exchange exchange, OpenAiWire.IncomingRequest incoming, RouteHints hints, ResponseCache.Mode mode) {
+  /**
+   * An answer in OpenAI's shape, with the upstream's members kept: {@code model} is the model that
+   * answered, the id the upstream's or one made from the request id, the usage the upstream's or
+   * the router's estimate.
+   */
+  static byte[] answerBytes(RoutedResponse routed, long createdEpochSeconds) {
+    return ChatAnswerFormat.encodeAnswer(routed.response(), "chatcmpl-" + routed.requestId(), routed.model().value(),
+        createdEpochSeconds, routed.usage());
+  }
+
+  void complete(Exchange exchange, ChatRequestFormat.Incoming incoming, RouteHints hints, ResponseCache.Mode mode) {
     ResponseCache.Key key = cache == null ? null : cache.keyOf(incoming.model(), hints, incoming.request(), mode);
     if (key != null) {
       completeCached(exchange, incoming, hints, mode, key);
@@ -55,7 +67,7 @@ final class ChatCompletions {
    * call. A client hanging up abandons only its own wait; the call goes on, for the others and the
    * cache.
    */
-  private void completeCached(Exchange exchange, OpenAiWire.IncomingRequest incoming, RouteHints hints,
+  private void completeCached(Exchange exchange, ChatRequestFormat.Incoming incoming, RouteHints hints,
       ResponseCache.Mode mode, ResponseCache.Key key) {
     ResponseCache.Lookup lookup = cache.lookup(key, mode, () -> router.route(incoming.request(), hints));
     CompletableFuture<ResponseCache.Entry> mine = lookup.entry().copy();
@@ -120,7 +132,7 @@ final class ChatCompletions {
       exchange.error(error);
       return;
     }
-    byte[] body = encoded != null ? encoded : OpenAiWire.encodeResponse(answer, exchange.createdEpochSeconds());
+    byte[] body = encoded != null ? encoded : answerBytes(answer, exchange.createdEpochSeconds());
     Response response = exchange.response();
     response.getHeaders().put(Headers.MODEL, answer.model().value());
     response.getHeaders().put(Headers.ATTEMPTS, Integer.toString(answer.attempts().size()));
@@ -131,7 +143,7 @@ final class ChatCompletions {
     exchange.json(200, body);
   }
 
-  void stream(Exchange exchange, OpenAiWire.IncomingRequest incoming, RouteHints hints, ResponseCache.Mode mode) {
+  void stream(Exchange exchange, ChatRequestFormat.Incoming incoming, RouteHints hints, ResponseCache.Mode mode) {
     ResponseCache.Key key = cache == null || mode == ResponseCache.Mode.REFRESH ? null
         : cache.keyOf(incoming.model(), hints, incoming.request(), mode);
     ResponseCache.Entry cached = key == null ? null : cache.cached(key);
@@ -155,14 +167,13 @@ final class ChatCompletions {
     dev.sheepdog.spi.ChatResponse response = answer.response();
     String id = response.id() != null ? response.id() : "chatcmpl-" + exchange.requestId();
     StringBuilder events = new StringBuilder();
-    events.append("data: ").append(OpenAiWire.encodeChunk(answer.model(), new ChatChunk(id,
-        response.upstreamModel(), response.choices(), null, java.util.Map.of()), id, exchange.createdEpochSeconds()))
-        .append("\n\n");
+    ChatAnswerFormat.StreamEncoder chunks = new ChatAnswerFormat.StreamEncoder(id, exchange.createdEpochSeconds());
+    events.append("data: ").append(chunks.encode(answer.model().value(), new ChatChunk(id,
+        response.upstreamModel(), response.choices(), null, java.util.Map.of()))).append("\n\n");
     if (request.extensions().get("stream_options") instanceof java.util.Map<?, ?> options
         && Boolean.TRUE.equals(options.get("include_usage"))) {
-      events.append("data: ").append(OpenAiWire.encodeChunk(answer.model(), new ChatChunk(id,
-          response.upstreamModel(), java.util.List.of(), answer.usage(), java.util.Map.of()), id,
-          exchange.createdEpochSeconds())).append("\n\n");
+      events.append("data: ").append(chunks.encode(answer.model().value(), new ChatChunk(id,
+          response.upstreamModel(), java.util.List.of(), answer.usage(), java.util.Map.of()))).append("\n\n");
     }
     events.append(": ").append(Headers.COST).append(": ").append(Money.ZERO.toUsdString()).append("\n\n");
     events.append("data: [DONE]\n\n");
@@ -205,9 +216,13 @@ final class ChatCompletions {
     private volatile String finishReason;
     /** Guarded by {@code this}: the stream's end has been decided. */
     private boolean terminated;
+    /** Used by one chunk at a time: a stream's chunks are relayed in order. */
+    private final ChatAnswerFormat.StreamEncoder chunks;
 
     StreamRelay(Exchange exchange) {
       this.exchange = exchange;
+      this.chunks = new ChatAnswerFormat.StreamEncoder("chatcmpl-" + exchange.requestId(),
+          exchange.createdEpochSeconds());
     }
 
     void attach(RoutedStream routed) {
@@ -237,8 +252,7 @@ final class ChatCompletions {
       }
       String payload;
       try {
-        payload = OpenAiWire.encodeChunk(from, chunk, "chatcmpl-" + exchange.requestId(),
-            exchange.createdEpochSeconds());
+        payload = chunks.encode(from.value(), chunk);
       } catch (RuntimeException e) {
         log.error("request {}: a chunk of {} could not be encoded", exchange.requestId(), from, e);
         if (terminate()) {

@@ -1,5 +1,6 @@
 package dev.sheepdog.gateway;
 
+import dev.sheepdog.wire.openai.WireJson;
 import dev.sheepdog.core.RoutedResponse;
 import dev.sheepdog.spi.DeferredAnswer;
 import dev.sheepdog.spi.DeferredEntry;
@@ -56,6 +57,6 @@ final class ClientDeferred {
     Usage usage = answer.response().usage() != null ? answer.response().usage() : Usage.NONE;
     RoutedResponse routed = new RoutedResponse(entry.request().idempotencyKey(), answer.response(), answer.model(),
         List.of(), Duration.ZERO, usage, answer.cost());
-    json.put("completion", Json.parse(OpenAiWire.encodeResponse(routed, answer.deliveredAtEpochMillis() / 1000)));
+    json.put("completion", WireJson.parseStrict(ChatCompletions.answerBytes(routed, answer.deliveredAtEpochMillis() / 1000)));
   }
 }

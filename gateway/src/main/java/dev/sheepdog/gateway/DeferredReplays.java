@@ -1,5 +1,6 @@
 package dev.sheepdog.gateway;
 
+import dev.sheepdog.wire.openai.WireJson;
 import dev.sheepdog.core.RoutedResponse;
 import dev.sheepdog.core.Router;
 import dev.sheepdog.core.deferred.DeferredReplayListener;
@@ -110,7 +111,7 @@ final class DeferredReplays implements DeferredReplayListener<RoutedResponse> {
         entry.request().idempotencyKey(), result.model(), result.attempts().size(), result.cost().toUsdString());
     String callback = entry.request().hints().attributes().get(Callbacks.ATTRIBUTE);
     if (callback != null) {
-      callbacks.post(callback, entry.id(), Json.write(ClientDeferred.encode(entry)));
+      callbacks.post(callback, entry.id(), WireJson.write(ClientDeferred.encode(entry)));
     }
   }
 

@@ -1,5 +1,8 @@
 package dev.sheepdog.gateway;
 
+import dev.sheepdog.wire.openai.ChatRequestFormat;
+import dev.sheepdog.wire.openai.WireFormatException;
+import dev.sheepdog.wire.openai.WireJson;
 import dev.sheepdog.core.Router;
 import dev.sheepdog.spi.CircuitState;
 import dev.sheepdog.spi.DeferredEntry;
@@ -243,7 +246,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
           if (deferred != null) {
             deferred.entries().forEach(entry -> entries.add(DeferredJson.encode(entry)));
           }
-          exchange.json(200, Json.write(Map.of("object", "list", "data", entries)));
+          exchange.json(200, WireJson.write(Map.of("object", "list", "data", entries)));
         }
       }
       case SandboxFaultsEndpoint.PATH -> {
@@ -261,7 +264,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
               exchange.error(ApiError.internal());
             } else {
               pass.put("queued", router.deferredQueue().map(DeferredQueue::queued).orElse(0));
-              exchange.json(200, Json.write(pass));
+              exchange.json(200, WireJson.write(pass));
             }
           }));
         }
@@ -283,7 +286,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
             String id = path.substring(DEFERRED_PREFIX.length());
             var entry = deferred == null ? java.util.Optional.<DeferredEntry>empty() : deferred.find(id);
             if (entry.isPresent()) {
-              exchange.json(200, Json.write(DeferredJson.encode(entry.get())));
+              exchange.json(200, WireJson.write(DeferredJson.encode(entry.get())));
             } else {
               exchange.error(ApiError.notFound("no deferred request " + safeId(id), "deferred_not_found", "id"));
             }
@@ -318,7 +321,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         exchange.error(new ApiError(409, "deferred request " + entry.id() + " is not queued or is being replayed",
             "invalid_request_error", "deferred_not_replayable", "id", null, null));
       } else {
-        exchange.json(200, Json.write(settled.get()));
+        exchange.json(200, WireJson.write(settled.get()));
       }
     }));
   }
@@ -332,7 +335,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
           "id"));
       return;
     }
-    exchange.json(200, Json.write(ClientDeferred.encode(entry)));
+    exchange.json(200, WireJson.write(ClientDeferred.encode(entry)));
   }
 
   /** An id from the path, safe to echo; the queue's ids are {@code def-} and a UUID. */
@@ -345,11 +348,11 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
   }
 
   private void route(Exchange exchange, byte[] body, String clientTag) {
-    OpenAiWire.IncomingRequest incoming;
+    ChatRequestFormat.Incoming incoming;
     RouteHints hints;
     ResponseCache.Mode cacheMode;
     try {
-      incoming = OpenAiWire.decodeRequest(body);
+      incoming = ChatRequestFormat.decode(body);
       exchange.route(incoming.model());
       var headers = exchange.request().getHeaders();
       hints = resolver.resolve(incoming.model(), new RouteResolver.HintHeaders(headers.get("X-Sheepdog-Task"),
@@ -365,8 +368,8 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
       if (callback != null) {
         hints = hints.toBuilder().attribute(Callbacks.ATTRIBUTE, callback).build();
       }
-    } catch (OpenAiWire.InvalidRequestException e) {
-      exchange.error(e.toApiError());
+    } catch (WireFormatException e) {
+      exchange.error(ApiError.badRequest(e.getMessage(), e.code(), e.param()));
       return;
     } catch (RouteResolver.RouteException e) {
       exchange.error(e.error());
@@ -395,7 +398,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         data.add(model(task.name() + ":" + priority, "sheepdog"));
       }
     }
-    return Json.write(Map.of("object", "list", "data", data));
+    return WireJson.write(Map.of("object", "list", "data", data));
   }
 
   private static Map<String, Object> model(String id, String owner) {

@@ -1,5 +1,6 @@
 package dev.sheepdog.gateway;
 
+import dev.sheepdog.wire.openai.WireJson;
 import dev.sheepdog.core.RoutedResponse;
 import dev.sheepdog.spi.CallHeaders;
 import dev.sheepdog.spi.ChatMessage;
@@ -190,7 +191,7 @@ public final class GatewayTracing implements RouterListener, CallHeaders, AutoCl
         .setAttribute(STREAM, request.stream())
         .startSpan();
     if (captureContent && span.isRecording()) {
-      span.setAttribute(INPUT_MESSAGES, Json.write(messages(request.messages())));
+      span.setAttribute(INPUT_MESSAGES, WireJson.write(messages(request.messages())));
     }
     Traced traced = new Traced(exchange, route, span);
     if (open.putIfAbsent(exchange.requestId(), traced) != null) {
@@ -221,7 +222,7 @@ public final class GatewayTracing implements RouterListener, CallHeaders, AutoCl
       for (Choice choice : answer.response().choices()) {
         messages.add(choice.message());
       }
-      traced.server.setAttribute(OUTPUT_MESSAGES, Json.write(messages(messages)));
+      traced.server.setAttribute(OUTPUT_MESSAGES, WireJson.write(messages(messages)));
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.sheepdog.gateway;
 
+import dev.sheepdog.wire.openai.WireJson;
 import dev.sheepdog.core.HealthReport;
 import dev.sheepdog.core.cost.Route;
 import dev.sheepdog.core.cost.SpendSnapshot;
@@ -91,7 +92,7 @@ final class HealthJson {
         .sorted(Map.Entry.comparingByKey(Comparator.comparing(Route::toString)))
         .forEach(e -> byRoute.put(e.getKey().toString(), e.getValue().toUsdString()));
     json.put("spend_by_route", byRoute);
-    return Json.write(json);
+    return WireJson.write(json);
   }
 
   private static Map<String, Object> totals(HealthReport report, SpendSnapshot spend) {

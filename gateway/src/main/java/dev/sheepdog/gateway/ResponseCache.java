@@ -165,7 +165,7 @@ final class ResponseCache {
   }
 
   private static Entry entryOf(RoutedResponse answer) {
-    return new Entry(answer, OpenAiWire.encodeResponse(answer, System.currentTimeMillis() / 1000));
+    return new Entry(answer, ChatCompletions.answerBytes(answer, System.currentTimeMillis() / 1000));
   }
 
   /** A request's key: the SHA-256 of its canonical form, as four longs. */

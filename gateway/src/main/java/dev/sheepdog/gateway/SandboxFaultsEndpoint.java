@@ -1,5 +1,7 @@
 package dev.sheepdog.gateway;
 
+import dev.sheepdog.wire.openai.WireFormatException;
+import dev.sheepdog.wire.openai.WireJson;
 import dev.sheepdog.gateway.sandbox.SandboxFault;
 import dev.sheepdog.gateway.sandbox.SandboxFaults;
 import dev.sheepdog.gateway.sandbox.SandboxProvider;
@@ -58,14 +60,14 @@ final class SandboxFaultsEndpoint {
   private void apply(Exchange exchange, byte[] body) {
     Map<?, ?> json;
     try {
-      Object parsed = Json.parse(body);
+      Object parsed = WireJson.parseStrict(body);
       if (!(parsed instanceof Map<?, ?> map)) {
         exchange.error(ApiError.badRequest("the body must be a JSON object", "invalid_body", null));
         return;
       }
       json = map;
-    } catch (Json.MalformedJsonException e) {
-      exchange.error(ApiError.badRequest("the body is not valid JSON: " + e.getMessage(), "invalid_json", null));
+    } catch (WireFormatException e) {
+      exchange.error(ApiError.badRequest(e.getMessage(), e.code(), null));
       return;
     }
     if (!(json.get("model") instanceof String model) || model.isBlank()) {
@@ -180,6 +182,6 @@ final class SandboxFaultsEndpoint {
         data.add(entry);
       }
     }
-    return Json.write(Map.of("object", "list", "data", data));
+    return WireJson.write(Map.of("object", "list", "data", data));
   }
 }

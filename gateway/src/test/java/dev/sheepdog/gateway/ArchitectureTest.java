@@ -8,14 +8,9 @@ import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.library.GeneralCodingRules;
 
-/** The gateway composes modules through their public API only. */
+/** The gateway composes modules through their public API only (see also {@link ModuleBoundariesTest}). */
 @AnalyzeClasses(packages = "dev.sheepdog.gateway", importOptions = ImportOption.DoNotIncludeTests.class)
 class ArchitectureTest {
-
-  @ArchTest
-  static final ArchRule no_internal_classes_of_other_modules = noClasses()
-      .should().dependOnClassesThat().resideInAPackage("dev.sheepdog..internal..")
-      .because("an adapter's internals may change in any release; the gateway keeps its own codec");
 
   @ArchTest
   static final ArchRule no_retrofit_or_okhttp = noClasses()

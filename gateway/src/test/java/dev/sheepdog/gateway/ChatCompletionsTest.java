@@ -1,5 +1,6 @@
 package dev.sheepdog.gateway;
 
+import dev.sheepdog.wire.openai.WireJson;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
@@ -151,6 +152,6 @@ class ChatCompletionsTest {
   }
 
   static Map<?, ?> json(String body) {
-    return (Map<?, ?>) Json.parse(body.getBytes(StandardCharsets.UTF_8));
+    return (Map<?, ?>) WireJson.parseStrict(body.getBytes(StandardCharsets.UTF_8));
   }
 }

@@ -1,5 +1,6 @@
 package dev.sheepdog.gateway;
 
+import dev.sheepdog.wire.openai.ChatRequestFormat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sheepdog.spi.Money;
@@ -237,7 +238,7 @@ class ResponseCacheTest {
     RouteHints one = RouteHints.builder().tag("client:one").build();
     RouteHints two = RouteHints.builder().tag("client:two").build();
     java.util.function.BiFunction<String, RouteHints, ResponseCache.Key> key = (json, hints) -> perClient.keyOf("auto",
-        hints, OpenAiWire.decodeRequest(json.getBytes(java.nio.charset.StandardCharsets.UTF_8)).request(),
+        hints, ChatRequestFormat.decode(json.getBytes(java.nio.charset.StandardCharsets.UTF_8)).request(),
         ResponseCache.Mode.ON);
     String base = "{\"model\":\"auto\",\"temperature\":0,\"messages\":[{\"role\":\"user\",\"content\":\"ab\"}],"
         + "\"seed\":1}";
@@ -252,7 +253,7 @@ class ResponseCacheTest {
     assertThat(key.apply(base, two)).isNotEqualTo(key.apply(base, one));
     ResponseCache shared = new ResponseCache(new CacheSettings(true, Set.of("*"), Duration.ofMinutes(1), 1 << 20,
         true));
-    ChatRequestOf parsed = json -> OpenAiWire.decodeRequest(json.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+    ChatRequestOf parsed = json -> ChatRequestFormat.decode(json.getBytes(java.nio.charset.StandardCharsets.UTF_8))
         .request();
     assertThat(shared.keyOf("auto", two, parsed.of(base), ResponseCache.Mode.ON))
         .isEqualTo(shared.keyOf("auto", one, parsed.of(base), ResponseCache.Mode.ON));

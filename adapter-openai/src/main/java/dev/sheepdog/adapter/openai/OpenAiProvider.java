@@ -1,7 +1,7 @@
 package dev.sheepdog.adapter.openai;
 
 import dev.sheepdog.adapter.openai.internal.CallPermits;
-import dev.sheepdog.adapter.openai.internal.ChatCompletionCodec;
+import dev.sheepdog.adapter.openai.internal.Replies;
 import dev.sheepdog.adapter.openai.internal.EndpointHeaders;
 import dev.sheepdog.adapter.openai.internal.FailureClassifier;
 import dev.sheepdog.adapter.openai.internal.JettyClients;
@@ -20,6 +20,7 @@ import dev.sheepdog.spi.ProviderException;
 import dev.sheepdog.spi.ProviderId;
 import dev.sheepdog.spi.StreamHandle;
 import dev.sheepdog.spi.StreamListener;
+import dev.sheepdog.wire.openai.ChatRequestFormat;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -197,7 +198,7 @@ public final class OpenAiProvider implements ChatProvider, AutoCloseable {
   public CompletableFuture<ChatResponse> complete(ModelSpec model, ChatRequest request, CallOptions options) {
     RequestBody body;
     try {
-      body = RequestBody.create(ChatCompletionCodec.requestBytes(model, request, false), JSON);
+      body = RequestBody.create(ChatRequestFormat.encode(model.upstreamName(), request, false), JSON);
     } catch (IllegalArgumentException e) {
       return CompletableFuture.failedFuture(new ProviderException(FailureKind.BAD_REQUEST, 0, e.getMessage()));
     }
@@ -213,7 +214,7 @@ public final class OpenAiProvider implements ChatProvider, AutoCloseable {
   public StreamHandle stream(ModelSpec model, ChatRequest request, CallOptions options, StreamListener listener) {
     ByteString json;
     try {
-      json = ChatCompletionCodec.requestBytes(model, request, true);
+      json = ChatRequestFormat.encode(model.upstreamName(), request, true);
     } catch (IllegalArgumentException e) {
       listener.onError(new ProviderException(FailureKind.BAD_REQUEST, 0, e.getMessage()));
       return StreamHandle.NOOP;
@@ -240,8 +241,7 @@ public final class OpenAiProvider implements ChatProvider, AutoCloseable {
     if (refused != null) {
       return CompletableFuture.failedFuture(refused);
     }
-    return enqueue(api.models(), config.readTimeout().plus(config.connectTimeout()), (status, bytes) ->
-        ChatCompletionCodec.decodeModelIds(ChatCompletionCodec.parse(bytes, status), status));
+    return enqueue(api.models(), config.readTimeout().plus(config.connectTimeout()), Replies::modelIds);
   }
 
   /** Runs an admitted call; its permit is released when the returned future completes, however. */
@@ -299,12 +299,12 @@ public final class OpenAiProvider implements ChatProvider, AutoCloseable {
   }
 
   private ChatResponse readAnswer(int status, Buffer bytes) {
-    Map<String, Object> json = ChatCompletionCodec.map(ChatCompletionCodec.parse(bytes, status), "answer", status);
+    Map<String, Object> json = Replies.object(bytes, "the answer", status);
     if (json.get("error") != null && json.get("choices") == null) {
       // some compatible servers report failures with a 200 and an error object
       throw classifier.fromErrorObject(status, json.get("error"));
     }
-    return ChatCompletionCodec.decodeResponse(json, status);
+    return Replies.answer(json, status);
   }
 
   /**

@@ -9,6 +9,8 @@ import dev.sheepdog.spi.ChatRequest;
 import dev.sheepdog.spi.ChatResponse;
 import dev.sheepdog.spi.ProviderException;
 import dev.sheepdog.spi.StreamListener;
+import dev.sheepdog.wire.openai.JsonNumber;
+import dev.sheepdog.wire.openai.WireJson;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -79,8 +81,8 @@ class OpenAiWireTest {
     String members = "\"seed\":12345678901234567890,\"top_p\":1.0,\"frequency_penalty\":-0,\"x_scale\":1E+400,"
         + "\"presence_penalty\":0.7,\"logit_bias\":{\"50256\":-100.000,\"13\":1e-7},\"x_long\":" + "9".repeat(100_000);
     @SuppressWarnings("unchecked")
-    Map<String, Object> extensions = (Map<String, Object>) JsonValueAdapter.INSTANCE.fromJson(
-        JsonValueAdapter.reader(new okio.Buffer().writeUtf8("{" + members + "}")));
+    Map<String, Object> extensions = (Map<String, Object>) WireJson.parseStrict(
+        ("{" + members + "}").getBytes(java.nio.charset.StandardCharsets.UTF_8));
     ChatRequest request = new ChatRequest(List.of(ChatMessage.user("hi")), null, null, false, extensions);
     // when
     upstream.provider().build().complete(Upstream.MODEL, request, OPTIONS).get(10, TimeUnit.SECONDS);

@@ -2,7 +2,7 @@ package dev.sheepdog.adapter.openai;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sheepdog.adapter.openai.internal.ChatCompletionCodec;
+import dev.sheepdog.wire.openai.WireJson;
 import dev.sheepdog.spi.ModelSpec;
 import dev.sheepdog.spi.Usage;
 import java.io.IOException;
@@ -107,7 +107,7 @@ final class Upstream implements AutoCloseable {
 
   @SuppressWarnings("unchecked")
   static Map<String, Object> bodyOf(RecordedRequest request) {
-    return (Map<String, Object>) ChatCompletionCodec.parse(request.getBody().utf8(), 0);
+    return (Map<String, Object>) WireJson.parse(request.getBody().utf8());
   }
 
   void awaitCancelled() throws InterruptedException {

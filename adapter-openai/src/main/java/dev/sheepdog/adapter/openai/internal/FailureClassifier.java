@@ -3,6 +3,7 @@ package dev.sheepdog.adapter.openai.internal;
 import dev.sheepdog.spi.FailureKind;
 import dev.sheepdog.spi.HttpFailures;
 import dev.sheepdog.spi.ProviderException;
+import dev.sheepdog.wire.openai.OpenAiError;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.math.BigDecimal;
@@ -82,7 +83,7 @@ public final class FailureClassifier {
 
   /** A reply with a non-2xx status. */
   public ProviderException fromHttp(int status, HeaderLookup headers, String body) {
-    ErrorDetails error = ErrorDetails.parse(body);
+    OpenAiError error = OpenAiError.parse(body);
     FailureKind kind = kindOf(status, error);
     Duration retryAfter = kind == FailureKind.RATE_LIMITED ? retryAfter(headers) : null;
     return new ProviderException(kind, status, message(error.message()), retryAfter, null);
@@ -93,7 +94,7 @@ public final class FailureClassifier {
    * its type and code, and {@link FailureKind#UNAVAILABLE} when those say nothing either.
    */
   public ProviderException fromErrorObject(int status, Object errorJson) {
-    ErrorDetails error = ErrorDetails.of(errorJson);
+    OpenAiError error = OpenAiError.of(errorJson);
     int impliedStatus = error.status() > 0 ? error.status() : 0;
     FailureKind kind = impliedStatus >= 400 ? kindOf(impliedStatus, error) : kindOfCodes(error, FailureKind.UNAVAILABLE);
     Duration retryAfter = kind == FailureKind.RATE_LIMITED ? defaultRetryAfter : null;
@@ -147,7 +148,7 @@ public final class FailureClassifier {
    * OpenAI's error document says: a 429 out of quota is out of credit, and a 4xx may name the
    * context length or the content filter.
    */
-  static FailureKind kindOf(int status, ErrorDetails error) {
+  static FailureKind kindOf(int status, OpenAiError error) {
     if (status == 429 && error.hasCode("insufficient_quota")) {
       // out of credit: nothing on this provider will work until someone pays
       return FailureKind.UNAUTHORIZED;
@@ -156,8 +157,8 @@ public final class FailureClassifier {
     return kind == FailureKind.BAD_REQUEST ? kindOfCodes(error, FailureKind.BAD_REQUEST) : kind;
   }
 
-  private static FailureKind kindOfCodes(ErrorDetails error, FailureKind otherwise) {
-    if (error.hasCode("context_length_exceeded") || error.mentionsContextLength()) {
+  private static FailureKind kindOfCodes(OpenAiError error, FailureKind otherwise) {
+    if (error.hasCode("context_length_exceeded") || mentionsContextLength(error)) {
       return FailureKind.CONTEXT_TOO_LONG;
     }
     if (error.hasCode("content_filter") || error.hasCode("content_policy_violation")) {
@@ -282,7 +283,7 @@ public final class FailureClassifier {
       return "";
     }
     String redacted = redact(text.strip());
-    return ChatCompletionCodec.truncate(redacted, MAX_MESSAGE_LENGTH);
+    return redacted.length() <= MAX_MESSAGE_LENGTH ? redacted : redacted.substring(0, MAX_MESSAGE_LENGTH) + "…";
   }
 
   public String redact(String text) {
@@ -386,60 +387,16 @@ public final class FailureClassifier {
     return mentionsSecretDeep(t.getCause(), seen);
   }
 
-  /** The members of an OpenAI-style error reply that classification reads. */
-  record ErrorDetails(String message, String type, String code, int status) {
-    static final ErrorDetails NONE = new ErrorDetails(null, null, null, 0);
-
-    static ErrorDetails parse(String body) {
-      if (body == null || body.isBlank()) {
-        return NONE;
-      }
-      Object json;
-      try {
-        json = ChatCompletionCodec.parse(body, 0);
-      } catch (ProviderException notJson) {
-        return new ErrorDetails(body, null, null, 0);
-      }
-      if (json instanceof Map<?, ?> map) {
-        Object error = map.get("error");
-        // OpenAI nests the error; vLLM and some proxies put its members at the top
-        return error == null ? of(map) : of(error);
-      }
-      return new ErrorDetails(body, null, null, 0);
+  /** Whether an error's message says the prompt did not fit the model's context window. */
+  private static boolean mentionsContextLength(OpenAiError error) {
+    if (error.message() == null) {
+      return false;
     }
-
-    static ErrorDetails of(Object error) {
-      if (error instanceof Map<?, ?> map) {
-        Object message = map.get("message");
-        if (message == null) {
-          message = map.get("detail");
-        }
-        Object code = map.get("code");
-        Object status = map.get("status");
-        int implied = code instanceof Number n ? n.intValue() : status instanceof Number s ? s.intValue() : 0;
-        return new ErrorDetails(
-            message == null ? null : String.valueOf(message),
-            map.get("type") == null ? null : String.valueOf(map.get("type")),
-            code == null || code instanceof Number ? null : String.valueOf(code),
-            implied);
-      }
-      return error == null ? NONE : new ErrorDetails(String.valueOf(error), null, null, 0);
-    }
-
-    boolean hasCode(String wanted) {
-      return wanted.equals(code) || wanted.equals(type);
-    }
-
-    boolean mentionsContextLength() {
-      if (message == null) {
-        return false;
-      }
-      String text = message.toLowerCase(Locale.ROOT);
-      return text.contains("maximum context length")
-          || text.contains("context_length_exceeded")
-          || text.contains("context length exceeded")
-          || text.contains("context window")
-          || text.contains("prompt is too long");
-    }
+    String text = error.message().toLowerCase(Locale.ROOT);
+    return text.contains("maximum context length")
+        || text.contains("context_length_exceeded")
+        || text.contains("context length exceeded")
+        || text.contains("context window")
+        || text.contains("prompt is too long");
   }
 }

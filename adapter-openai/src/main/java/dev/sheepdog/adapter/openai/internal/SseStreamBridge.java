@@ -109,7 +109,7 @@ public final class SseStreamBridge implements StreamHandle {
   public void onNotAStream(int status, String contentType, String body) {
     ProviderException failure;
     try {
-      Map<String, Object> json = ChatCompletionCodec.map(ChatCompletionCodec.parse(body, status), "reply", status);
+      Map<String, Object> json = Replies.object(body, "the reply", status);
       failure = json.get("error") != null ? classifier.fromErrorObject(status, json.get("error")) : null;
     } catch (ProviderException notJson) {
       failure = null;
@@ -192,13 +192,13 @@ public final class SseStreamBridge implements StreamHandle {
     }
     ChatChunk chunk;
     try {
-      Map<String, Object> json = ChatCompletionCodec.map(ChatCompletionCodec.parse(payload, 200), "stream event", 200);
+      Map<String, Object> json = Replies.object(payload, "the stream event", 200);
       Object error = json.get("error");
       if (error != null || "error".equals(type)) {
         fail(classifier.fromErrorObject(200, error == null ? json : error));
         return;
       }
-      chunk = ChatCompletionCodec.decodeChunk(json, 200);
+      chunk = Replies.chunk(json, 200);
     } catch (ProviderException e) {
       fail(e);
       return;

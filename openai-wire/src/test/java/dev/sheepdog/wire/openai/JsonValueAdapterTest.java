@@ -1,12 +1,10 @@
-package dev.sheepdog.adapter.openai.internal;
+package dev.sheepdog.wire.openai;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.squareup.moshi.JsonDataException;
-import dev.sheepdog.adapter.openai.JsonNumber;
-import dev.sheepdog.adapter.openai.JsonValueAdapter;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -29,8 +27,8 @@ class JsonValueAdapterTest {
     String json = "{\"seed\":42,\"top_p\":0.9,\"big\":123456789012345678901234,\"exp\":1e-7,\"exp2\":1.0E-7,"
         + "\"precise\":0.12345678901234567890,\"neg\":-3,\"logit_bias\":{\"50256\":-100},\"stop\":null}";
     // when
-    Object parsed = ChatCompletionCodec.parse(json, 0);
-    String written = ChatCompletionCodec.toJson(parsed);
+    Object parsed = WireJson.parse(json);
+    String written = WireJson.write(parsed);
     // then
     @SuppressWarnings("unchecked")
     Map<String, Object> map = (Map<String, Object>) parsed;
@@ -51,7 +49,7 @@ class JsonValueAdapterTest {
     // given
     String json = "{\"n\":" + literal + ",\"in\":[" + literal + "]}";
     // when
-    String written = ChatCompletionCodec.toJson(ChatCompletionCodec.parse(json, 0));
+    String written = WireJson.write(WireJson.parse(json));
     // then
     assertThat(written).isEqualTo(json);
   }
@@ -59,8 +57,8 @@ class JsonValueAdapterTest {
   @Test
   void integers_that_fit_a_long_and_decimals_a_double_prints_back_keep_their_types() {
     // when
-    Object parsed = ChatCompletionCodec.parse(
-        "[42,-9223372036854775808,9223372036854775807,0.2,1.0E-7,-0,1.0,1e-7,9223372036854775808]", 0);
+    Object parsed = WireJson.parse(
+        "[42,-9223372036854775808,9223372036854775807,0.2,1.0E-7,-0,1.0,1e-7,9223372036854775808]");
     // then
     assertThat(parsed).isEqualTo(List.of(42L, Long.MIN_VALUE, Long.MAX_VALUE, 0.2, 1.0e-7, JsonNumber.of("-0"),
         JsonNumber.of("1.0"), JsonNumber.of("1e-7"), JsonNumber.of("9223372036854775808")));
@@ -87,7 +85,7 @@ class JsonValueAdapterTest {
     // whole document each index walked the buffer's segments
     assertParsedQuicklyAndWrittenBack("[" + "7".repeat(8 << 20) + "]");
     ByteString spaced = ByteString.encodeUtf8("[" + " ".repeat(8 << 20) + "1]");
-    assertThat(cpuMillis(() -> ChatCompletionCodec.parse(new Buffer().write(spaced), 200))).isLessThan(CPU_BUDGET_MILLIS);
+    assertThat(cpuMillis(() -> WireJson.parse(new Buffer().write(spaced)))).isLessThan(CPU_BUDGET_MILLIS);
   }
 
   @Test
@@ -96,9 +94,8 @@ class JsonValueAdapterTest {
     String usage = "{\"prompt_tokens\":" + "9".repeat(1 << 20) + ",\"completion_tokens\":7.0}";
     String json = "{\"choices\":[{\"index\":1e0,\"message\":{\"content\":\"x\"}}],\"usage\":" + usage + "}";
     // when
-    @SuppressWarnings("unchecked")
     Supplier<dev.sheepdog.spi.ChatResponse> decode = () ->
-        ChatCompletionCodec.decodeResponse((Map<String, Object>) ChatCompletionCodec.parse(json, 200), 200);
+        ChatAnswerFormat.decodeAnswer(WireJson.parse(json));
     long cpu = cpuMillis(decode::get);
     dev.sheepdog.spi.ChatResponse response = decode.get();
     // then
@@ -138,7 +135,7 @@ class JsonValueAdapterTest {
   @Test
   void upstream_answers_stay_lenient_and_keep_the_last_of_a_member_named_twice() {
     // when
-    Object parsed = ChatCompletionCodec.parse("{\"id\":\"a\",\"usage\":null,\"id\":\"b\"}", 200);
+    Object parsed = WireJson.parse("{\"id\":\"a\",\"usage\":null,\"id\":\"b\"}");
     // then
     Map<String, Object> expected = new java.util.LinkedHashMap<>();
     expected.put("id", "b");
@@ -148,9 +145,9 @@ class JsonValueAdapterTest {
 
   @Test
   void integral_doubles_from_user_code_are_written_as_integers() {
-    assertThat(ChatCompletionCodec.toJson(Map.of("n", 2.0))).isEqualTo("{\"n\":2}");
-    assertThat(ChatCompletionCodec.toJson(Map.of("seed", 42))).isEqualTo("{\"seed\":42}");
-    assertThat(ChatCompletionCodec.toJson(Map.of("t", 0.7))).isEqualTo("{\"t\":0.7}");
+    assertThat(WireJson.write(Map.of("n", 2.0))).isEqualTo("{\"n\":2}");
+    assertThat(WireJson.write(Map.of("seed", 42))).isEqualTo("{\"seed\":42}");
+    assertThat(WireJson.write(Map.of("t", 0.7))).isEqualTo("{\"t\":0.7}");
   }
 
   @Test
@@ -158,8 +155,8 @@ class JsonValueAdapterTest {
     // given
     Map<String, Object> value = Map.of("content", "Grüße, 東京 🐑");
     // when
-    ByteString bytes = ChatCompletionCodec.toJsonBytes(value);
-    Object parsed = ChatCompletionCodec.parse(new Buffer().write(bytes), 200);
+    ByteString bytes = ByteString.of(WireJson.toBytes(value));
+    Object parsed = WireJson.parse(new Buffer().write(bytes));
     // then
     assertThat(bytes.utf8()).isEqualTo("{\"content\":\"Grüße, 東京 🐑\"}");
     assertThat(bytes.size()).isEqualTo(bytes.utf8().getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
@@ -177,8 +174,8 @@ class JsonValueAdapterTest {
     ByteString[] written = new ByteString[1];
     // when
     long cpu = cpuMillis(() -> {
-      parsed[0] = ChatCompletionCodec.parse(new Buffer().write(input), 200);
-      written[0] = ChatCompletionCodec.toJsonBytes(parsed[0]);
+      parsed[0] = WireJson.parse(new Buffer().write(input));
+      written[0] = ByteString.of(WireJson.toBytes(parsed[0]));
     });
     // then
     assertThat(cpu).as("CPU milliseconds to parse and write %s bytes", input.size()).isLessThan(CPU_BUDGET_MILLIS);

@@ -1,4 +1,4 @@
-package dev.sheepdog.adapter.openai;
+package dev.sheepdog.wire.openai;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

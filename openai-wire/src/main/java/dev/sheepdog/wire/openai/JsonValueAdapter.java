@@ -1,4 +1,4 @@
-package dev.sheepdog.adapter.openai;
+package dev.sheepdog.wire.openai;
 
 import com.squareup.moshi.JsonAdapter;
 import com.squareup.moshi.JsonDataException;

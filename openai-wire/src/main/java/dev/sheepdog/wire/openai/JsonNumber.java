@@ -1,4 +1,4 @@
-package dev.sheepdog.adapter.openai;
+package dev.sheepdog.wire.openai;
 
 /**
  * A JSON number kept as the literal it was written as, so that it is forwarded byte for byte:

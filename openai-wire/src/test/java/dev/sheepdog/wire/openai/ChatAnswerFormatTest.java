@@ -1,24 +1,20 @@
-package dev.sheepdog.gateway;
+package dev.sheepdog.wire.openai;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sheepdog.core.RoutedResponse;
 import dev.sheepdog.spi.ChatChunk;
 import dev.sheepdog.spi.ChatMessage;
 import dev.sheepdog.spi.ChatResponse;
 import dev.sheepdog.spi.Choice;
-import dev.sheepdog.spi.ModelId;
-import dev.sheepdog.spi.Money;
 import dev.sheepdog.spi.Usage;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The answers and chunks the gateway writes, member by member and in order, as UTF-8. */
-class OpenAiWireEncodingTest {
+class ChatAnswerFormatTest {
   @Test
   void an_answer_keeps_the_upstream_members_the_gateway_does_not_set_in_their_order() {
     // given an upstream answer whose extra members clash with the gateway's own, parts as content, a null finish
@@ -28,10 +24,9 @@ class OpenAiWireEncodingTest {
         ordered("refusal", null, "content", List.of(ordered("type", "text", "text", "Grüße 🐑")), "role", "x"));
     Choice choice = new Choice(0, message, null, ordered("logprobs", null, "index", 7, "message", "x"));
     ChatResponse response = new ChatResponse(null, "upstream-name", List.of(choice), null, extensions);
-    RoutedResponse routed = new RoutedResponse("req-1", response, ModelId.of("model-a"), List.of(),
-        Duration.ofMillis(3), new Usage(11, 5), Money.ofNanos(0));
     // when
-    byte[] json = OpenAiWire.encodeResponse(routed, 1_700_000_000L);
+    byte[] json = ChatAnswerFormat.encodeAnswer(response, "chatcmpl-req-1", "model-a", 1_700_000_000L,
+        new Usage(11, 5));
     // then
     assertThat(new String(json, StandardCharsets.UTF_8)).isEqualTo("{\"id\":\"chatcmpl-req-1\","
         + "\"object\":\"chat.completion\",\"created\":1700000000,\"model\":\"model-a\",\"choices\":[{\"index\":0,"
@@ -49,8 +44,9 @@ class OpenAiWireEncodingTest {
         ordered("usage", null, "obfuscation", "x"));
     ChatChunk withUsage = new ChatChunk(null, null, List.of(), new Usage(3, 4), ordered("usage", "ignored"));
     // when
-    String first = OpenAiWire.encodeChunk(ModelId.of("model-a"), withoutUsage, "chatcmpl-req-1", 5);
-    String last = OpenAiWire.encodeChunk(ModelId.of("model-a"), withUsage, "chatcmpl-req-1", 5);
+    ChatAnswerFormat.StreamEncoder encoder = new ChatAnswerFormat.StreamEncoder("chatcmpl-req-1", 5);
+    String first = encoder.encode("model-a", withoutUsage);
+    String last = encoder.encode("model-a", withUsage);
     // then
     assertThat(first).isEqualTo("{\"id\":\"chatcmpl-up\",\"object\":\"chat.completion.chunk\",\"created\":5,"
         + "\"model\":\"model-a\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Hel\"},"
