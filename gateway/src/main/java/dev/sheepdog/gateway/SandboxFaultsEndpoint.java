@@ -1,8 +1,8 @@
 package dev.sheepdog.gateway;
 
-import dev.sheepdog.gateway.sandbox.SandboxFault;
-import dev.sheepdog.gateway.sandbox.SandboxFaults;
-import dev.sheepdog.gateway.sandbox.SandboxProvider;
+import dev.sheepdog.adapter.sandbox.SandboxFault;
+import dev.sheepdog.adapter.sandbox.SandboxFaults;
+import dev.sheepdog.adapter.sandbox.SandboxProvider;
 import dev.sheepdog.spi.ModelId;
 import java.time.Duration;
 import java.util.ArrayList;
