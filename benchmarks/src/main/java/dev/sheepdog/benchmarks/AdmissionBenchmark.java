@@ -1,5 +1,6 @@
 package dev.sheepdog.benchmarks;
 
+import dev.sheepdog.adapter.holysheep.HolySheep;
 import dev.sheepdog.core.Router;
 import dev.sheepdog.core.cost.BudgetCap;
 import dev.sheepdog.core.cost.BudgetDecision;
@@ -45,7 +46,7 @@ public class AdmissionBenchmark extends BenchmarkDefaults {
 
   @Setup
   public void setUp() {
-    Router router = Router.builder().catalog(TutorialModels.catalog()).provider(new InstantProvider()).build();
+    Router router = Router.builder().catalog(HolySheep.catalog()).provider(new InstantProvider()).build();
     spec = router.catalog().require(MODEL);
     circuit = router.candidate(MODEL);
     limiter = ModelRateLimiter.of(spec, new SteppingTicker(Duration.ofMillis(100).toNanos()));

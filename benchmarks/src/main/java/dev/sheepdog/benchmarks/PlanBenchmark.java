@@ -37,7 +37,7 @@ public class PlanBenchmark extends BenchmarkDefaults {
   @Setup
   public void setUp() {
     planner = strategy.create();
-    candidates = TutorialModels.candidates();
+    candidates = TutorialCandidates.measured();
     TaskType[] tasks = {TaskType.SIMPLE_QA, TaskType.CODE_GENERATION, TaskType.COMPLEX_REASONING, TaskType.GENERAL};
     Priority[] priorities = Priority.values();
     requests = new PlanRequest[INPUTS];

@@ -1,5 +1,6 @@
 package dev.sheepdog.benchmarks;
 
+import dev.sheepdog.adapter.holysheep.HolySheep;
 import dev.sheepdog.core.CircuitBreakerConfig;
 import dev.sheepdog.core.RetryConfig;
 import dev.sheepdog.core.RoutedResponse;
@@ -52,7 +53,7 @@ public class RouteBenchmark extends BenchmarkDefaults {
   public void setUp() {
     provider = path.provider();
     router = Router.builder()
-        .catalog(unlimited(TutorialModels.catalog()))
+        .catalog(unlimited(HolySheep.catalog()))
         .provider(provider)
         .settings(neverOpening())
         .build();

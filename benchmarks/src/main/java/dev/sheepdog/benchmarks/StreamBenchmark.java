@@ -1,5 +1,6 @@
 package dev.sheepdog.benchmarks;
 
+import dev.sheepdog.adapter.holysheep.HolySheep;
 import dev.sheepdog.core.RoutedStreamListener;
 import dev.sheepdog.core.RoutedStreamResult;
 import dev.sheepdog.core.Router;
@@ -38,7 +39,7 @@ public class StreamBenchmark extends BenchmarkDefaults {
   @Setup
   public void setUp() {
     router = Router.builder()
-        .catalog(RouteBenchmark.unlimited(TutorialModels.catalog()))
+        .catalog(RouteBenchmark.unlimited(HolySheep.catalog()))
         .provider(new InstantProvider(Set.of(), CHUNKS))
         .settings(RouteBenchmark.neverOpening())
         .build();

@@ -1,5 +1,6 @@
 package dev.sheepdog.gateway;
 
+import dev.sheepdog.wire.openai.ChatRequestFormat;
 import dev.sheepdog.benchmarks.BenchmarkDefaults;
 import dev.sheepdog.core.RoutedResponse;
 import dev.sheepdog.spi.ChatResponse;
@@ -28,7 +29,7 @@ import org.openjdk.jmh.annotations.State;
 @State(Scope.Benchmark)
 public class ResponseCacheBenchmark extends BenchmarkDefaults {
   private ResponseCache cache;
-  private OpenAiWire.IncomingRequest[] requests;
+  private ChatRequestFormat.Incoming[] requests;
   private RouteHints hints;
   private int index;
 
@@ -37,14 +38,14 @@ public class ResponseCacheBenchmark extends BenchmarkDefaults {
     cache = new ResponseCache(CacheSettings.allRoutes());
     hints = RouteHints.builder().task(TaskType.GENERAL).priority(Priority.NORMAL).tag("client:0123456789abcdef")
         .build();
-    requests = new OpenAiWire.IncomingRequest[INPUTS];
+    requests = new ChatRequestFormat.Incoming[INPUTS];
     for (int i = 0; i < INPUTS; i++) {
       // a system prompt and a question of a few hundred bytes: a typical deterministic request
       String body = "{\"model\":\"auto\",\"temperature\":0,\"max_tokens\":256,\"messages\":["
           + "{\"role\":\"system\",\"content\":\"You are a helpful assistant that answers briefly and precisely.\"},"
           + "{\"role\":\"user\",\"content\":\"Summarize question " + i + " of the quarterly report in two "
           + "sentences, naming the figures that changed most since last quarter.\"}]}";
-      requests[i] = OpenAiWire.decodeRequest(body.getBytes(StandardCharsets.UTF_8));
+      requests[i] = ChatRequestFormat.decode(body.getBytes(StandardCharsets.UTF_8));
       ResponseCache.Key key = cache.keyOf("auto", hints, requests[i].request(), ResponseCache.Mode.DEFAULT);
       RoutedResponse answer = new RoutedResponse("r" + i, ChatResponse.of("c" + i, "m",
           "An answer of a few sentences to question " + i + ".", "stop", new Usage(60, 40)),
@@ -55,7 +56,7 @@ public class ResponseCacheBenchmark extends BenchmarkDefaults {
 
   @Benchmark
   public ResponseCache.Entry hit() {
-    OpenAiWire.IncomingRequest incoming = requests[index++ & MASK];
+    ChatRequestFormat.Incoming incoming = requests[index++ & MASK];
     ResponseCache.Mode mode = ResponseCache.Mode.of(null);
     ResponseCache.Key key = cache.keyOf(incoming.model(), hints, incoming.request(), mode);
     return cache.lookup(key, mode, () -> {

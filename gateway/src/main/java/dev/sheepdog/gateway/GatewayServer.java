@@ -1,7 +1,7 @@
 package dev.sheepdog.gateway;
 
+import dev.sheepdog.adapter.sandbox.SandboxProvider;
 import dev.sheepdog.core.Router;
-import dev.sheepdog.gateway.sandbox.SandboxProvider;
 import dev.sheepdog.spi.DeferredQueue;
 import java.net.URI;
 import java.util.List;

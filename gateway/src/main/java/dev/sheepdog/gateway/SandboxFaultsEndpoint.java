@@ -1,10 +1,10 @@
 package dev.sheepdog.gateway;
 
+import dev.sheepdog.adapter.sandbox.SandboxFault;
+import dev.sheepdog.adapter.sandbox.SandboxFaults;
+import dev.sheepdog.adapter.sandbox.SandboxProvider;
 import dev.sheepdog.wire.openai.WireFormatException;
 import dev.sheepdog.wire.openai.WireJson;
-import dev.sheepdog.gateway.sandbox.SandboxFault;
-import dev.sheepdog.gateway.sandbox.SandboxFaults;
-import dev.sheepdog.gateway.sandbox.SandboxProvider;
 import dev.sheepdog.spi.ModelId;
 import java.time.Duration;
 import java.util.ArrayList;

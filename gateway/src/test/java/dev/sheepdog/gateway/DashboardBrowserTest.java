@@ -2,9 +2,8 @@ package dev.sheepdog.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sheepdog.gateway.sandbox.SandboxProfile;
-import dev.sheepdog.gateway.sandbox.SandboxProfiles;
-import dev.sheepdog.gateway.sandbox.SandboxProvider;
+import dev.sheepdog.adapter.sandbox.SandboxProfile;
+import dev.sheepdog.adapter.sandbox.SandboxProvider;
 import dev.sheepdog.core.RetryConfig;
 import dev.sheepdog.core.RouteTableStrategy;
 import dev.sheepdog.core.Router;
@@ -16,6 +15,7 @@ import dev.sheepdog.spi.ModelSpec;
 import dev.sheepdog.spi.Priority;
 import dev.sheepdog.spi.ProviderId;
 import dev.sheepdog.spi.TaskType;
+import dev.sheepdog.spi.catalog.TutorialModels;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -80,7 +80,7 @@ class DashboardBrowserTest {
   @Test
   void an_outage_turns_the_model_red_on_the_dashboard() throws IOException {
     // given: a gateway on the six sandbox models, with traffic on the tutorial's routes
-    gateway = new Gateway(SandboxProfiles.catalog(ProviderId.of(SandboxProvider.DEFAULT_ID)),
+    gateway = new Gateway(TutorialModels.catalog(ProviderId.of(SandboxProvider.DEFAULT_ID)),
         RouteTableStrategy.tutorialDefaults(), SandboxProvider.builder().seed(7).timeScale(0.03).build());
     gateway.drive(8, "simple_qa", "fast");
     gateway.drive(8, "general", "normal");
@@ -148,7 +148,7 @@ class DashboardBrowserTest {
     String markup = "<img src=x id=injected onerror=\"document.title='injected'\">";
     gateway = new Gateway(ModelCatalog.of(
         ModelSpec.builder(markup, SandboxProvider.DEFAULT_ID).price("1.00", "1.00").build(),
-        ModelSpec.builder("deepseek-chat", SandboxProvider.DEFAULT_ID).price("0.42", "1.68").build()),
+        TutorialModels.catalog(ProviderId.of(SandboxProvider.DEFAULT_ID)).require(TutorialModels.DEEPSEEK_CHAT)),
         RouteTableStrategy.builder().route(TaskType.GENERAL, Priority.NORMAL, "deepseek-chat").build(),
         SandboxProvider.builder().profile(markup, SandboxProfile.ofMillis(10, 20, 100)).build());
     browser.get(gateway.server.uri().resolve(Dashboard.PATH).toString());

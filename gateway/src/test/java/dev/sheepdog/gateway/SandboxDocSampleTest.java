@@ -2,18 +2,18 @@ package dev.sheepdog.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sheepdog.adapter.sandbox.SandboxFault;
+import dev.sheepdog.adapter.sandbox.SandboxProfile;
+import dev.sheepdog.adapter.sandbox.SandboxProvider;
 import dev.sheepdog.core.RouteTableStrategy;
 import dev.sheepdog.core.RoutedResponse;
 import dev.sheepdog.core.Router;
-import dev.sheepdog.gateway.sandbox.SandboxFault;
-import dev.sheepdog.gateway.sandbox.SandboxProfile;
-import dev.sheepdog.gateway.sandbox.SandboxProfiles;
-import dev.sheepdog.gateway.sandbox.SandboxProvider;
 import dev.sheepdog.spi.ChatRequest;
 import dev.sheepdog.spi.ModelId;
 import dev.sheepdog.spi.Priority;
 import dev.sheepdog.spi.RouteHints;
 import dev.sheepdog.spi.TaskType;
+import dev.sheepdog.spi.catalog.TutorialModels;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -35,7 +35,7 @@ class SandboxDocSampleTest {
             .withRequestsPerMinute(500))           // override one model: add the upstream's own limit
         .build();
     Router router = Router.builder()
-        .catalog(SandboxProfiles.catalog(sandbox.id())) // the tutorial's six models, prices and limits
+        .catalog(TutorialModels.catalog(sandbox.id())) // the tutorial's six models, prices and limits
         .provider(sandbox)
         .strategy(RouteTableStrategy.tutorialDefaults())
         .build();

@@ -4,15 +4,16 @@ import static dev.sheepdog.gateway.ChatCompletionsTest.json;
 import static dev.sheepdog.gateway.ErrorResponsesTest.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sheepdog.adapter.sandbox.SandboxFault;
+import dev.sheepdog.adapter.sandbox.SandboxProfile;
+import dev.sheepdog.adapter.sandbox.SandboxProfiles;
+import dev.sheepdog.adapter.sandbox.SandboxProvider;
 import dev.sheepdog.core.RetryConfig;
 import dev.sheepdog.core.RouteTableStrategy;
 import dev.sheepdog.core.Router;
 import dev.sheepdog.core.RouterSettings;
-import dev.sheepdog.gateway.sandbox.SandboxFault;
-import dev.sheepdog.gateway.sandbox.SandboxProfile;
-import dev.sheepdog.gateway.sandbox.SandboxProfiles;
-import dev.sheepdog.gateway.sandbox.SandboxProvider;
 import dev.sheepdog.spi.ModelId;
+import dev.sheepdog.spi.catalog.TutorialModels;
 import dev.sheepdog.testkit.ManualTicker;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -45,7 +46,7 @@ class SandboxFaultsEndpointTest {
       .profiles(alwaysAvailable())
       .build();
   private final Router router = Router.builder()
-      .catalog(SandboxProfiles.catalog(sandbox.id()))
+      .catalog(TutorialModels.catalog(sandbox.id()))
       .provider(sandbox)
       .strategy(RouteTableStrategy.tutorialDefaults())
       .ticker(routerClock)

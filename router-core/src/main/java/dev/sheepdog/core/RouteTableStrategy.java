@@ -6,6 +6,7 @@ import dev.sheepdog.spi.PlanRequest;
 import dev.sheepdog.spi.Priority;
 import dev.sheepdog.spi.SelectionStrategy;
 import dev.sheepdog.spi.TaskType;
+import dev.sheepdog.spi.catalog.TutorialModels;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -40,27 +41,27 @@ public final class RouteTableStrategy implements SelectionStrategy {
     return new Builder();
   }
 
-  /** The tutorial's table over the six HolySheep models of its price list. */
+  /** The tutorial's table over the six models of its price list, {@link TutorialModels}. */
   public static RouteTableStrategy tutorialDefaults() {
-    String deepseek = "deepseek-chat";
-    String gemini = "gemini-2.5-flash-preview-05-20";
-    String mini = "gpt-4.1-mini";
-    String gpt = "gpt-4.1";
-    String sonnet35 = "claude-3-5-sonnet-latest";
-    String sonnet4 = "claude-sonnet-4-20250514";
+    ModelId deepseek = TutorialModels.DEEPSEEK_CHAT;
+    ModelId gemini = TutorialModels.GEMINI_2_5_FLASH;
+    ModelId mini = TutorialModels.GPT_4_1_MINI;
+    ModelId gpt = TutorialModels.GPT_4_1;
+    ModelId sonnet35 = TutorialModels.CLAUDE_3_5_SONNET;
+    ModelId sonnet4 = TutorialModels.CLAUDE_SONNET_4;
     return builder()
-        .route(TaskType.SIMPLE_QA, Priority.FAST, deepseek, gemini, mini)
-        .route(TaskType.SIMPLE_QA, Priority.NORMAL, deepseek, mini, sonnet35)
-        .route(TaskType.SIMPLE_QA, Priority.HIGH, mini, sonnet35, gpt)
-        .route(TaskType.CODE_GENERATION, Priority.FAST, mini, deepseek)
-        .route(TaskType.CODE_GENERATION, Priority.NORMAL, mini, sonnet4, gpt)
-        .route(TaskType.CODE_GENERATION, Priority.HIGH, gpt, sonnet4)
-        .route(TaskType.COMPLEX_REASONING, Priority.FAST, sonnet35, gpt)
-        .route(TaskType.COMPLEX_REASONING, Priority.NORMAL, gpt, sonnet4)
-        .route(TaskType.COMPLEX_REASONING, Priority.HIGH, gpt, sonnet4)
-        .route(TaskType.GENERAL, Priority.FAST, deepseek, gemini, mini)
-        .route(TaskType.GENERAL, Priority.NORMAL, mini, sonnet35, gpt)
-        .route(TaskType.GENERAL, Priority.HIGH, gpt, sonnet4)
+        .route(TaskType.SIMPLE_QA, Priority.FAST, List.of(deepseek, gemini, mini))
+        .route(TaskType.SIMPLE_QA, Priority.NORMAL, List.of(deepseek, mini, sonnet35))
+        .route(TaskType.SIMPLE_QA, Priority.HIGH, List.of(mini, sonnet35, gpt))
+        .route(TaskType.CODE_GENERATION, Priority.FAST, List.of(mini, deepseek))
+        .route(TaskType.CODE_GENERATION, Priority.NORMAL, List.of(mini, sonnet4, gpt))
+        .route(TaskType.CODE_GENERATION, Priority.HIGH, List.of(gpt, sonnet4))
+        .route(TaskType.COMPLEX_REASONING, Priority.FAST, List.of(sonnet35, gpt))
+        .route(TaskType.COMPLEX_REASONING, Priority.NORMAL, List.of(gpt, sonnet4))
+        .route(TaskType.COMPLEX_REASONING, Priority.HIGH, List.of(gpt, sonnet4))
+        .route(TaskType.GENERAL, Priority.FAST, List.of(deepseek, gemini, mini))
+        .route(TaskType.GENERAL, Priority.NORMAL, List.of(mini, sonnet35, gpt))
+        .route(TaskType.GENERAL, Priority.HIGH, List.of(gpt, sonnet4))
         .build();
   }
 

@@ -19,6 +19,7 @@ import dev.sheepdog.spi.RouteHints;
 import dev.sheepdog.spi.RouterException;
 import dev.sheepdog.spi.StreamHandle;
 import dev.sheepdog.spi.StreamListener;
+import dev.sheepdog.spi.catalog.TutorialModels;
 import dev.sheepdog.testkit.Outcome;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -131,13 +132,7 @@ class RobustnessTest {
         binder -> com.google.inject.multibindings.MapBinder.newMapBinder(binder, dev.sheepdog.spi.ProviderId.class,
             dev.sheepdog.spi.ChatProvider.class).addBinding(dev.sheepdog.spi.ProviderId.of("p"))
             .toInstance(dev.sheepdog.testkit.ScriptedProvider.create("p", world.ticker)),
-        binder -> binder.bind(ModelCatalog.class).toInstance(ModelCatalog.of(
-            ModelSpec.builder("deepseek-chat", "p").build(),
-            ModelSpec.builder("gemini-2.5-flash-preview-05-20", "p").build(),
-            ModelSpec.builder("gpt-4.1-mini", "p").build(),
-            ModelSpec.builder("gpt-4.1", "p").build(),
-            ModelSpec.builder("claude-3-5-sonnet-latest", "p").build(),
-            ModelSpec.builder("claude-sonnet-4-20250514", "p").build()))).getInstance(Router.class))
+        binder -> binder.bind(ModelCatalog.class).toInstance(TutorialModels.catalog(ProviderId.of("p")))).getInstance(Router.class))
         .doesNotThrowAnyException();
   }
 

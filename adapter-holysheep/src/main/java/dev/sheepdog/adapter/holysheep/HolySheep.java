@@ -2,9 +2,8 @@ package dev.sheepdog.adapter.holysheep;
 
 import dev.sheepdog.adapter.openai.OpenAiProvider;
 import dev.sheepdog.spi.ModelCatalog;
-import dev.sheepdog.spi.ModelSpec;
-import dev.sheepdog.spi.QualityTier;
-import java.util.List;
+import dev.sheepdog.spi.ProviderId;
+import dev.sheepdog.spi.catalog.TutorialModels;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -86,7 +85,10 @@ public final class HolySheep {
     return OpenAiProvider.builder().id(PROVIDER_ID).baseUrl(baseUrl).apiKey(key);
   }
 
-  /** The six models HolySheep serves, priced in USD per million tokens, under provider {@value #PROVIDER_ID}. */
+  /**
+   * The six models HolySheep serves, priced in USD per million tokens, under provider {@value
+   * #PROVIDER_ID}: {@link TutorialModels}.
+   */
   public static ModelCatalog catalog() {
     return catalog(PROVIDER_ID);
   }
@@ -96,22 +98,6 @@ public final class HolySheep {
    * account). Override single models with {@link ModelCatalog#with}.
    */
   public static ModelCatalog catalog(String providerId) {
-    return ModelCatalog.of(models(providerId));
-  }
-
-  static List<ModelSpec> models(String provider) {
-    return List.of(
-        ModelSpec.builder("gpt-4.1", provider).price("8.00", "32.00").contextWindow(1_047_576)
-            .limits(500, 150_000).tier(QualityTier.PREMIUM).build(),
-        ModelSpec.builder("gpt-4.1-mini", provider).price("1.00", "4.00").contextWindow(1_047_576)
-            .limits(100, 0).tier(QualityTier.STANDARD).build(),
-        ModelSpec.builder("claude-sonnet-4-20250514", provider).price("4.50", "18.00").contextWindow(200_000)
-            .limits(400, 120_000).tier(QualityTier.PREMIUM).build(),
-        ModelSpec.builder("claude-3-5-sonnet-latest", provider).price("3.50", "15.00").contextWindow(200_000)
-            .limits(100, 0).tier(QualityTier.STANDARD).build(),
-        ModelSpec.builder("gemini-2.5-flash-preview-05-20", provider).price("2.50", "10.00").contextWindow(1_048_576)
-            .limits(1_000, 500_000).tier(QualityTier.ECONOMY).build(),
-        ModelSpec.builder("deepseek-chat", provider).price("0.42", "1.68").contextWindow(64_000)
-            .limits(2_000, 1_000_000).tier(QualityTier.ECONOMY).build());
+    return TutorialModels.catalog(ProviderId.of(providerId));
   }
 }

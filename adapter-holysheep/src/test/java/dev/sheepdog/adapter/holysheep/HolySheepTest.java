@@ -14,8 +14,7 @@ import dev.sheepdog.spi.ModelId;
 import dev.sheepdog.spi.ModelSpec;
 import dev.sheepdog.spi.Price;
 import dev.sheepdog.spi.ProviderId;
-import dev.sheepdog.spi.QualityTier;
-import dev.sheepdog.spi.RateLimits;
+import dev.sheepdog.spi.catalog.TutorialModels;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -24,20 +23,13 @@ class HolySheepTest {
   private static final String KEY = "sk-holysheep-test-SECRET123";
 
   @Test
-  void the_catalog_holds_the_six_models_with_their_prices_limits_and_tiers() {
+  void the_catalog_is_the_tutorials_under_provider_holysheep() {
     // when
     ModelCatalog catalog = HolySheep.catalog();
-    // then
-    assertThat(catalog.models()).extracting(m -> m.id().value()).containsExactly(
-        "gpt-4.1", "gpt-4.1-mini", "claude-sonnet-4-20250514", "claude-3-5-sonnet-latest",
-        "gemini-2.5-flash-preview-05-20", "deepseek-chat");
-    assertThat(catalog.models()).allSatisfy(m -> assertThat(m.provider()).isEqualTo(ProviderId.of("holysheep")));
-    assertModel(catalog, "gpt-4.1", "8.00", "32.00", 1_047_576, RateLimits.of(500, 150_000), QualityTier.PREMIUM);
-    assertModel(catalog, "gpt-4.1-mini", "1.00", "4.00", 1_047_576, RateLimits.of(100, 0), QualityTier.STANDARD);
-    assertModel(catalog, "claude-sonnet-4-20250514", "4.50", "18.00", 200_000, RateLimits.of(400, 120_000), QualityTier.PREMIUM);
-    assertModel(catalog, "claude-3-5-sonnet-latest", "3.50", "15.00", 200_000, RateLimits.of(100, 0), QualityTier.STANDARD);
-    assertModel(catalog, "gemini-2.5-flash-preview-05-20", "2.50", "10.00", 1_048_576, RateLimits.of(1_000, 500_000), QualityTier.ECONOMY);
-    assertModel(catalog, "deepseek-chat", "0.42", "1.68", 64_000, RateLimits.of(2_000, 1_000_000), QualityTier.ECONOMY);
+    // then (the prices and limits themselves are pinned in TutorialModelsTest)
+    assertThat(catalog.models()).isEqualTo(TutorialModels.catalog(ProviderId.of("holysheep")).models());
+    assertThat(HolySheep.catalog("relay").models()).allSatisfy(
+        m -> assertThat(m.provider()).isEqualTo(ProviderId.of("relay")));
   }
 
   @Test
@@ -96,15 +88,5 @@ class HolySheepTest {
     // then
     assertThat(providers).containsOnlyKeys(ProviderId.of("holysheep"));
     ((OpenAiProvider) providers.get(ProviderId.of("holysheep"))).close();
-  }
-
-  private static void assertModel(ModelCatalog catalog, String id, String input, String output, int context,
-      RateLimits limits, QualityTier tier) {
-    ModelSpec spec = catalog.require(ModelId.of(id));
-    assertThat(spec.price()).as("price of %s", id).isEqualTo(Price.perMillion(input, output));
-    assertThat(spec.contextWindow()).as("context of %s", id).isEqualTo(context);
-    assertThat(spec.limits()).as("limits of %s", id).isEqualTo(limits);
-    assertThat(spec.tier()).as("tier of %s", id).isEqualTo(tier);
-    assertThat(spec.upstreamName()).isEqualTo(id);
   }
 }

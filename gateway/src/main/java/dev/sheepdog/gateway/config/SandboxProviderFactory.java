@@ -1,9 +1,9 @@
 package dev.sheepdog.gateway.config;
 
-import dev.sheepdog.gateway.sandbox.SandboxFault;
-import dev.sheepdog.gateway.sandbox.SandboxProfile;
-import dev.sheepdog.gateway.sandbox.SandboxProfiles;
-import dev.sheepdog.gateway.sandbox.SandboxProvider;
+import dev.sheepdog.adapter.sandbox.SandboxFault;
+import dev.sheepdog.adapter.sandbox.SandboxProfile;
+import dev.sheepdog.adapter.sandbox.SandboxProfiles;
+import dev.sheepdog.adapter.sandbox.SandboxProvider;
 import dev.sheepdog.spi.ModelId;
 import dev.sheepdog.spi.ModelSpec;
 import java.time.Duration;

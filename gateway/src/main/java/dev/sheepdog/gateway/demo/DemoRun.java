@@ -4,6 +4,7 @@ import com.google.inject.Guice;
 import com.google.inject.multibindings.MapBinder;
 import com.google.inject.multibindings.Multibinder;
 import com.google.inject.multibindings.OptionalBinder;
+import dev.sheepdog.adapter.sandbox.SandboxProvider;
 import dev.sheepdog.core.HealthReport;
 import dev.sheepdog.core.Router;
 import dev.sheepdog.core.RouterSettings;
@@ -14,8 +15,6 @@ import dev.sheepdog.core.stats.StatsSnapshot;
 import dev.sheepdog.gateway.GatewayConfig;
 import dev.sheepdog.gateway.GatewayMetrics;
 import dev.sheepdog.gateway.GatewayServer;
-import dev.sheepdog.gateway.sandbox.SandboxProfiles;
-import dev.sheepdog.gateway.sandbox.SandboxProvider;
 import dev.sheepdog.spi.ChatProvider;
 import dev.sheepdog.spi.CircuitState;
 import dev.sheepdog.spi.ModelCatalog;
@@ -23,6 +22,7 @@ import dev.sheepdog.spi.ModelId;
 import dev.sheepdog.spi.ProviderId;
 import dev.sheepdog.spi.RouterEvent;
 import dev.sheepdog.spi.RouterListener;
+import dev.sheepdog.spi.catalog.TutorialModels;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.security.SecureRandom;
@@ -51,14 +51,14 @@ import java.util.concurrent.TimeUnit;
  */
 final class DemoRun {
   /** Goes down: the model most requests try first. */
-  static final ModelId OUTAGE = ModelId.of("gpt-4.1-mini");
+  static final ModelId OUTAGE = TutorialModels.GPT_4_1_MINI;
   /**
    * Answers 429 to everything: the premium model, first choice of the hard routes. Every route
    * keeps a model the faults spare, so failover can answer every request.
    */
-  static final ModelId STORM = ModelId.of("gpt-4.1");
+  static final ModelId STORM = TutorialModels.GPT_4_1;
   /** What every request is priced at for the cost comparison: the premium model. */
-  static final ModelId REFERENCE = ModelId.of("gpt-4.1");
+  static final ModelId REFERENCE = TutorialModels.GPT_4_1;
 
   private final DemoOptions options;
   private final DemoPlan plan;
@@ -78,7 +78,7 @@ final class DemoRun {
   /** Runs the demo to the end and reports; the gateway is closed when it returns. */
   DemoReport run() throws InterruptedException {
     SandboxProvider sandbox = SandboxProvider.builder().seed(options.seed()).timeScale(options.timeScale()).build();
-    ModelCatalog catalog = plan.scaledLimits(SandboxProfiles.catalog(sandbox.id()));
+    ModelCatalog catalog = plan.scaledLimits(TutorialModels.catalog(sandbox.id()));
     DemoRecorder recorder = new DemoRecorder(new CostComparison.Tally(REFERENCE, catalog.require(REFERENCE).price()));
     GatewayMetrics metrics = GatewayMetrics.create();
     // the same RouterModule the gateway's injector is built with, its defaults set to the demo's

@@ -3,8 +3,8 @@ package dev.sheepdog.gateway.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.sheepdog.gateway.sandbox.SandboxFault;
-import dev.sheepdog.gateway.sandbox.SandboxProvider;
+import dev.sheepdog.adapter.sandbox.SandboxFault;
+import dev.sheepdog.adapter.sandbox.SandboxProvider;
 import dev.sheepdog.spi.ModelId;
 import dev.sheepdog.spi.ProviderId;
 import dev.sheepdog.spi.Scheduler;

@@ -2,16 +2,20 @@ package dev.sheepdog.gateway.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sheepdog.spi.ModelCatalog;
 import dev.sheepdog.spi.ModelId;
 import dev.sheepdog.spi.Money;
 import dev.sheepdog.spi.Price;
+import dev.sheepdog.spi.ProviderId;
 import dev.sheepdog.spi.Usage;
+import dev.sheepdog.spi.catalog.TutorialModels;
 import org.junit.jupiter.api.Test;
 
 class CostComparisonTest {
-  private static final Price GPT_41 = Price.perMillion("8.00", "32.00");
-  private static final Price GPT_41_MINI = Price.perMillion("1.00", "4.00");
-  private static final Price DEEPSEEK = Price.perMillion("0.42", "1.68");
+  private static final ModelCatalog CATALOG = TutorialModels.catalog(ProviderId.of("sandbox"));
+  private static final Price GPT_41 = CATALOG.require(TutorialModels.GPT_4_1).price();
+  private static final Price GPT_41_MINI = CATALOG.require(TutorialModels.GPT_4_1_MINI).price();
+  private static final Price DEEPSEEK = CATALOG.require(TutorialModels.DEEPSEEK_CHAT).price();
 
   @Test
   void prices_the_same_tokens_at_the_reference_rates() {

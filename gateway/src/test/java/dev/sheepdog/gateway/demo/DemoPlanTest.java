@@ -5,15 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sheepdog.core.RouterSettings;
 import dev.sheepdog.spi.ModelCatalog;
 import dev.sheepdog.spi.ModelId;
-import dev.sheepdog.spi.ModelSpec;
+import dev.sheepdog.spi.ProviderId;
+import dev.sheepdog.spi.catalog.TutorialModels;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class DemoPlanTest {
-  private static final ModelId MINI = ModelId.of("gpt-4.1-mini");
-  private static final ModelId GPT = ModelId.of("gpt-4.1");
+  private static final ModelId MINI = TutorialModels.GPT_4_1_MINI;
+  private static final ModelId GPT = TutorialModels.GPT_4_1;
 
   @Test
   void the_story_has_steady_traffic_then_faults_at_a_quarter_then_recovery_from_sixty_percent() {
@@ -57,9 +58,8 @@ class DemoPlanTest {
 
   @Test
   void per_minute_limits_are_counted_in_sandbox_minutes() {
-    ModelCatalog catalog = ModelCatalog.of(
-        ModelSpec.builder("gpt-4.1-mini", "sandbox").limits(100, 0).build(),
-        ModelSpec.builder("gpt-4.1", "sandbox").limits(500, 150_000).build());
+    // gpt-4.1-mini: 100 requests a minute, tokens unlimited; gpt-4.1: 150,000 tokens a minute
+    ModelCatalog catalog = TutorialModels.catalog(ProviderId.of("sandbox"));
 
     ModelCatalog scaled = new DemoPlan(Duration.ofSeconds(60), 0.1, MINI, GPT).scaledLimits(catalog);
 

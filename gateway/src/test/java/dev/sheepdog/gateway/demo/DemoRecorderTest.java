@@ -7,21 +7,24 @@ import dev.sheepdog.spi.FailureKind;
 import dev.sheepdog.spi.ModelId;
 import dev.sheepdog.spi.Money;
 import dev.sheepdog.spi.Price;
+import dev.sheepdog.spi.ProviderId;
 import dev.sheepdog.spi.RouterEvent;
 import dev.sheepdog.spi.SkipReason;
 import dev.sheepdog.spi.Usage;
+import dev.sheepdog.spi.catalog.TutorialModels;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class DemoRecorderTest {
-  private static final ModelId MINI = ModelId.of("gpt-4.1-mini");
-  private static final ModelId SONNET = ModelId.of("claude-3-5-sonnet-latest");
-  private static final ModelId GPT = ModelId.of("gpt-4.1");
+  private static final ModelId MINI = TutorialModels.GPT_4_1_MINI;
+  private static final ModelId SONNET = TutorialModels.CLAUDE_3_5_SONNET;
+  private static final ModelId GPT = TutorialModels.GPT_4_1;
   private static final Duration LATENCY = Duration.ofMillis(100);
 
   private final DemoRecorder recorder =
-      new DemoRecorder(new CostComparison.Tally(GPT, Price.perMillion("8.00", "32.00")));
+      new DemoRecorder(new CostComparison.Tally(GPT,
+          TutorialModels.catalog(ProviderId.of("sandbox")).require(GPT).price()));
 
   @Test
   void a_request_answered_by_another_model_than_its_first_choice_is_a_failover_with_the_reason() {

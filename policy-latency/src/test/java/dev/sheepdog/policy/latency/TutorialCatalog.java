@@ -3,37 +3,37 @@ package dev.sheepdog.policy.latency;
 import dev.sheepdog.testkit.FixedHealth;
 import dev.sheepdog.spi.Candidate;
 import dev.sheepdog.spi.ChatRequest;
+import dev.sheepdog.spi.ModelCatalog;
 import dev.sheepdog.spi.ModelHealthView;
 import dev.sheepdog.spi.ModelId;
 import dev.sheepdog.spi.ModelSpec;
 import dev.sheepdog.spi.PlanRequest;
+import dev.sheepdog.spi.ProviderId;
 import dev.sheepdog.spi.Priority;
-import dev.sheepdog.spi.QualityTier;
 import dev.sheepdog.spi.RouteHints;
 import dev.sheepdog.spi.TaskType;
+import dev.sheepdog.spi.catalog.TutorialModels;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The original tutorial's six models and prices, served by HolySheep, with the latencies it
- * measured (1,000 requests, 50 concurrent). claude-sonnet-4 was not measured: it has no sample.
+ * The original tutorial's six models and prices, served by HolySheep ({@link TutorialModels}),
+ * with the latencies it measured (1,000 requests, 50 concurrent). claude-sonnet-4 was not
+ * measured: it has no sample.
  */
 final class TutorialCatalog {
-  static final ModelSpec GPT_4_1 = model("gpt-4.1", "8.00", "32.00", QualityTier.PREMIUM);
-  static final ModelSpec GPT_4_1_MINI = model("gpt-4.1-mini", "1.00", "4.00", QualityTier.STANDARD);
-  static final ModelSpec CLAUDE_SONNET_4 = model("claude-sonnet-4-20250514", "4.50", "18.00", QualityTier.PREMIUM);
-  static final ModelSpec CLAUDE_3_5_SONNET = model("claude-3-5-sonnet-latest", "3.50", "15.00", QualityTier.STANDARD);
-  static final ModelSpec GEMINI_2_5_FLASH = model("gemini-2.5-flash-preview-05-20", "2.50", "10.00", QualityTier.ECONOMY);
-  static final ModelSpec DEEPSEEK_CHAT = model("deepseek-chat", "0.42", "1.68", QualityTier.ECONOMY);
+  static final ModelCatalog CATALOG = TutorialModels.catalog(ProviderId.of("holysheep"));
 
-  static final List<ModelSpec> MODELS =
-      List.of(GPT_4_1, GPT_4_1_MINI, CLAUDE_SONNET_4, CLAUDE_3_5_SONNET, GEMINI_2_5_FLASH, DEEPSEEK_CHAT);
+  static final ModelSpec GPT_4_1 = CATALOG.require(TutorialModels.GPT_4_1);
+  static final ModelSpec GPT_4_1_MINI = CATALOG.require(TutorialModels.GPT_4_1_MINI);
+  static final ModelSpec CLAUDE_SONNET_4 = CATALOG.require(TutorialModels.CLAUDE_SONNET_4);
+  static final ModelSpec CLAUDE_3_5_SONNET = CATALOG.require(TutorialModels.CLAUDE_3_5_SONNET);
+  static final ModelSpec GEMINI_2_5_FLASH = CATALOG.require(TutorialModels.GEMINI_2_5_FLASH);
+  static final ModelSpec DEEPSEEK_CHAT = CATALOG.require(TutorialModels.DEEPSEEK_CHAT);
+
+  static final List<ModelSpec> MODELS = CATALOG.models();
 
   private TutorialCatalog() {}
-
-  static ModelSpec model(String id, String inputUsd, String outputUsd, QualityTier tier) {
-    return ModelSpec.builder(id, "holysheep").price(inputUsd, outputUsd).tier(tier).build();
-  }
 
   /** The tutorial's measured average and p95 latency of {@code model}; unknown for claude-sonnet-4. */
   static FixedHealth measured(ModelSpec model) {

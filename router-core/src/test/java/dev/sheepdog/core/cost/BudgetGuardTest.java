@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sheepdog.spi.AlertType;
-import dev.sheepdog.spi.Money;
+import dev.sheepdog.spi.ModelCatalog;
 import dev.sheepdog.spi.ModelSpec;
+import dev.sheepdog.spi.Money;
+import dev.sheepdog.spi.ProviderId;
 import dev.sheepdog.spi.RouteHints;
 import dev.sheepdog.spi.RouterEvent;
 import dev.sheepdog.spi.Usage;
+import dev.sheepdog.spi.catalog.TutorialModels;
 import dev.sheepdog.testkit.ManualTicker;
 import java.time.Duration;
 import java.util.List;
@@ -16,9 +19,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 class BudgetGuardTest {
-  private static final ModelSpec GPT_41 = ModelSpec.builder("gpt-4.1", "holysheep").price("8.00", "32.00").build();
-  private static final ModelSpec DEEPSEEK =
-      ModelSpec.builder("deepseek-chat", "holysheep").price("0.42", "1.68").build();
+  private static final ModelCatalog CATALOG = TutorialModels.catalog(ProviderId.of("holysheep"));
+  private static final ModelSpec GPT_41 = CATALOG.require(TutorialModels.GPT_4_1);
+  private static final ModelSpec DEEPSEEK = CATALOG.require(TutorialModels.DEEPSEEK_CHAT);
 
   private final ManualTicker ticker = new ManualTicker();
   private final List<RouterEvent.Alert> alerts = new CopyOnWriteArrayList<>();

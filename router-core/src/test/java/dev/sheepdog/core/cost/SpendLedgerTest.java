@@ -7,12 +7,14 @@ import dev.sheepdog.spi.Money;
 import dev.sheepdog.spi.ModelId;
 import dev.sheepdog.spi.ModelSpec;
 import dev.sheepdog.spi.Priority;
+import dev.sheepdog.spi.ProviderId;
 import dev.sheepdog.spi.RouteHints;
 import dev.sheepdog.spi.RouterListener;
 import dev.sheepdog.spi.SpendRow;
 import dev.sheepdog.spi.SpendStore;
 import dev.sheepdog.spi.TaskType;
 import dev.sheepdog.spi.Usage;
+import dev.sheepdog.spi.catalog.TutorialModels;
 import dev.sheepdog.testkit.ManualTicker;
 import java.time.Duration;
 import java.time.LocalDate;
@@ -30,13 +32,7 @@ import org.junit.jupiter.api.Test;
 
 class SpendLedgerTest {
   /** The tutorial's catalog and prices. */
-  static final List<ModelSpec> CATALOG = List.of(
-      ModelSpec.builder("gpt-4.1", "holysheep").price("8.00", "32.00").build(),
-      ModelSpec.builder("gpt-4.1-mini", "holysheep").price("1.00", "4.00").build(),
-      ModelSpec.builder("claude-sonnet-4-20250514", "holysheep").price("4.50", "18.00").build(),
-      ModelSpec.builder("claude-3-5-sonnet-latest", "holysheep").price("3.50", "15.00").build(),
-      ModelSpec.builder("gemini-2.5-flash-preview-05-20", "holysheep").price("2.50", "10.00").build(),
-      ModelSpec.builder("deepseek-chat", "holysheep").price("0.42", "1.68").build());
+  static final List<ModelSpec> CATALOG = TutorialModels.catalog(ProviderId.of("holysheep")).models();
 
   private static final List<TaskType> TASKS =
       List.of(TaskType.SIMPLE_QA, TaskType.CODE_GENERATION, TaskType.COMPLEX_REASONING, TaskType.GENERAL);

@@ -6,11 +6,11 @@
  * <pre>{@code
  * SandboxProvider sandbox = SandboxProvider.builder().seed(42).timeScale(0.05).build();
  * Router router = Router.builder()
- *     .catalog(SandboxProfiles.catalog(sandbox.id()))
+ *     .catalog(TutorialModels.catalog(sandbox.id()))
  *     .provider(sandbox)
  *     .strategy(RouteTableStrategy.tutorialDefaults())
  *     .build();
  * sandbox.faults().outage(ModelId.of("gpt-4.1"));
  * }</pre>
  */
-package dev.sheepdog.gateway.sandbox;
+package dev.sheepdog.adapter.sandbox;

@@ -1,4 +1,4 @@
-package dev.sheepdog.gateway.sandbox;
+package dev.sheepdog.adapter.sandbox;
 
 import java.util.random.RandomGenerator;
 

@@ -1,17 +1,19 @@
-package dev.sheepdog.gateway.sandbox;
+package dev.sheepdog.adapter.sandbox;
 
-import dev.sheepdog.adapter.holysheep.HolySheep;
-import dev.sheepdog.spi.ModelCatalog;
 import dev.sheepdog.spi.ModelId;
-import dev.sheepdog.spi.ProviderId;
+import dev.sheepdog.spi.catalog.TutorialModels;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Ready-made sandbox profiles, and the catalog that goes with them. */
+/**
+ * Ready-made sandbox profiles: how the models of {@link TutorialModels} behave, keyed by its ids. A
+ * router on {@code TutorialModels.catalog(sandbox.id())} and a {@link SandboxProvider} with these
+ * profiles runs with no key and no network.
+ */
 public final class SandboxProfiles {
   /** The one model of the tutorial's route table without a measurement; its profile is an estimate. */
-  public static final ModelId ESTIMATED = ModelId.of("claude-sonnet-4-20250514");
+  public static final ModelId ESTIMATED = TutorialModels.CLAUDE_SONNET_4;
 
   private static final Map<ModelId, SandboxProfile> TUTORIAL = tutorialProfiles();
 
@@ -34,30 +36,21 @@ public final class SandboxProfiles {
    * <p>{@code claude-sonnet-4-20250514} was not measured; it is in the tutorial's route table, so
    * it gets an estimate between Claude 3.5 Sonnet and GPT-4.1 (see {@link #ESTIMATED}). Every
    * profile has the default heavy tail (0.5 % of calls 2 to 20 times slower), streams at 80 tokens
-   * a second and enforces no request limit of its own: {@link #catalog} carries the tutorial's
-   * limits for the router to enforce.
+   * a second and enforces no request limit of its own: {@link TutorialModels#catalog} carries the
+   * tutorial's limits for the router to enforce.
    */
   public static Map<ModelId, SandboxProfile> tutorial() {
     return TUTORIAL;
   }
 
-  /**
-   * The six tutorial models, priced and limited as HolySheep serves them (USD per million tokens,
-   * requests and tokens per minute, context windows), served by {@code provider}: a router built
-   * on this catalog and a {@link SandboxProvider} with that id runs with no key and no network.
-   */
-  public static ModelCatalog catalog(ProviderId provider) {
-    return HolySheep.catalog(provider.value());
-  }
-
   private static Map<ModelId, SandboxProfile> tutorialProfiles() {
     Map<ModelId, SandboxProfile> profiles = new LinkedHashMap<>();
-    profiles.put(ModelId.of("deepseek-chat"), SandboxProfile.ofMillis(850, 1_200, 99.7));
-    profiles.put(ModelId.of("gemini-2.5-flash-preview-05-20"), SandboxProfile.ofMillis(950, 1_500, 99.5));
-    profiles.put(ModelId.of("gpt-4.1-mini"), SandboxProfile.ofMillis(1_100, 1_800, 99.8));
-    profiles.put(ModelId.of("claude-3-5-sonnet-latest"), SandboxProfile.ofMillis(1_300, 2_200, 99.6));
+    profiles.put(TutorialModels.DEEPSEEK_CHAT, SandboxProfile.ofMillis(850, 1_200, 99.7));
+    profiles.put(TutorialModels.GEMINI_2_5_FLASH, SandboxProfile.ofMillis(950, 1_500, 99.5));
+    profiles.put(TutorialModels.GPT_4_1_MINI, SandboxProfile.ofMillis(1_100, 1_800, 99.8));
+    profiles.put(TutorialModels.CLAUDE_3_5_SONNET, SandboxProfile.ofMillis(1_300, 2_200, 99.6));
     profiles.put(ESTIMATED, SandboxProfile.ofMillis(1_500, 2_600, 99.6));
-    profiles.put(ModelId.of("gpt-4.1"), SandboxProfile.ofMillis(1_800, 3_500, 99.9));
+    profiles.put(TutorialModels.GPT_4_1, SandboxProfile.ofMillis(1_800, 3_500, 99.9));
     return Collections.unmodifiableMap(profiles);
   }
 }
