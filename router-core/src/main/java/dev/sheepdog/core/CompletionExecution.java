@@ -15,7 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
 /** A request answered in one piece. */
-final class CompletionExecution extends FailoverExecution<RoutedResponse> {
+final class CompletionExecution extends ChatExecution<RoutedResponse> {
   CompletionExecution(RoutingContext ctx, ChatRequest request, RouteHints hints, String requestId) {
     super(ctx, request, hints, requestId);
   }

@@ -2,7 +2,6 @@ package dev.sheepdog.core;
 
 import dev.sheepdog.spi.CallOptions;
 import dev.sheepdog.spi.Candidate;
-import dev.sheepdog.spi.ChatRequest;
 import dev.sheepdog.spi.FailureKind;
 import dev.sheepdog.spi.Money;
 import dev.sheepdog.spi.ProviderException;
@@ -68,9 +67,13 @@ abstract class FailoverExecution<T> extends RouteExecution<T> {
   /** Failsafe's rounds after the first; created when the first round ends without an answer. */
   private RetryState<T> retrying;
 
-  FailoverExecution(RoutingContext ctx, ChatRequest request, RouteHints hints, String requestId) {
-    super(ctx, request, hints, requestId);
+  FailoverExecution(RoutingContext ctx, RouteHints hints, String requestId, long estimatedPromptTokens,
+      long windowTokens, long outputTokens) {
+    super(ctx, hints, requestId, estimatedPromptTokens, windowTokens, outputTokens);
   }
+
+  /** The models to try, best first, before the permanent checks drop those that could never serve. */
+  abstract List<Candidate> plan();
 
   /** Starts the provider call of one attempt; reports its end to {@code attempt}. */
   abstract void call(ModelHealth model, CallOptions options, AttemptRun attempt);
@@ -113,16 +116,17 @@ abstract class FailoverExecution<T> extends RouteExecution<T> {
     ctx.retryBudget.recordRequest();
     List<Candidate> planned;
     try {
-      planned = ctx.fleet.plan(request, hints, estimatedPromptTokens);
+      planned = plan();
     } catch (RuntimeException e) {
       fail(new AllModelsFailedException(requestId, "the selection strategy failed: " + e.getClass().getSimpleName()
           + (e.getMessage() == null ? "" : " " + e.getMessage()), List.of(), null, false, null, null));
       return;
     }
-    List<Candidate> fit = Servability.fit(planned, estimatedPromptTokens, outputTokens, hints.maxCost());
+    List<Candidate> fit = Servability.fit(planned, windowTokens, estimatedPromptTokens, outputTokens,
+        hints.maxCost());
     if (fit.isEmpty()) {
       // the caller's error: no attempt, no retry round, no deferral that would only replay it for nothing
-      fail(Servability.noModelLeft(requestId, hints, planned, estimatedPromptTokens, outputTokens));
+      fail(Servability.noModelLeft(requestId, hints, planned, windowTokens, estimatedPromptTokens, outputTokens));
       return;
     }
     if (fit != planned && ctx.listening()) {
@@ -138,7 +142,8 @@ abstract class FailoverExecution<T> extends RouteExecution<T> {
   /** The planned models left out as unfit, each reported skipped once. */
   private void reportUnfit(List<Candidate> planned) {
     for (Candidate unfit : planned) {
-      SkipReason why = Servability.unfit(unfit.spec(), estimatedPromptTokens, outputTokens, hints.maxCost());
+      SkipReason why = Servability.unfit(unfit.spec(), windowTokens, estimatedPromptTokens, outputTokens,
+          hints.maxCost());
       if (why != null) {
         ctx.emit(new RouterEvent.ModelSkipped(requestId, unfit.id(), why));
       }

@@ -13,6 +13,8 @@ import dev.sheepdog.spi.AlertType;
 import dev.sheepdog.spi.Candidate;
 import dev.sheepdog.spi.ChatProvider;
 import dev.sheepdog.spi.ChatRequest;
+import dev.sheepdog.spi.EmbeddingRequest;
+import dev.sheepdog.spi.EmbeddingSpec;
 import dev.sheepdog.spi.CircuitState;
 import dev.sheepdog.spi.ModelCatalog;
 import dev.sheepdog.spi.ModelId;
@@ -101,7 +103,13 @@ final class Fleet {
       byId.put(spec.id(), health);
     }
     this.models = Collections.unmodifiableMap(byId);
-    this.candidates = List.copyOf(byId.values());
+    List<Candidate> chat = new ArrayList<>(byId.size());
+    for (ModelHealth model : byId.values()) {
+      if (!model.spec().isEmbedding()) {
+        chat.add(model);
+      }
+    }
+    this.candidates = List.copyOf(chat);
   }
 
   private static long burst(long limit) {
@@ -130,13 +138,16 @@ final class Fleet {
     return providers.get(model.spec().provider());
   }
 
-  /** The models to try, best first: the pinned ones if the hints pin any, else the strategy's plan. */
+  /**
+   * The models to try for a chat request, best first: the pinned chat models if the hints pin any,
+   * else the strategy's plan over the chat models.
+   */
   List<Candidate> plan(ChatRequest request, RouteHints hints, long estimatedPromptTokens) {
     if (!hints.pinned().isEmpty()) {
       List<Candidate> pinned = new ArrayList<>(hints.pinned().size());
       for (ModelId id : hints.pinned()) {
         ModelHealth model = models.get(id);
-        if (model != null) {
+        if (model != null && !model.spec().isEmbedding()) {
           pinned.add(model);
         }
       }
@@ -151,11 +162,37 @@ final class Fleet {
     List<Candidate> own = new ArrayList<>(planned.size());
     for (Candidate candidate : planned) {
       ModelHealth model = candidate instanceof ModelHealth health ? health : models.get(candidate.id());
-      if (model != null && !own.contains(model)) {
+      if (model != null && !model.spec().isEmbedding() && !own.contains(model)) {
         own.add(model);
       }
     }
     return own;
+  }
+
+  /**
+   * The models to try for an embeddings request: the pinned embedding models, in order, that
+   * return vectors of the first one's space and size for this request. A vector from another space
+   * or of another size would not match the index the caller's other vectors are in, so no failover
+   * reaches such a model.
+   */
+  List<Candidate> planEmbeddings(EmbeddingRequest request, RouteHints hints) {
+    List<Candidate> planned = new ArrayList<>(hints.pinned().size());
+    EmbeddingSpec first = null;
+    for (ModelId id : hints.pinned()) {
+      ModelHealth model = models.get(id);
+      EmbeddingSpec embedding = model == null ? null : model.spec().embedding();
+      if (embedding == null) {
+        continue;
+      }
+      if (first == null) {
+        first = embedding;
+      } else if (!embedding.space().equals(first.space())
+          || embedding.dimensionsFor(request) != first.dimensionsFor(request)) {
+        continue;
+      }
+      planned.add(model);
+    }
+    return planned;
   }
 
   /** Whether every planned candidate is one of this fleet's models, each at most once. */

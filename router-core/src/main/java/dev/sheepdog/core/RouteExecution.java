@@ -68,13 +68,18 @@ abstract class RouteExecution<T> {
   }
 
   final RoutingContext ctx;
-  final ChatRequest request;
   final RouteHints hints;
   final String requestId;
   final long startNanos;
   final long deadlineNanos;
+  /** The input tokens, estimated: what rate limits reserve and cost estimates price. */
   final long estimatedPromptTokens;
-  /** The output cap times the choices asked for ({@link ChatRequest#expectedOutputTokens()}). */
+  /**
+   * The tokens a model's context window must hold: the prompt, or for a batch of embedding inputs
+   * the largest input.
+   */
+  final long windowTokens;
+  /** The output cap times the choices asked for ({@link ChatRequest#expectedOutputTokens()}); 0 for embeddings. */
   final long outputTokens;
   final ExecutionFuture<T> future = new ExecutionFuture<>(this);
   private volatile int state;
@@ -89,15 +94,24 @@ abstract class RouteExecution<T> {
   /** The providers' failures, kept for the final exception; created on the first. */
   private List<ProviderException> failures;
 
-  RouteExecution(RoutingContext ctx, ChatRequest request, RouteHints hints, String requestId) {
+  RouteExecution(RoutingContext ctx, RouteHints hints, String requestId, long estimatedPromptTokens,
+      long windowTokens, long outputTokens) {
     this.ctx = ctx;
-    this.request = request;
     this.hints = hints;
     this.requestId = requestId;
     this.startNanos = ctx.ticker.nanoTime();
     this.deadlineNanos = startNanos + deadline().toNanos();
-    this.estimatedPromptTokens = ctx.estimator.estimatePromptTokens(request);
-    this.outputTokens = request.expectedOutputTokens();
+    this.estimatedPromptTokens = estimatedPromptTokens;
+    this.windowTokens = windowTokens;
+    this.outputTokens = outputTokens;
+  }
+
+  /**
+   * A request that failed everywhere, offered to the deferred queue when it can be replayed: what
+   * its caller gets, with the deferred id or why it was not parked. Only chat requests are deferred.
+   */
+  AllModelsFailedException deferred(AllModelsFailedException failure) {
+    return failure.withDeferral(null, "only chat requests are deferred");
   }
 
   /** Tokens reserved in a model's limiter per attempt: the prompt estimate plus the output estimate. */
@@ -160,7 +174,7 @@ abstract class RouteExecution<T> {
   final void failed(RouterException failure, String why) {
     RouterException delivered = failure;
     if (failure instanceof AllModelsFailedException allFailed && hints.allowDeferral()) {
-      delivered = ctx.defer(this, allFailed);
+      delivered = deferred(allFailed);
     }
     if (ctx.listening()) {
       ctx.emit(new RouterEvent.RequestFailed(requestId, attempts(), elapsed(), delivered.getMessage()));

@@ -9,6 +9,7 @@ import dev.sheepdog.core.deferred.ReplayFailure;
 import dev.sheepdog.core.deferred.ReplayPolicy;
 import dev.sheepdog.spi.Candidate;
 import dev.sheepdog.spi.ChatRequest;
+import dev.sheepdog.spi.EmbeddingRequest;
 import dev.sheepdog.spi.CircuitState;
 import dev.sheepdog.spi.DeferredAnswer;
 import dev.sheepdog.spi.DeferredQueue;
@@ -111,6 +112,22 @@ public final class Router {
     StreamExecution execution = new StreamExecution(context, request, hints, requestId(hints), listener);
     execution.start();
     return execution;
+  }
+
+  /**
+   * Embeds the request's inputs with the models the hints pin ({@link RouteHints#pinned()}), in
+   * order: the first, then on a transient failure the next of the same vector space and size, with
+   * the same admission, limits, circuits, retries, deadline and spend ledger as {@link #route}.
+   * Embedding requests are never deferred or hedged: a vector is wanted now or not at all. The
+   * future completes with the vectors or exceptionally with a {@link RoutingException}; never blocks.
+   */
+  public CompletableFuture<RoutedEmbedding> embed(EmbeddingRequest request, RouteHints hints) {
+    Objects.requireNonNull(request, "request");
+    Objects.requireNonNull(hints, "hints");
+    EmbeddingExecution execution = new EmbeddingExecution(context, request, hints, requestId(hints),
+        EmbeddingExecution.estimateTokens(request));
+    execution.start();
+    return execution.future;
   }
 
   private String requestId(RouteHints hints) {

@@ -202,6 +202,10 @@ public final class RouterBuilder {
           throw new IllegalStateException("the route table names " + model + ", which is not in the catalog "
               + catalog);
         }
+        if (catalog.find(model).orElseThrow().isEmbedding()) {
+          throw new IllegalStateException("the route table names " + model
+              + ", an embedding model: routes plan chat requests, and embeddings go to the models a request names");
+        }
       }
     }
     for (ModelSpec spec : catalog.models()) {

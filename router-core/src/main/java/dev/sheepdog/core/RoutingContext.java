@@ -1,6 +1,7 @@
 package dev.sheepdog.core;
 
 import dev.sheepdog.core.cost.BudgetGuard;
+import dev.sheepdog.spi.ChatRequest;
 import dev.sheepdog.spi.DeferredQueue;
 import dev.sheepdog.spi.DeferredRequest;
 import dev.sheepdog.spi.RouterEvent;
@@ -80,12 +81,12 @@ final class RoutingContext {
    * the failure with the deferred id, or with why it was not parked. Called by the one thread that
    * has claimed the request's end, before the caller is told anything.
    */
-  AllModelsFailedException defer(RouteExecution<?> execution, AllModelsFailedException failure) {
+  AllModelsFailedException defer(RouteExecution<?> execution, ChatRequest request, AllModelsFailedException failure) {
     if (deferredQueue == null) {
       return failure.withDeferral(null, "no deferred queue is configured");
     }
     String id = "def-" + UUID.randomUUID();
-    DeferredRequest deferred = new DeferredRequest(id, execution.requestId, execution.request, execution.hints,
+    DeferredRequest deferred = new DeferredRequest(id, execution.requestId, request, execution.hints,
         ticker.epochMillis(), failure.getMessage());
     Optional<String> refusal;
     try {

@@ -28,8 +28,8 @@ final class Servability {
    * carries ({@code RATE_LIMITED} for a reservation above its tokens-per-minute limit), or {@code
    * null} when it passes every permanent check.
    */
-  static SkipReason unfit(ModelSpec spec, long promptTokens, long outputTokens, Money maxCost) {
-    if (promptTokens > spec.contextWindow()) {
+  static SkipReason unfit(ModelSpec spec, long windowTokens, long promptTokens, long outputTokens, Money maxCost) {
+    if (windowTokens > spec.contextWindow()) {
       return SkipReason.CONTEXT_TOO_SMALL;
     }
     if (maxCost != null && spec.price().estimateNanos(promptTokens, outputTokens) > maxCost.nanos()) {
@@ -42,10 +42,12 @@ final class Servability {
   }
 
   /** The planned models that pass every permanent check, in plan order: {@code plan} itself when all do. */
-  static List<Candidate> fit(List<Candidate> plan, long promptTokens, long outputTokens, Money maxCost) {
+  static List<Candidate> fit(List<Candidate> plan, long windowTokens, long promptTokens, long outputTokens,
+      Money maxCost) {
     int size = plan.size();
     int firstUnfit = 0;
-    while (firstUnfit < size && unfit(plan.get(firstUnfit).spec(), promptTokens, outputTokens, maxCost) == null) {
+    while (firstUnfit < size
+        && unfit(plan.get(firstUnfit).spec(), windowTokens, promptTokens, outputTokens, maxCost) == null) {
       firstUnfit++;
     }
     if (firstUnfit == size) {
@@ -54,7 +56,7 @@ final class Servability {
     List<Candidate> fit = new ArrayList<>(size - 1);
     for (int i = 0; i < size; i++) {
       Candidate candidate = plan.get(i);
-      if (i != firstUnfit && unfit(candidate.spec(), promptTokens, outputTokens, maxCost) == null) {
+      if (i != firstUnfit && unfit(candidate.spec(), windowTokens, promptTokens, outputTokens, maxCost) == null) {
         fit.add(candidate);
       }
     }
@@ -66,21 +68,21 @@ final class Servability {
    * take it ({@link #check}).
    */
   static RoutingException noModelLeft(String requestId, RouteHints hints, List<Candidate> planned,
-      long promptTokens, long outputTokens) {
+      long windowTokens, long promptTokens, long outputTokens) {
     if (planned.isEmpty()) {
       return new AllModelsFailedException(requestId, "no model is planned for " + hints.task() + ":"
           + hints.priority().wireName() + (hints.pinned().isEmpty() ? "" : " and " + hints.pinned()), List.of(),
           null, false, null, null);
     }
-    return check(requestId, planned, promptTokens, outputTokens, hints.maxCost());
+    return check(requestId, planned, windowTokens, promptTokens, outputTokens, hints.maxCost());
   }
 
   /**
    * {@code null} when some planned model passes every permanent check; otherwise why none does,
    * from the model that got furthest (see {@link RequestNotServableException}).
    */
-  static RequestNotServableException check(String requestId, List<Candidate> plan, long promptTokens,
-      long outputTokens, Money maxCost) {
+  static RequestNotServableException check(String requestId, List<Candidate> plan, long windowTokens,
+      long promptTokens, long outputTokens, Money maxCost) {
     long reserved = promptTokens + outputTokens;
     ModelSpec widest = null;
     ModelSpec cheapest = null;
@@ -88,7 +90,7 @@ final class Servability {
     ModelSpec roomiest = null;
     for (int i = 0; i < plan.size(); i++) {
       ModelSpec spec = plan.get(i).spec();
-      if (promptTokens > spec.contextWindow()) {
+      if (windowTokens > spec.contextWindow()) {
         if (widest == null || spec.contextWindow() > widest.contextWindow()) {
           widest = spec;
         }
@@ -122,7 +124,7 @@ final class Servability {
     }
     if (widest != null) {
       return new RequestNotServableException(requestId, RequestNotServableException.Reason.PROMPT_TOO_LONG,
-          widest.id(), promptTokens, widest.contextWindow());
+          widest.id(), windowTokens, widest.contextWindow());
     }
     return null;
   }

@@ -36,7 +36,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * Whatever the listener throws is contained: the stream is cancelled, the provider's thread is
  * not disturbed.
  */
-final class StreamExecution extends FailoverExecution<RoutedStreamResult> implements RoutedStream {
+final class StreamExecution extends ChatExecution<RoutedStreamResult> implements RoutedStream {
   private final RoutedStreamListener listener;
   private final Object listenerLock = new Object();
   private boolean terminated;

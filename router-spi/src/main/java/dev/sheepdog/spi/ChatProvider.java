@@ -37,4 +37,15 @@ public interface ChatProvider {
     return CompletableFuture.failedFuture(
         new UnsupportedOperationException(id() + " cannot list its models"));
   }
+
+  /**
+   * Embeds the request's inputs with {@code model}, one of the catalog's embedding models ({@link
+   * ModelSpec#embedding()}). The same contract as {@link #complete}: never blocks, fails with a
+   * {@link ProviderException}, and cancelling the future cancels the call. A provider without
+   * embeddings keeps this default, which fails {@link FailureKind#BAD_REQUEST}.
+   */
+  default CompletableFuture<EmbeddingResponse> embed(ModelSpec model, EmbeddingRequest request, CallOptions options) {
+    return CompletableFuture.failedFuture(new ProviderException(FailureKind.BAD_REQUEST, 0,
+        "provider " + id() + " does not serve embeddings"));
+  }
 }

@@ -10,6 +10,8 @@ package dev.sheepdog.spi;
  * @param contextWindow the maximum prompt + output tokens
  * @param limits requests and tokens per minute
  * @param tier coarse capability, for quality floors
+ * @param embedding what makes it an embedding model, or {@code null} for a chat model: the router
+ *     plans chat requests on chat models only and embeddings requests on embedding models only
  */
 public record ModelSpec(
     ModelId id,
@@ -18,7 +20,8 @@ public record ModelSpec(
     Price price,
     int contextWindow,
     RateLimits limits,
-    QualityTier tier) {
+    QualityTier tier,
+    EmbeddingSpec embedding) {
 
   public ModelSpec {
     Checks.notNull(id, "model id");
@@ -32,6 +35,17 @@ public record ModelSpec(
     Checks.notNull(tier, "quality tier of " + id);
   }
 
+  /** A chat model. */
+  public ModelSpec(ModelId id, ProviderId provider, String upstreamName, Price price, int contextWindow,
+      RateLimits limits, QualityTier tier) {
+    this(id, provider, upstreamName, price, contextWindow, limits, tier, null);
+  }
+
+  /** Whether it is an embedding model. */
+  public boolean isEmbedding() {
+    return embedding != null;
+  }
+
   public static Builder builder(String id, String provider) {
     return new Builder(ModelId.of(id), ProviderId.of(provider));
   }
@@ -42,7 +56,8 @@ public record ModelSpec(
         .price(price)
         .contextWindow(contextWindow)
         .limits(limits)
-        .tier(tier);
+        .tier(tier)
+        .embedding(embedding);
   }
 
   /** Builds a {@link ModelSpec}; the upstream name defaults to the id, limits to unlimited. */
@@ -54,6 +69,9 @@ public record ModelSpec(
     private int contextWindow = 128_000;
     private RateLimits limits = RateLimits.UNLIMITED;
     private QualityTier tier = QualityTier.STANDARD;
+    private EmbeddingSpec embedding;
+    /** Dimensions given without a space: the space is the upstream name, once it is final. */
+    private int embeddingDimensions;
 
     private Builder(ModelId id, ProviderId provider) {
       this.id = id;
@@ -94,8 +112,26 @@ public record ModelSpec(
       return this;
     }
 
+    /** Makes it an embedding model; {@code null} makes it a chat model again. */
+    public Builder embedding(EmbeddingSpec embedding) {
+      this.embedding = embedding;
+      this.embeddingDimensions = 0;
+      return this;
+    }
+
+    /** Makes it an embedding model of {@code dimensions}, in the space of its upstream name. */
+    public Builder embedding(int dimensions) {
+      if (dimensions < 1) {
+        throw new IllegalArgumentException("embedding dimensions must be positive, was " + dimensions);
+      }
+      this.embedding = null;
+      this.embeddingDimensions = dimensions;
+      return this;
+    }
+
     public ModelSpec build() {
-      return new ModelSpec(id, provider, upstreamName, price, contextWindow, limits, tier);
+      EmbeddingSpec kind = embeddingDimensions > 0 ? new EmbeddingSpec(embeddingDimensions, upstreamName) : embedding;
+      return new ModelSpec(id, provider, upstreamName, price, contextWindow, limits, tier, kind);
     }
   }
 }
