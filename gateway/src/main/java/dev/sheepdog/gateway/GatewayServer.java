@@ -236,7 +236,7 @@ public final class GatewayServer implements AutoCloseable {
         status = code;
       }
       ApiError error = jettyError(status);
-      Exchange exchange = new Exchange(request, response, callback, GatewayHandler.requestId(request), context);
+      Exchange exchange = new Exchange(request, response, callback, RequestIds.of(request), context);
       exchange.guard(() -> exchange.error(error));
       return true;
     }

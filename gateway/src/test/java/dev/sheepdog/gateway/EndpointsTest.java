@@ -3,9 +3,11 @@ package dev.sheepdog.gateway;
 import static dev.sheepdog.gateway.ErrorResponsesTest.assertError;
 import static dev.sheepdog.gateway.ErrorResponsesTest.error;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.Set;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
@@ -110,6 +112,33 @@ class EndpointsTest {
     assertThat(metrics)
         .contains("sheepdog_http_requests_total{endpoint=\"/health\",status=\"200\"} 1.0")
         .contains("sheepdog_http_requests_total{endpoint=\"other\",status=\"404\"} 1.0");
+  }
+
+  @Test
+  void a_method_on_a_path_is_added_once() {
+    // given
+    Endpoints.Builder table = Endpoints.builder(new ApiKeys(Set.of(), null))
+        .get("/health", Endpoints.Access.PUBLIC, exchange -> { });
+    // when / then
+    assertThatThrownBy(() -> table.get("/health", Endpoints.Access.ADMIN, exchange -> { }))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("GET /health is added twice");
+  }
+
+  @Test
+  void a_path_holds_an_id_only_where_its_endpoint_takes_one() {
+    // given
+    Endpoints.Builder table = Endpoints.builder(new ApiKeys(Set.of(), null));
+    // when / then
+    assertThatThrownBy(() -> table.get("/admin/deferred/{id}", Endpoints.Access.ADMIN, exchange -> { }))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("/admin/deferred/{id}");
+    assertThatThrownBy(() -> table.post("/admin/deferred", Endpoints.Access.ADMIN, (exchange, id) -> { }))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("/admin/deferred");
+    assertThatThrownBy(() -> table.post("/a/{id}/b/{id}", Endpoints.Access.ADMIN, (exchange, id) -> { }))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("once");
   }
 
   private HttpRequest.Builder admin(String path) {
