@@ -17,8 +17,13 @@ import org.eclipse.jetty.server.Request;
  * <p>A path is exact ({@code /v1/models}) or holds one {@code {id}} segment ({@code
  * /admin/deferred/{id}}). An exact path wins; among patterns, the one with the longest fixed part,
  * so {@code /admin/deferred/{id}/replay} is not taken for an entry of {@code /admin/deferred/{id}}.
+ *
+ * <p>Each path is also the {@code endpoint} label of the HTTP counter, a path with an id counted
+ * under its pattern, so there are as many labels as endpoints, and {@code other} for the rest.
  */
 final class Endpoints {
+  /** The label of a path that is no endpoint's. */
+  static final String OTHER = "other";
   private static final String ID = "{id}";
 
   /** Who may call an endpoint. */
@@ -74,6 +79,12 @@ final class Endpoints {
     if (admitted) {
       route.endpoint().serve(exchange, endpoints.id(path));
     }
+  }
+
+  /** The {@code endpoint} label of {@code path}: the path, or pattern, of its endpoint; {@link #OTHER} when none. */
+  String label(String path) {
+    Path endpoints = find(path);
+    return endpoints == null ? OTHER : endpoints.pattern();
   }
 
   private Path find(String path) {

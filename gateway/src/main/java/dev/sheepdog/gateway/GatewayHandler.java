@@ -81,7 +81,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
     }
     this.endpoints = table.build();
     this.openAccess = config.clientKeys().isEmpty() ? new OpenAccess(config.host()) : null;
-    this.context = new Exchange.Context(metrics, scheduler, config.limits(), this::ended);
+    this.context = new Exchange.Context(metrics, scheduler, config.limits(), endpoints::label, this::ended);
   }
 
   @Override
@@ -95,6 +95,11 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
     }
     exchange.guard(() -> begin(exchange));
     return true;
+  }
+
+  /** The {@code endpoint} label of {@code path}, for exchanges this handler does not see. */
+  String endpointLabel(String path) {
+    return endpoints.label(path);
   }
 
   private void begin(Exchange exchange) {

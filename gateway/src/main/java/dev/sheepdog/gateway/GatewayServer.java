@@ -133,7 +133,7 @@ public final class GatewayServer implements AutoCloseable {
     GatewayHandler handler = new GatewayHandler(router, config, metrics, queue, SandboxFaultsEndpoint.of(sandboxes),
         connections, server.getScheduler(), tracing);
     server.setHandler(handler);
-    server.setErrorHandler(new JsonErrorHandler(metrics, config.limits(), server));
+    server.setErrorHandler(new JsonErrorHandler(metrics, config.limits(), server, handler));
     try {
       server.start();
       connections.start(server.getScheduler());
@@ -224,8 +224,10 @@ public final class GatewayServer implements AutoCloseable {
   private static final class JsonErrorHandler extends ErrorHandler {
     private final Exchange.Context context;
 
-    JsonErrorHandler(GatewayMetrics metrics, GatewayLimits limits, Server server) {
-      this.context = new Exchange.Context(metrics, server.getScheduler(), limits, exchange -> { });
+    /** {@code handler}: the gateway's, whose endpoints label these exchanges too. */
+    JsonErrorHandler(GatewayMetrics metrics, GatewayLimits limits, Server server, GatewayHandler handler) {
+      this.context = new Exchange.Context(metrics, server.getScheduler(), limits, handler::endpointLabel,
+          exchange -> { });
     }
 
     @Override

@@ -101,17 +101,21 @@ class EndpointsTest {
   }
 
   @Test
-  void requests_are_counted_by_endpoint_and_paths_of_no_endpoint_as_other() {
+  void requests_are_counted_by_endpoint_a_path_with_an_id_by_its_pattern_and_the_rest_as_other() {
     // given
     fixture = new GatewayFixture(config -> config.adminKey(ADMIN_KEY));
     fixture.get("/health");
     fixture.get("/v1/nothing-here");
+    fixture.send(admin("/admin/deferred/def-one").GET());
+    fixture.send(admin("/admin/deferred/def-two").GET());
     // when
     String metrics = fixture.get("/metrics").body();
     // then
     assertThat(metrics)
         .contains("sheepdog_http_requests_total{endpoint=\"/health\",status=\"200\"} 1.0")
-        .contains("sheepdog_http_requests_total{endpoint=\"other\",status=\"404\"} 1.0");
+        .contains("sheepdog_http_requests_total{endpoint=\"other\",status=\"404\"} 1.0")
+        .contains("sheepdog_http_requests_total{endpoint=\"/admin/deferred/{id}\",status=\"404\"} 2.0")
+        .doesNotContain("def-one");
   }
 
   @Test
