@@ -38,15 +38,15 @@ final class ChatCompletions {
   private final long maxBodyBytes;
 
   /** {@code cache}: {@code null} without a response cache. */
-  ChatCompletions(Router router, GatewayConfig config, GatewayMetrics metrics, ResponseCache cache,
+  ChatCompletions(Router router, GatewaySettings settings, GatewayMetrics metrics, ResponseCache cache,
       GatewayTracing tracing, Callbacks callbacks) {
     this.router = router;
     this.tracing = tracing;
     this.metrics = metrics;
     this.cache = cache;
-    this.resolver = new RouteResolver(router.catalog(), config);
+    this.resolver = new RouteResolver(router.catalog(), settings);
     this.callbacks = callbacks;
-    this.maxBodyBytes = config.maxBodyBytes();
+    this.maxBodyBytes = settings.maxBodyBytes();
   }
 
   /** Reads the body, then routes the request; the exchange's client is the one its spend goes to. */

@@ -43,22 +43,22 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
    * {@code deferred}: the queue the admin lists, or {@code null}; {@code sandbox} serves {@link
    * SandboxFaultsEndpoint#PATH}, or is {@code null} when there is none.
    */
-  GatewayHandler(Router router, GatewayConfig config, GatewayMetrics metrics, DeferredQueue deferred,
+  GatewayHandler(Router router, GatewaySettings settings, GatewayMetrics metrics, DeferredQueue deferred,
       SandboxFaultsEndpoint sandbox, ConnectionGuard connections, Scheduler scheduler, GatewayTracing tracing) {
     this.router = router;
     this.tracing = tracing;
     this.connections = connections;
-    ResponseCache cache = ResponseCache.of(config.cache());
+    ResponseCache cache = ResponseCache.of(settings.cache());
     if (cache != null) {
       metrics.bind(cache);
     }
-    Callbacks callbacks = new Callbacks(config.deferred(), metrics);
+    Callbacks callbacks = new Callbacks(settings.deferred(), metrics);
     this.replays = router.deferredQueue().isPresent()
-        ? new DeferredReplays(router, metrics, config.deferred(), callbacks) : null;
-    ApiKeys keys = new ApiKeys(config.clientKeys(), config.adminKey());
+        ? new DeferredReplays(router, metrics, settings.deferred(), callbacks) : null;
+    ApiKeys keys = new ApiKeys(settings.clientKeys(), settings.adminKey());
     StatusEndpoints status = new StatusEndpoints(router, metrics);
-    ChatCompletions chat = new ChatCompletions(router, config, metrics, cache, tracing, callbacks);
-    ModelList models = new ModelList(router.catalog(), config.routes());
+    ChatCompletions chat = new ChatCompletions(router, settings, metrics, cache, tracing, callbacks);
+    ModelList models = new ModelList(router.catalog(), settings.routes());
     ClientDeferred clientDeferred = new ClientDeferred(deferred);
     AdminEndpoints admin = new AdminEndpoints(router, deferred, replays);
     Dashboard dashboard = Dashboard.load(keys.hasAdminKey());
@@ -80,8 +80,8 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
           .post(SandboxFaultsEndpoint.PATH, ADMIN, sandbox::change);
     }
     this.endpoints = table.build();
-    this.openAccess = config.clientKeys().isEmpty() ? new OpenAccess(config.host()) : null;
-    this.context = new Exchange.Context(metrics, scheduler, config.limits(), endpoints::label, this::ended);
+    this.openAccess = settings.clientKeys().isEmpty() ? new OpenAccess(settings.host()) : null;
+    this.context = new Exchange.Context(metrics, scheduler, settings.limits(), endpoints::label, this::ended);
   }
 
   @Override

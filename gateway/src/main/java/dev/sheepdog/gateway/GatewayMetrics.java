@@ -32,7 +32,7 @@ import java.util.function.ToLongFunction;
 /**
  * The gateway's Prometheus metrics, fed by the router's events. Register it on the router before
  * building it ({@code Router.builder().listener(metrics)}) and hand it to {@link
- * GatewayServer#start(Router, GatewayConfig, GatewayMetrics)}.
+ * GatewayServer#start(Router, GatewaySettings, GatewayMetrics)}.
  *
  * <p>Labels are bounded: a model id from the catalog, a failure kind, an endpoint's path (a path
  * with an id by its pattern, any other path as {@code other}), a status code, a replay outcome,

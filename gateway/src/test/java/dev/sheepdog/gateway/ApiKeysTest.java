@@ -168,7 +168,7 @@ class ApiKeysTest {
 
   @Test
   void serving_without_keys_off_loopback_is_refused() {
-    assertThatThrownBy(() -> GatewayConfig.builder().host("0.0.0.0").build())
+    assertThatThrownBy(() -> GatewaySettings.builder().host("0.0.0.0").build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("loopback");
   }

@@ -46,12 +46,12 @@ final class GatewayFixture implements AutoCloseable {
     this(UnaryOperator.identity());
   }
 
-  GatewayFixture(UnaryOperator<GatewayConfig.Builder> config) {
+  GatewayFixture(UnaryOperator<GatewaySettings.Builder> config) {
     this(config, RateLimits.UNLIMITED);
   }
 
   /** With {@code limits} on both models. */
-  GatewayFixture(UnaryOperator<GatewayConfig.Builder> config, RateLimits limits) {
+  GatewayFixture(UnaryOperator<GatewaySettings.Builder> config, RateLimits limits) {
     this(config, limits, SheepdogConfig.Deferred.DEFAULT_MAX_PER_CLIENT);
   }
 
@@ -59,7 +59,7 @@ final class GatewayFixture implements AutoCloseable {
    * With {@code limits} on both models and the deferred queue the YAML gateway has: in memory, each
    * client key allowed {@code deferredPerClient} waiting requests.
    */
-  GatewayFixture(UnaryOperator<GatewayConfig.Builder> config, RateLimits limits, int deferredPerClient) {
+  GatewayFixture(UnaryOperator<GatewaySettings.Builder> config, RateLimits limits, int deferredPerClient) {
     deferred = ConfiguredGateway.deferredQueue(new SheepdogConfig.Deferred(true, 1_000, 1_000, deferredPerClient,
         SheepdogConfig.Deferred.DEFAULT_MAX_BYTES_PER_CLIENT));
     RouterSettings defaults = RouterSettings.defaults();
@@ -82,7 +82,7 @@ final class GatewayFixture implements AutoCloseable {
             defaults.circuit(), defaults.allOpenPolicy(), defaults.defaultRetryAfter()))
         .build();
     // the deferred queue is not passed: the gateway lists and replays the router's own
-    gateway = GatewayServer.start(router, config.apply(GatewayConfig.builder()).build(), metrics);
+    gateway = GatewayServer.start(router, config.apply(GatewaySettings.builder()).build(), metrics);
   }
 
   HttpRequest.Builder post(String body) {

@@ -15,7 +15,7 @@ import dev.sheepdog.core.deferred.ReplayPolicy;
 import dev.sheepdog.gateway.CacheSettings;
 import dev.sheepdog.gateway.TelemetrySettings;
 import dev.sheepdog.gateway.DeferredSettings;
-import dev.sheepdog.gateway.GatewayConfig;
+import dev.sheepdog.gateway.GatewaySettings;
 import dev.sheepdog.gateway.GatewayLimits;
 import dev.sheepdog.spi.Money;
 import dev.sheepdog.spi.ModelCatalog;
@@ -238,7 +238,7 @@ public final class ConfigLoader {
         section.error("max_stream_buffer", "must be at least 1KiB");
         streamBuffer = defaults.maxStreamBufferBytes();
       }
-      int threads = section.integer("threads", GatewayConfig.DEFAULT_THREADS, 8, 10_000);
+      int threads = section.integer("threads", GatewaySettings.DEFAULT_THREADS, 8, 10_000);
       section.rejectUnknownKeys();
       GatewayLimits limits = new GatewayLimits(connections, (int) headers, headerTimeout, bodyTimeout, requestRate,
           responseRate, streamBuffer);

@@ -14,7 +14,7 @@ import dev.sheepdog.core.Router;
 import dev.sheepdog.core.deferred.DeferredQuota;
 import dev.sheepdog.core.deferred.InMemoryDeferredQueue;
 import dev.sheepdog.core.state.InMemoryStateStore;
-import dev.sheepdog.gateway.GatewayConfig;
+import dev.sheepdog.gateway.GatewaySettings;
 import dev.sheepdog.gateway.GatewayMetrics;
 import dev.sheepdog.gateway.GatewayServer;
 import dev.sheepdog.gateway.GatewayTracing;
@@ -121,7 +121,7 @@ public final class ConfiguredGateway implements AutoCloseable {
       alerts.attach(router, state);
       List<SandboxProvider> sandboxes = injector.getInstance(PROVIDERS).values().stream()
           .filter(SandboxProvider.class::isInstance).map(SandboxProvider.class::cast).toList();
-      GatewayServer server = GatewayServer.start(router, injector.getInstance(GatewayConfig.class),
+      GatewayServer server = GatewayServer.start(router, injector.getInstance(GatewaySettings.class),
           injector.getInstance(GatewayMetrics.class), injector.getInstance(DEFERRED).orElse(null), sandboxes,
           injector.getInstance(GatewayTracing.class));
       log.info("State: {}", state.describe());
@@ -200,10 +200,13 @@ public final class ConfiguredGateway implements AutoCloseable {
         .build();
   }
 
-  /** The HTTP side of {@code config}. */
-  public static GatewayConfig gatewayConfig(SheepdogConfig config) {
+  /**
+   * The settings of the gateway's server, from the file's {@code server}, {@code auth}, {@code
+   * routes}, {@code timeouts}, {@code deferred} and {@code cache}.
+   */
+  public static GatewaySettings gatewaySettings(SheepdogConfig config) {
     SheepdogConfig.Server server = config.server();
-    GatewayConfig.Builder builder = GatewayConfig.builder()
+    GatewaySettings.Builder builder = GatewaySettings.builder()
         .host(server.host())
         .port(server.port())
         .maxBodyBytes(server.maxBodyBytes())

@@ -21,7 +21,7 @@ import dev.sheepdog.core.cost.BudgetCap;
 import dev.sheepdog.core.cost.SpendLedger;
 import dev.sheepdog.core.inject.RouterModule;
 import dev.sheepdog.core.inject.StrategyName;
-import dev.sheepdog.gateway.GatewayConfig;
+import dev.sheepdog.gateway.GatewaySettings;
 import dev.sheepdog.gateway.GatewayMetrics;
 import dev.sheepdog.gateway.GatewayTracing;
 import dev.sheepdog.policy.cost.CostPolicyModule;
@@ -174,8 +174,8 @@ public final class GatewayModule extends AbstractModule {
 
   @Provides
   @Singleton
-  GatewayConfig http() {
-    return ConfiguredGateway.gatewayConfig(config);
+  GatewaySettings http() {
+    return ConfiguredGateway.gatewaySettings(config);
   }
 
   private static final class LedgerOfState implements com.google.inject.Provider<SpendLedger> {

@@ -113,7 +113,7 @@ class ConfiguredGatewayTest {
   @Test
   void the_http_settings_come_from_the_file() {
     SheepdogConfig config = loader.parse(YAML, "gateway.yaml");
-    var http = ConfiguredGateway.gatewayConfig(config);
+    var http = ConfiguredGateway.gatewaySettings(config);
     assertThat(http.clientKeys()).containsExactly("sk-client-77");
     assertThat(http.adminKey()).isEqualTo("sk-admin-77");
     assertThat(http.fallbacks()).containsOnlyKeys(dev.sheepdog.spi.ModelId.of("model-a"));
