@@ -5,7 +5,7 @@ import dev.sheepdog.core.RetryConfig;
 import dev.sheepdog.core.RouteTableStrategy;
 import dev.sheepdog.core.Router;
 import dev.sheepdog.core.RouterSettings;
-import dev.sheepdog.gateway.config.ConfiguredGateway;
+import dev.sheepdog.gateway.config.RunningGateway;
 import dev.sheepdog.gateway.config.SheepdogConfig;
 import dev.sheepdog.spi.DeferredQueue;
 import dev.sheepdog.spi.ModelCatalog;
@@ -60,7 +60,7 @@ final class GatewayFixture implements AutoCloseable {
    * client key allowed {@code deferredPerClient} waiting requests.
    */
   GatewayFixture(UnaryOperator<GatewaySettings.Builder> config, RateLimits limits, int deferredPerClient) {
-    deferred = ConfiguredGateway.deferredQueue(new SheepdogConfig.Deferred(true, 1_000, 1_000, deferredPerClient,
+    deferred = RunningGateway.deferredQueue(new SheepdogConfig.Deferred(true, 1_000, 1_000, deferredPerClient,
         SheepdogConfig.Deferred.DEFAULT_MAX_BYTES_PER_CLIENT));
     RouterSettings defaults = RouterSettings.defaults();
     router = Router.builder()

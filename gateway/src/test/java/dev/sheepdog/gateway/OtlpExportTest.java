@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.sheepdog.gateway.config.ConfigLoader;
-import dev.sheepdog.gateway.config.ConfiguredGateway;
+import dev.sheepdog.gateway.config.RunningGateway;
 import dev.sheepdog.gateway.config.SheepdogConfig;
 import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
@@ -68,7 +68,7 @@ class OtlpExportTest {
           .parse(yaml, "gateway.yaml");
       HttpResponse<String> reply;
       // when: one request, then the gateway closes (which flushes the batch)
-      try (ConfiguredGateway gateway = ConfiguredGateway.start(config)) {
+      try (RunningGateway gateway = RunningGateway.start(config)) {
         reply = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                 URI.create(gateway.uri() + "/v1/chat/completions"))
             .timeout(Duration.ofSeconds(10))

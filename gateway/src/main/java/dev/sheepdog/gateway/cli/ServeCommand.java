@@ -2,7 +2,7 @@ package dev.sheepdog.gateway.cli;
 
 import dev.sheepdog.gateway.config.ConfigException;
 import dev.sheepdog.gateway.config.ConfigLoader;
-import dev.sheepdog.gateway.config.ConfiguredGateway;
+import dev.sheepdog.gateway.config.RunningGateway;
 import dev.sheepdog.gateway.config.SheepdogConfig;
 import dev.sheepdog.gateway.plugin.PluginException;
 import dev.sheepdog.gateway.plugin.Plugins;
@@ -78,9 +78,9 @@ final class ServeCommand implements Callable<Integer> {
     if (host != null) {
       server = server.withHost(host);
     }
-    ConfiguredGateway gateway;
+    RunningGateway gateway;
     try {
-      gateway = ConfiguredGateway.start(loaded.withServer(server));
+      gateway = RunningGateway.start(loaded.withServer(server));
     } catch (StateStoreException e) {
       // one line that names the file and the fix; its causes would only repeat it in SQLite's words
       spec.commandLine().getErr().println("sheepdog: " + e.getMessage());

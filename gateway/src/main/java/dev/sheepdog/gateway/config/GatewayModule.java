@@ -50,11 +50,11 @@ import org.slf4j.LoggerFactory;
  * private module per provider (its {@link ProviderContext} kept inside, the provider exposed into
  * the router's {@code MapBinder<ProviderId, ChatProvider>} under its name), the strategies plug-ins
  * contribute, the metrics as a router listener, and the state store with the ledger, the deferred
- * queue and the fleet's shared state it provides. {@link ConfiguredGateway#start} builds one
+ * queue and the fleet's shared state it provides. {@link RunningGateway#start} builds one
  * injector from it, in {@code Stage.PRODUCTION}, so a mistake (a model whose provider is missing,
  * a provider that cannot be built) fails the start, not a request.
  *
- * <p>Embedders add their own modules with {@link ConfiguredGateway#start(SheepdogConfig, Ticker,
+ * <p>Embedders add their own modules with {@link RunningGateway#start(SheepdogConfig, Ticker,
  * Scheduler, List)}: their bindings override the file's, their set and map elements join it.
  */
 public final class GatewayModule extends AbstractModule {
@@ -143,7 +143,7 @@ public final class GatewayModule extends AbstractModule {
   @Provides
   @Singleton
   StateStore state() {
-    StateStore state = ConfiguredGateway.openState(config, alerts, ticker);
+    StateStore state = RunningGateway.openState(config, alerts, ticker);
     resources.add(GatewayResources.Phase.STATE, "the state store", state);
     return state;
   }
@@ -175,7 +175,7 @@ public final class GatewayModule extends AbstractModule {
   @Provides
   @Singleton
   GatewaySettings http() {
-    return ConfiguredGateway.gatewaySettings(config);
+    return RunningGateway.gatewaySettings(config);
   }
 
   private static final class LedgerOfState implements com.google.inject.Provider<SpendLedger> {
@@ -205,7 +205,7 @@ public final class GatewayModule extends AbstractModule {
 
     @Override
     public DeferredQueue get() {
-      return ConfiguredGateway.deferredQueue(config.deferred(), state.deferred());
+      return RunningGateway.deferredQueue(config.deferred(), state.deferred());
     }
   }
 

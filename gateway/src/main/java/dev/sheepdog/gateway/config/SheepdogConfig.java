@@ -23,7 +23,7 @@ import java.util.function.Supplier;
 
 /**
  * A gateway's configuration as loaded from its YAML file by {@link ConfigLoader}: checked as a
- * whole, so that every reference resolves. {@link ConfiguredGateway} turns it into a running
+ * whole, so that every reference resolves. {@link RunningGateway} turns it into a running
  * gateway. See {@code docs/configuration.md} for every key and its default.
  *
  * @param file the file it was loaded from, as named

@@ -25,7 +25,7 @@ class ConfigDocSampleTest {
         .withEnvironment(env::get)
         .load(examples.resolve("holysheep.yaml"));             // a ConfigException lists every problem
     config = config.withServer(config.server().withPort(0));  // any free port
-    try (ConfiguredGateway gateway = ConfiguredGateway.start(config)) {
+    try (RunningGateway gateway = RunningGateway.start(config)) {
       URI baseUrl = gateway.uri().resolve("/v1");             // point OpenAI clients here
       Router router = gateway.router();                       // health, spend, alerts
       // --- end sample ---

@@ -60,7 +60,7 @@ class UpstreamClientConfigTest {
     // given
     SheepdogConfig config = loader.parse(TWO_PROVIDERS.formatted("http://127.0.0.1:9/v1", "http://127.0.0.1:8/v1"),
         "gateway.yaml");
-    try (ConfiguredGateway gateway = ConfiguredGateway.start(config.withState(SheepdogConfig.State.MEMORY))) {
+    try (RunningGateway gateway = RunningGateway.start(config.withState(SheepdogConfig.State.MEMORY))) {
       // when
       SharedHttpClient shared = gateway.injector().getInstance(SharedHttpClient.class);
       OpenAiConfig first = ((OpenAiProvider) gateway.providers().get(ProviderId.of("first"))).config();
@@ -104,7 +104,7 @@ class UpstreamClientConfigTest {
           "gateway.yaml");
       HttpResponse<String> reply;
       // when
-      try (ConfiguredGateway gateway = ConfiguredGateway.start(config)) {
+      try (RunningGateway gateway = RunningGateway.start(config)) {
         reply = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(gateway.uri() + "/v1/chat/completions"))
             .timeout(Duration.ofSeconds(10))
             .header("Authorization", "Bearer sk-client-42")

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.sheepdog.gateway.cli.SheepdogCli;
 import dev.sheepdog.gateway.config.ConfigException;
 import dev.sheepdog.gateway.config.ConfigLoader;
-import dev.sheepdog.gateway.config.ConfiguredGateway;
+import dev.sheepdog.gateway.config.RunningGateway;
 import dev.sheepdog.gateway.config.SheepdogConfig;
 import dev.sheepdog.spi.SelectionStrategy;
 import java.io.IOException;
@@ -61,7 +61,7 @@ class PluginJarTest {
     Plugins loaded = Plugins.load(getClass().getClassLoader(), plugins);
     SheepdogConfig config = loaded.configure(ConfigLoader.create()).parse(YAML, "gateway.yaml");
 
-    try (ConfiguredGateway gateway = ConfiguredGateway.start(config)) {
+    try (RunningGateway gateway = RunningGateway.start(config)) {
       // when
       HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
               gateway.uri().resolve("/v1/chat/completions"))

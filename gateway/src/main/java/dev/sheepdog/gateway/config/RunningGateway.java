@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * SheepdogConfig config = ConfigLoader.create().load(Path.of("gateway.yaml"));
- * try (ConfiguredGateway gateway = ConfiguredGateway.start(config)) {
+ * try (RunningGateway gateway = RunningGateway.start(config)) {
  *   System.out.println("serving on " + gateway.uri());
  * }
  * }</pre>
@@ -54,8 +54,8 @@ import org.slf4j.LoggerFactory;
  * {@link #close()} stops accepting, lets requests in flight finish up to {@code
  * server.drain_timeout}, then closes the providers.
  */
-public final class ConfiguredGateway implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(ConfiguredGateway.class);
+public final class RunningGateway implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(RunningGateway.class);
 
   private final Injector injector;
   private final Router router;
@@ -65,7 +65,7 @@ public final class ConfiguredGateway implements AutoCloseable {
   private final StateStore state;
   private final GatewayResources resources;
 
-  private ConfiguredGateway(Injector injector, GatewayServer server, GatewayResources resources) {
+  private RunningGateway(Injector injector, GatewayServer server, GatewayResources resources) {
     this.injector = injector;
     this.router = injector.getInstance(Router.class);
     this.server = server;
@@ -80,7 +80,7 @@ public final class ConfiguredGateway implements AutoCloseable {
       Key.get(new TypeLiteral<Map<ProviderId, ChatProvider>>() {});
 
   /** Starts on the system clock. */
-  public static ConfiguredGateway start(SheepdogConfig config) {
+  public static RunningGateway start(SheepdogConfig config) {
     return start(config, Ticker.system(), Scheduler.system());
   }
 
@@ -89,7 +89,7 @@ public final class ConfiguredGateway implements AutoCloseable {
    * {@link GatewayModule} (everything is built now, so a mistake fails here, with its own message),
    * then starts the server. What was opened before a failure is closed.
    */
-  public static ConfiguredGateway start(SheepdogConfig config, Ticker ticker, Scheduler scheduler) {
+  public static RunningGateway start(SheepdogConfig config, Ticker ticker, Scheduler scheduler) {
     return start(config, ticker, scheduler, List.of());
   }
 
@@ -98,7 +98,7 @@ public final class ConfiguredGateway implements AutoCloseable {
    * (a {@code RouterSettings}, a strategy), and their {@code Multibinder}/{@code MapBinder}
    * elements join the gateway's (a {@code RouterListener}, a provider, a named strategy).
    */
-  public static ConfiguredGateway start(SheepdogConfig config, Ticker ticker, Scheduler scheduler,
+  public static RunningGateway start(SheepdogConfig config, Ticker ticker, Scheduler scheduler,
       List<? extends Module> overrides) {
     Objects.requireNonNull(config, "config");
     GatewayResources resources = new GatewayResources();
@@ -125,7 +125,7 @@ public final class ConfiguredGateway implements AutoCloseable {
           injector.getInstance(GatewayMetrics.class), injector.getInstance(DEFERRED).orElse(null), sandboxes,
           injector.getInstance(GatewayTracing.class));
       log.info("State: {}", state.describe());
-      return new ConfiguredGateway(injector, server, resources);
+      return new RunningGateway(injector, server, resources);
     } catch (RuntimeException e) {
       resources.closeAfter(e);
       throw e;

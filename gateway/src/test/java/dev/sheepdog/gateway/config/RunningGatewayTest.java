@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  * A gateway composed from YAML, served over HTTP, with a provider type registered from outside:
  * the way the sandbox type plugs in.
  */
-class ConfiguredGatewayTest {
+class RunningGatewayTest {
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private final AtomicReference<ScriptedProvider> scripted = new AtomicReference<>();
 
@@ -75,7 +75,7 @@ class ConfiguredGatewayTest {
   void a_yaml_gateway_fails_over_along_its_fallbacks() throws Exception {
     // given
     SheepdogConfig config = loader.parse(YAML, "gateway.yaml");
-    try (ConfiguredGateway gateway = ConfiguredGateway.start(config, Ticker.system(), Scheduler.system())) {
+    try (RunningGateway gateway = RunningGateway.start(config, Ticker.system(), Scheduler.system())) {
       // when
       HttpResponse<String> pinned = chat(gateway.uri(), "model-a");
       HttpResponse<String> alias = chat(gateway.uri(), "summarize:fast");
@@ -113,7 +113,7 @@ class ConfiguredGatewayTest {
   @Test
   void the_http_settings_come_from_the_file() {
     SheepdogConfig config = loader.parse(YAML, "gateway.yaml");
-    var http = ConfiguredGateway.gatewaySettings(config);
+    var http = RunningGateway.gatewaySettings(config);
     assertThat(http.clientKeys()).containsExactly("sk-client-77");
     assertThat(http.adminKey()).isEqualTo("sk-admin-77");
     assertThat(http.fallbacks()).containsOnlyKeys(dev.sheepdog.spi.ModelId.of("model-a"));
@@ -138,7 +138,7 @@ class ConfiguredGatewayTest {
               com.google.inject.Key.get(String.class, dev.sheepdog.core.inject.StrategyName.class))
           .setBinding().toInstance("steady-first");
     };
-    try (ConfiguredGateway gateway = ConfiguredGateway.start(config, Ticker.system(), Scheduler.system(),
+    try (RunningGateway gateway = RunningGateway.start(config, Ticker.system(), Scheduler.system(),
         List.of(mine))) {
       // when
       HttpResponse<String> answer = chat(gateway.uri(), "auto");
@@ -166,7 +166,7 @@ class ConfiguredGatewayTest {
         .withEnvironment(Map.of("CLIENT_KEY", "sk-client-77", "ADMIN_KEY", "sk-admin-77")::get)
         .parse(YAML, "gateway.yaml").withState(SheepdogConfig.State.MEMORY);
     // when / then: the problem's own message, not Guice's account of it
-    assertThatThrownBy(() -> ConfiguredGateway.start(config))
+    assertThatThrownBy(() -> RunningGateway.start(config))
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("the provider bound under flaky has the id someone-else; bind it under its own id");
     assertThat(closed).containsExactlyInAnyOrder("someone-else", "steady");
