@@ -5,8 +5,8 @@ import dev.sheepdog.core.RetryConfig;
 import dev.sheepdog.core.RouteTableStrategy;
 import dev.sheepdog.core.Router;
 import dev.sheepdog.core.RouterSettings;
+import dev.sheepdog.gateway.config.ConfigFile;
 import dev.sheepdog.gateway.config.RunningGateway;
-import dev.sheepdog.gateway.config.SheepdogConfig;
 import dev.sheepdog.spi.DeferredQueue;
 import dev.sheepdog.spi.ModelCatalog;
 import dev.sheepdog.spi.ModelSpec;
@@ -52,7 +52,7 @@ final class GatewayFixture implements AutoCloseable {
 
   /** With {@code limits} on both models. */
   GatewayFixture(UnaryOperator<GatewaySettings.Builder> config, RateLimits limits) {
-    this(config, limits, SheepdogConfig.Deferred.DEFAULT_MAX_PER_CLIENT);
+    this(config, limits, ConfigFile.Deferred.DEFAULT_MAX_PER_CLIENT);
   }
 
   /**
@@ -60,8 +60,8 @@ final class GatewayFixture implements AutoCloseable {
    * client key allowed {@code deferredPerClient} waiting requests.
    */
   GatewayFixture(UnaryOperator<GatewaySettings.Builder> config, RateLimits limits, int deferredPerClient) {
-    deferred = RunningGateway.deferredQueue(new SheepdogConfig.Deferred(true, 1_000, 1_000, deferredPerClient,
-        SheepdogConfig.Deferred.DEFAULT_MAX_BYTES_PER_CLIENT));
+    deferred = RunningGateway.deferredQueue(new ConfigFile.Deferred(true, 1_000, 1_000, deferredPerClient,
+        ConfigFile.Deferred.DEFAULT_MAX_BYTES_PER_CLIENT));
     RouterSettings defaults = RouterSettings.defaults();
     router = Router.builder()
         .catalog(ModelCatalog.of(

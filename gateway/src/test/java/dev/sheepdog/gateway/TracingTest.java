@@ -2,9 +2,9 @@ package dev.sheepdog.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sheepdog.gateway.config.ConfigFile;
 import dev.sheepdog.gateway.config.ConfigLoader;
 import dev.sheepdog.gateway.config.RunningGateway;
-import dev.sheepdog.gateway.config.SheepdogConfig;
 import dev.sheepdog.spi.Scheduler;
 import dev.sheepdog.spi.Ticker;
 import io.opentelemetry.api.trace.SpanKind;
@@ -67,7 +67,7 @@ class TracingTest {
   }
 
   private RunningGateway start(boolean captureContent, String moreYaml) {
-    SheepdogConfig config = ConfigLoader.create().withEnvironment(Map.of("CLIENT_KEY", "sk-client-42")::get)
+    ConfigFile config = ConfigLoader.create().withEnvironment(Map.of("CLIENT_KEY", "sk-client-42")::get)
         .parse(CONFIG.formatted(upstream.server.url("/v1")) + moreYaml, "gateway.yaml");
     boolean capture = captureContent;
     // --- sample: tracing from code ---
@@ -309,7 +309,7 @@ class TracingTest {
     // given: model-a takes one request a minute
     upstream.enqueue(Upstream.json(200, Upstream.answer("first")));
     upstream.enqueue(Upstream.json(200, Upstream.answer("second")));
-    SheepdogConfig config = ConfigLoader.create().withEnvironment(Map.of("CLIENT_KEY", "sk-client-42")::get)
+    ConfigFile config = ConfigLoader.create().withEnvironment(Map.of("CLIENT_KEY", "sk-client-42")::get)
         .parse(CONFIG.formatted(upstream.server.url("/v1")).replace("price: {input: 8.00, output: 32.00}",
             "price: {input: 8.00, output: 32.00}, rpm: 1"), "gateway.yaml");
     GatewayTracing tracing = GatewayTracing.of(sdk, false);

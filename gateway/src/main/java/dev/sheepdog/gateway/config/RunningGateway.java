@@ -14,9 +14,9 @@ import dev.sheepdog.core.Router;
 import dev.sheepdog.core.deferred.DeferredQuota;
 import dev.sheepdog.core.deferred.InMemoryDeferredQueue;
 import dev.sheepdog.core.state.InMemoryStateStore;
-import dev.sheepdog.gateway.GatewaySettings;
 import dev.sheepdog.gateway.GatewayMetrics;
 import dev.sheepdog.gateway.GatewayServer;
+import dev.sheepdog.gateway.GatewaySettings;
 import dev.sheepdog.gateway.GatewayTracing;
 import dev.sheepdog.gateway.sandbox.SandboxProvider;
 import dev.sheepdog.spi.ChatProvider;
@@ -40,12 +40,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A gateway running from a {@link SheepdogConfig}: the injector of its {@link GatewayModule} (its
+ * A gateway running from a {@link ConfigFile}: the injector of its {@link GatewayModule} (its
  * providers, a {@link Router} with {@link GatewayMetrics} listening, the state store, the deferred
  * queue, logged alerts, budgets and hedging) and the {@link GatewayServer} in front of it.
  *
  * <pre>{@code
- * SheepdogConfig config = ConfigLoader.create().load(Path.of("gateway.yaml"));
+ * ConfigFile config = ConfigLoader.create().load(Path.of("gateway.yaml"));
  * try (RunningGateway gateway = RunningGateway.start(config)) {
  *   System.out.println("serving on " + gateway.uri());
  * }
@@ -80,7 +80,7 @@ public final class RunningGateway implements AutoCloseable {
       Key.get(new TypeLiteral<Map<ProviderId, ChatProvider>>() {});
 
   /** Starts on the system clock. */
-  public static RunningGateway start(SheepdogConfig config) {
+  public static RunningGateway start(ConfigFile config) {
     return start(config, Ticker.system(), Scheduler.system());
   }
 
@@ -89,7 +89,7 @@ public final class RunningGateway implements AutoCloseable {
    * {@link GatewayModule} (everything is built now, so a mistake fails here, with its own message),
    * then starts the server. What was opened before a failure is closed.
    */
-  public static RunningGateway start(SheepdogConfig config, Ticker ticker, Scheduler scheduler) {
+  public static RunningGateway start(ConfigFile config, Ticker ticker, Scheduler scheduler) {
     return start(config, ticker, scheduler, List.of());
   }
 
@@ -98,7 +98,7 @@ public final class RunningGateway implements AutoCloseable {
    * (a {@code RouterSettings}, a strategy), and their {@code Multibinder}/{@code MapBinder}
    * elements join the gateway's (a {@code RouterListener}, a provider, a named strategy).
    */
-  public static RunningGateway start(SheepdogConfig config, Ticker ticker, Scheduler scheduler,
+  public static RunningGateway start(ConfigFile config, Ticker ticker, Scheduler scheduler,
       List<? extends Module> overrides) {
     Objects.requireNonNull(config, "config");
     GatewayResources resources = new GatewayResources();
@@ -159,9 +159,9 @@ public final class RunningGateway implements AutoCloseable {
    * that is locked by another process, unreadable or corrupt fails with a one-line {@link
    * dev.sheepdog.state.sqlite.StateStoreException} naming the file and the fix.
    */
-  public static StateStore openState(SheepdogConfig config, RouterListener alerts, Ticker ticker) {
-    SheepdogConfig.State state = config.state();
-    SheepdogConfig.Deferred deferred = config.deferred();
+  public static StateStore openState(ConfigFile config, RouterListener alerts, Ticker ticker) {
+    ConfigFile.State state = config.state();
+    ConfigFile.Deferred deferred = config.deferred();
     return switch (state.store()) {
       case MEMORY -> new InMemoryStateStore(deferred.capacity(), deferred.retention());
       case REDIS -> RedisStateStore.open(state.redis(), deferred.capacity(), deferred.retention(), alerts, ticker);
@@ -184,12 +184,12 @@ public final class RunningGateway implements AutoCloseable {
    * The deferred queue of {@code deferred}, or {@code null} when it is off: in memory, with a quota
    * per client key, so one client cannot fill the queue everyone shares.
    */
-  public static DeferredQueue deferredQueue(SheepdogConfig.Deferred deferred) {
+  public static DeferredQueue deferredQueue(ConfigFile.Deferred deferred) {
     return deferredQueue(deferred, new InMemoryDeferredQueue(deferred.capacity(), deferred.retention()));
   }
 
-  /** {@link #deferredQueue(SheepdogConfig.Deferred)} around the queue of a state store. */
-  public static DeferredQueue deferredQueue(SheepdogConfig.Deferred deferred, DeferredQueue queue) {
+  /** {@link #deferredQueue(ConfigFile.Deferred)} around the queue of a state store. */
+  public static DeferredQueue deferredQueue(ConfigFile.Deferred deferred, DeferredQueue queue) {
     if (!deferred.enabled()) {
       return null;
     }
@@ -204,8 +204,8 @@ public final class RunningGateway implements AutoCloseable {
    * The settings of the gateway's server, from the file's {@code server}, {@code auth}, {@code
    * routes}, {@code timeouts}, {@code deferred} and {@code cache}.
    */
-  public static GatewaySettings gatewaySettings(SheepdogConfig config) {
-    SheepdogConfig.Server server = config.server();
+  public static GatewaySettings gatewaySettings(ConfigFile config) {
+    ConfigFile.Server server = config.server();
     GatewaySettings.Builder builder = GatewaySettings.builder()
         .host(server.host())
         .port(server.port())

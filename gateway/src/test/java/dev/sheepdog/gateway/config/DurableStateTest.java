@@ -60,7 +60,7 @@ class DurableStateTest {
       .withEnvironment(Map.of("KEY_A", KEY_A, "KEY_B", KEY_B)::get);
 
   /** One model at $0.20 per output token: an answer of 5 tokens costs $1. */
-  private SheepdogConfig config(Path state, int failures, String extra) {
+  private ConfigFile config(Path state, int failures, String extra) {
     return loader.parse("""
         server: {port: 0}
         auth: {client_keys_env: [KEY_A, KEY_B]}
@@ -76,7 +76,7 @@ class DurableStateTest {
         """.formatted(failures, state, extra), "gateway.yaml");
   }
 
-  private RunningGateway start(SheepdogConfig config) {
+  private RunningGateway start(ConfigFile config) {
     return RunningGateway.start(config, Ticker.system(), Scheduler.system());
   }
 
@@ -122,7 +122,7 @@ class DurableStateTest {
   @Test
   void spend_and_a_reached_daily_cap_survive_a_restart(@TempDir Path state) throws Exception {
     // given a $1 cap reached by one answer
-    SheepdogConfig config = config(state, 0, "budget: {caps: [{name: daily, daily_limit_usd: 1}]}");
+    ConfigFile config = config(state, 0, "budget: {caps: [{name: daily, daily_limit_usd: 1}]}");
     Money before;
     try (RunningGateway first = start(config)) {
       assertThat(chat(first.uri(), KEY_A, "spend a dollar", false).statusCode()).isEqualTo(200);
@@ -249,7 +249,7 @@ class DurableStateTest {
 
   @Test
   void a_directory_another_gateway_holds_is_refused_with_the_fix(@TempDir Path state) {
-    SheepdogConfig config = config(state, 0, "");
+    ConfigFile config = config(state, 0, "");
     try (RunningGateway first = start(config)) {
       assertThatThrownBy(() -> start(config))
           .isInstanceOf(StateStoreException.class)

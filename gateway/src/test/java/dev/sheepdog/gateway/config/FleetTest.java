@@ -85,7 +85,7 @@ class FleetTest {
    * store with 2 instances.
    */
   private RunningGateway start(String provider, String extra) {
-    SheepdogConfig config = loader.parse("""
+    ConfigFile config = loader.parse("""
         server: {port: 0}
         auth: {client_keys_env: [KEY]}
         providers:

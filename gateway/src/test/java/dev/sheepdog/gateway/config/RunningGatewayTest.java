@@ -74,7 +74,7 @@ class RunningGatewayTest {
   @Test
   void a_yaml_gateway_fails_over_along_its_fallbacks() throws Exception {
     // given
-    SheepdogConfig config = loader.parse(YAML, "gateway.yaml");
+    ConfigFile config = loader.parse(YAML, "gateway.yaml");
     try (RunningGateway gateway = RunningGateway.start(config, Ticker.system(), Scheduler.system())) {
       // when
       HttpResponse<String> pinned = chat(gateway.uri(), "model-a");
@@ -112,7 +112,7 @@ class RunningGatewayTest {
 
   @Test
   void the_http_settings_come_from_the_file() {
-    SheepdogConfig config = loader.parse(YAML, "gateway.yaml");
+    ConfigFile config = loader.parse(YAML, "gateway.yaml");
     var http = RunningGateway.gatewaySettings(config);
     assertThat(http.clientKeys()).containsExactly("sk-client-77");
     assertThat(http.adminKey()).isEqualTo("sk-admin-77");
@@ -125,7 +125,7 @@ class RunningGatewayTest {
   @Test
   void an_embedders_modules_add_a_listener_and_replace_the_strategy() throws Exception {
     // given: a listener joins the gateway's, and a strategy of the embedder's replaces the file's
-    SheepdogConfig config = loader.parse(YAML, "gateway.yaml").withState(SheepdogConfig.State.MEMORY);
+    ConfigFile config = loader.parse(YAML, "gateway.yaml").withState(ConfigFile.State.MEMORY);
     List<dev.sheepdog.spi.RouterEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
     com.google.inject.Module mine = binder -> {
       com.google.inject.multibindings.Multibinder.newSetBinder(binder, dev.sheepdog.spi.RouterListener.class)
@@ -161,10 +161,10 @@ class RunningGatewayTest {
       return PreparedProvider.of("impostor", context -> closeable(ScriptedProvider.create(name.equals("flaky") ? "someone-else" : name,
             context.scheduler()), closed));
     };
-    SheepdogConfig config = ConfigLoader.create()
+    ConfigFile config = ConfigLoader.create()
         .withProviderTypes(ProviderTypes.builtIn().with("scripted", impostor))
         .withEnvironment(Map.of("CLIENT_KEY", "sk-client-77", "ADMIN_KEY", "sk-admin-77")::get)
-        .parse(YAML, "gateway.yaml").withState(SheepdogConfig.State.MEMORY);
+        .parse(YAML, "gateway.yaml").withState(ConfigFile.State.MEMORY);
     // when / then: the problem's own message, not Guice's account of it
     assertThatThrownBy(() -> RunningGateway.start(config))
         .isInstanceOf(IllegalStateException.class)

@@ -51,7 +51,7 @@ class SandboxConfigTest {
   @Test
   void a_sandbox_config_serves_offline_starts_with_its_faults_and_takes_new_ones_over_http() throws Exception {
     // given
-    SheepdogConfig config = loader.parse(YAML, "rehearsal.yaml");
+    ConfigFile config = loader.parse(YAML, "rehearsal.yaml");
     try (RunningGateway gateway = RunningGateway.start(config, Ticker.system(), Scheduler.system())) {
       // when: gpt-4.1 starts in an outage, deepseek-chat is healthy
       HttpResponse<String> pinnedToBroken = chat(gateway.uri(), "gpt-4.1");
@@ -81,7 +81,7 @@ class SandboxConfigTest {
   @Test
   void profiles_are_taken_from_the_file_then_the_tutorial_then_the_default() {
     // given
-    SheepdogConfig config = loader.parse(YAML, "rehearsal.yaml");
+    ConfigFile config = loader.parse(YAML, "rehearsal.yaml");
 
     // when
     try (RunningGateway gateway = RunningGateway.start(config)) {
