@@ -23,7 +23,7 @@ import org.eclipse.jetty.server.Request;
  */
 final class Endpoints {
   /** The label of a path that is no endpoint's. */
-  static final String OTHER = "other";
+  private static final String OTHER = "other";
   private static final String ID = "{id}";
 
   /** Who may call an endpoint. */
@@ -59,15 +59,15 @@ final class Endpoints {
     Request request = exchange.request();
     String method = request.getMethod();
     String path = Request.getPathInContext(request);
-    Path endpoints = find(path);
-    if (endpoints == null) {
+    Path found = find(path);
+    if (found == null) {
       exchange.error(ApiError.notFound("no endpoint " + method + " " + path, "unknown_url", null));
       return;
     }
-    Route route = endpoints.methods().get(method);
+    Route route = found.methods().get(method);
     if (route == null) {
-      exchange.response().getHeaders().put("Allow", String.join(", ", endpoints.methods().keySet()));
-      exchange.error(new ApiError(405, "use " + String.join(" or ", endpoints.methods().keySet())
+      exchange.response().getHeaders().put("Allow", String.join(", ", found.methods().keySet()));
+      exchange.error(new ApiError(405, "use " + String.join(" or ", found.methods().keySet())
           + " on this endpoint", "invalid_request_error", "method_not_allowed", null, null, null));
       return;
     }
@@ -77,14 +77,14 @@ final class Endpoints {
       case ADMIN -> keys.authenticateAdmin(exchange);
     };
     if (admitted) {
-      route.endpoint().serve(exchange, endpoints.id(path));
+      route.endpoint().serve(exchange, found.id(path));
     }
   }
 
   /** The {@code endpoint} label of {@code path}: the path, or pattern, of its endpoint; {@link #OTHER} when none. */
   String label(String path) {
-    Path endpoints = find(path);
-    return endpoints == null ? OTHER : endpoints.pattern();
+    Path found = find(path);
+    return found == null ? OTHER : found.pattern();
   }
 
   private Path find(String path) {
