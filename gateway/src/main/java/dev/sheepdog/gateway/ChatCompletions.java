@@ -2,6 +2,7 @@ package dev.sheepdog.gateway;
 
 import dev.sheepdog.wire.openai.ChatAnswerFormat;
 import dev.sheepdog.wire.openai.ChatRequestFormat;
+import dev.sheepdog.wire.openai.WireFormatException;
 import dev.sheepdog.core.RoutedResponse;
 import dev.sheepdog.core.RoutedStream;
 import dev.sheepdog.core.RoutedStreamListener;
@@ -21,7 +22,10 @@ import org.eclipse.jetty.server.Response;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** {@code POST /v1/chat/completions}: routes one decoded request and answers as JSON or as a stream. */
+/**
+ * {@code POST /v1/chat/completions}: decodes the request, turns its {@code model} and headers into
+ * route hints, routes it and answers as JSON or as a stream.
+ */
 final class ChatCompletions {
   private static final Logger log = LoggerFactory.getLogger(ChatCompletions.class);
   /** The status logged for a client that hung up before its answer ended (nginx's convention; never sent). */
@@ -32,12 +36,20 @@ final class ChatCompletions {
   /** {@code null} without a cache. */
   private final ResponseCache cache;
   private final GatewayTracing tracing;
+  private final RouteResolver resolver;
+  private final Callbacks callbacks;
+  private final long maxBodyBytes;
 
-  ChatCompletions(Router router, GatewayMetrics metrics, ResponseCache cache, GatewayTracing tracing) {
+  /** {@code cache}: {@code null} without a response cache. */
+  ChatCompletions(Router router, GatewaySettings settings, GatewayMetrics metrics, ResponseCache cache,
+      GatewayTracing tracing, Callbacks callbacks) {
     this.router = router;
     this.tracing = tracing;
     this.metrics = metrics;
     this.cache = cache;
+    this.resolver = new RouteResolver(router.catalog(), settings);
+    this.callbacks = callbacks;
+    this.maxBodyBytes = settings.maxBodyBytes();
   }
 
   /**
@@ -50,7 +62,53 @@ final class ChatCompletions {
         createdEpochSeconds, routed.usage());
   }
 
-  void complete(Exchange exchange, ChatRequestFormat.Incoming incoming, RouteHints hints, ResponseCache.Mode mode) {
+  /** Reads the body, then routes the request; the exchange's client is the one its spend goes to. */
+  void serve(Exchange exchange) {
+    exchange.readBody(maxBodyBytes, body -> route(exchange, body));
+  }
+
+  private void route(Exchange exchange, byte[] body) {
+    ChatRequestFormat.Incoming incoming;
+    RouteHints hints;
+    ResponseCache.Mode cacheMode;
+    try {
+      incoming = ChatRequestFormat.decode(body);
+      exchange.route(incoming.model());
+      var headers = exchange.request().getHeaders();
+      hints = resolver.resolve(incoming.model(), new RouteResolver.HintHeaders(headers.get("X-Sheepdog-Task"),
+          headers.get("X-Sheepdog-Priority"), headers.get("X-Sheepdog-Max-Cost-Usd"),
+          headers.get("X-Sheepdog-Allow-Defer")), exchange.requestId(), exchange.client());
+      cacheMode = ResponseCache.Mode.of(headers.get(ResponseCache.HEADER));
+      if (cacheMode == null) {
+        exchange.error(ApiError.badRequest(ResponseCache.HEADER + " must be on, off or refresh", "invalid_header",
+            null));
+        return;
+      }
+      String callback = callbacks.validate(headers.get(Callbacks.HEADER));
+      if (callback != null) {
+        hints = hints.toBuilder().attribute(Callbacks.ATTRIBUTE, callback).build();
+      }
+    } catch (WireFormatException e) {
+      exchange.error(ApiError.badRequest(e.getMessage(), e.code(), e.param()));
+      return;
+    } catch (RouteResolver.RouteException e) {
+      exchange.error(e.error());
+      return;
+    } catch (IllegalArgumentException e) {
+      // a record's own validation (a blank role, …): its message names the field and holds no secret
+      exchange.error(ApiError.badRequest(e.getMessage(), "invalid_value", null));
+      return;
+    }
+    tracing.begin(exchange, exchange.route(), incoming.request());
+    if (incoming.request().stream()) {
+      stream(exchange, incoming, hints, cacheMode);
+    } else {
+      complete(exchange, incoming, hints, cacheMode);
+    }
+  }
+
+  private void complete(Exchange exchange, ChatRequestFormat.Incoming incoming, RouteHints hints,
+      ResponseCache.Mode mode) {
     ResponseCache.Key key = cache == null ? null : cache.keyOf(incoming.model(), hints, incoming.request(), mode);
     if (key != null) {
       completeCached(exchange, incoming, hints, mode, key);
@@ -143,7 +201,8 @@ final class ChatCompletions {
     exchange.json(200, body);
   }
 
-  void stream(Exchange exchange, ChatRequestFormat.Incoming incoming, RouteHints hints, ResponseCache.Mode mode) {
+  private void stream(Exchange exchange, ChatRequestFormat.Incoming incoming, RouteHints hints,
+      ResponseCache.Mode mode) {
     ResponseCache.Key key = cache == null || mode == ResponseCache.Mode.REFRESH ? null
         : cache.keyOf(incoming.model(), hints, incoming.request(), mode);
     ResponseCache.Entry cached = key == null ? null : cache.cached(key);

@@ -4,6 +4,7 @@ import dev.sheepdog.wire.openai.WireJson;
 import dev.sheepdog.core.RoutedResponse;
 import dev.sheepdog.spi.DeferredAnswer;
 import dev.sheepdog.spi.DeferredEntry;
+import dev.sheepdog.spi.DeferredQueue;
 import dev.sheepdog.spi.Usage;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -21,7 +22,24 @@ final class ClientDeferred {
   /** Where a client fetches a deferred request; the id follows. */
   static final String PATH = "/v1/sheepdog/deferred/";
 
-  private ClientDeferred() {}
+  /** The queue the entries are found in; {@code null} when there is none. */
+  private final DeferredQueue deferred;
+
+  ClientDeferred(DeferredQueue deferred) {
+    this.deferred = deferred;
+  }
+
+  /** {@code GET /v1/sheepdog/deferred/{id}}: the client's own entry; another client's, like an unknown id, is a 404. */
+  void serve(Exchange exchange, String id) {
+    DeferredEntry entry = deferred == null || !RequestIds.isSafe(id) ? null
+        : deferred.find(id).filter(found -> ownedBy(found, exchange.client())).orElse(null);
+    if (entry == null) {
+      exchange.error(ApiError.notFound("no deferred request " + RequestIds.echoable(id) + " of this API key",
+          "deferred_not_found", "id"));
+      return;
+    }
+    exchange.json(200, WireJson.write(encode(entry)));
+  }
 
   static String url(String id) {
     return PATH + id;

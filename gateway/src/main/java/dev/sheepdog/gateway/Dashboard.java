@@ -25,28 +25,33 @@ final class Dashboard {
 
   private final String html;
   private final String contentSecurityPolicy;
+  private final boolean enabled;
 
-  private Dashboard(String html) {
+  private Dashboard(String html, boolean enabled) {
     this.html = html;
+    this.enabled = enabled;
     this.contentSecurityPolicy = "default-src 'none'; script-src " + inlineHash(html, "script") + "; style-src "
         + inlineHash(html, "style") + "; connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; "
         + "frame-ancestors 'none'";
   }
 
-  /** The page from the gateway's resources; fails at start, not at the first visit, if it is missing. */
-  static Dashboard load() {
+  /**
+   * The page from the gateway's resources, served when {@code enabled} (an admin key is
+   * configured); fails at start, not at the first visit, if it is missing.
+   */
+  static Dashboard load(boolean enabled) {
     try (InputStream in = Dashboard.class.getResourceAsStream(RESOURCE)) {
       if (in == null) {
         throw new IllegalStateException("the dashboard page " + RESOURCE + " is missing from the gateway's resources");
       }
-      return new Dashboard(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+      return new Dashboard(new String(in.readAllBytes(), StandardCharsets.UTF_8), enabled);
     } catch (IOException e) {
       throw new UncheckedIOException("the dashboard page could not be read", e);
     }
   }
 
-  /** Answers with the page, or 404 like the admin endpoints when {@code enabled} is false. */
-  void serve(Exchange exchange, boolean enabled) {
+  /** Answers with the page, or 404 like the admin endpoints when it is not enabled. */
+  void serve(Exchange exchange) {
     if (!enabled) {
       exchange.error(ApiError.notFound("the dashboard is disabled: no admin key is configured", "unknown_url", null));
       return;

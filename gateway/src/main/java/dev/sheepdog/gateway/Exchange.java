@@ -8,6 +8,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
@@ -44,8 +45,13 @@ final class Exchange {
   private static final int MAX_ROUTE_LENGTH = 100;
   private static final Pattern LOGGABLE_ROUTE = Pattern.compile("[A-Za-z0-9._:/\\-]{1," + MAX_ROUTE_LENGTH + "}");
 
-  /** What an exchange needs from the server it runs in. */
-  record Context(GatewayMetrics metrics, Scheduler scheduler, GatewayLimits limits, Consumer<Exchange> onEnd) {}
+  /**
+   * What an exchange needs from the server it runs in.
+   *
+   * @param endpoint the {@code endpoint} label of a path, which the exchange is counted under
+   */
+  record Context(GatewayMetrics metrics, Scheduler scheduler, GatewayLimits limits, Function<String, String> endpoint,
+      Consumer<Exchange> onEnd) {}
 
   private final Request request;
   private final Response response;
@@ -327,7 +333,7 @@ final class Exchange {
   /** Writes the exchange's one access line and counts it. */
   private void logAccess(int status) {
     String path = Request.getPathInContext(request);
-    context.metrics().httpRequest(path, status);
+    context.metrics().httpRequest(context.endpoint().apply(path), status);
     if (accessLog.isInfoEnabled()) {
       accessLog.info("{} {} {} route={} model={} attempts={} status={} latency_ms={} cost_usd={}", requestId,
           LogSafe.field(request.getMethod()), LogSafe.field(path), route, servedModel, attempts, status,

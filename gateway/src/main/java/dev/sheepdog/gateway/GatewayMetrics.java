@@ -24,7 +24,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -33,18 +32,16 @@ import java.util.function.ToLongFunction;
 /**
  * The gateway's Prometheus metrics, fed by the router's events. Register it on the router before
  * building it ({@code Router.builder().listener(metrics)}) and hand it to {@link
- * GatewayServer#start(Router, GatewayConfig, GatewayMetrics)}.
+ * GatewayServer#start(Router, GatewaySettings, GatewayMetrics)}.
  *
- * <p>Labels are bounded: a model id from the catalog, a failure kind, an endpoint from a fixed
- * list, a status code, a replay outcome, and the 12-hex hash of a configured client key (only
- * configured keys get past authentication, so there are as many as the operator configured).
+ * <p>Labels are bounded: a model id from the catalog, a failure kind, an endpoint's path (a path
+ * with an id by its pattern, any other path as {@code other}), a status code, a replay outcome,
+ * and the 12-hex hash of a configured client key (only configured keys get past authentication,
+ * so there are as many as the operator configured).
  * Never a request id, a prompt or a key. Like every listener it is quick and never throws; a
  * metric that fails to record is dropped, not the request.
  */
 public final class GatewayMetrics implements RouterListener {
-  private static final Set<String> ENDPOINTS = Set.of("/v1/chat/completions", "/v1/models", "/health", "/ready",
-      "/metrics", "/admin/health", "/admin/deferred", "/admin/deferred/replay");
-
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final AtomicLong listenerFailures = new AtomicLong();
   /** Each model's limiter headroom, refreshed once per scrape (one health report, not one per gauge). */
@@ -344,9 +341,9 @@ public final class GatewayMetrics implements RouterListener {
     }
   }
 
-  void httpRequest(String path, int status) {
+  /** Counts one response; {@code endpoint} is a label of {@link Endpoints}, one per endpoint. */
+  void httpRequest(String endpoint, int status) {
     try {
-      String endpoint = ENDPOINTS.contains(path) ? path : "other";
       Map<Integer, Counter> byStatus = httpRequests.get(endpoint);
       if (byStatus == null) {
         byStatus = httpRequests.computeIfAbsent(endpoint, e -> new ConcurrentHashMap<>());

@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * The gateway's HTTP server: OpenAI's chat-completions API in front of a {@link Router}.
  *
  * <pre>{@code
- * try (GatewayServer gateway = GatewayServer.start(router, GatewayConfig.builder().port(8080).build())) {
+ * try (GatewayServer gateway = GatewayServer.start(router, GatewaySettings.builder().port(8080).build())) {
  *   ...
  * }
  * }</pre>
@@ -60,25 +60,25 @@ public final class GatewayServer implements AutoCloseable {
 
   /**
    * Binds and starts serving; fails when the port cannot be bound. {@code /metrics} shows HTTP
-   * traffic and model gauges only; use {@link #start(Router, GatewayConfig, GatewayMetrics)} for
+   * traffic and model gauges only; use {@link #start(Router, GatewaySettings, GatewayMetrics)} for
    * the router's events too.
    */
-  public static GatewayServer start(Router router, GatewayConfig config) {
-    return start(router, config, GatewayMetrics.create());
+  public static GatewayServer start(Router router, GatewaySettings settings) {
+    return start(router, settings, GatewayMetrics.create());
   }
 
   /** Binds and starts serving, exporting {@code metrics}, which should be a listener of {@code router}. */
-  public static GatewayServer start(Router router, GatewayConfig config, GatewayMetrics metrics) {
-    return start(router, config, metrics, null);
+  public static GatewayServer start(Router router, GatewaySettings settings, GatewayMetrics metrics) {
+    return start(router, settings, metrics, null);
   }
 
   /**
    * Binds and starts serving, and lists the entries of {@code deferred} at {@code /admin/deferred};
    * when {@code null}, the router's own deferred queue, if it has one.
    */
-  public static GatewayServer start(Router router, GatewayConfig config, GatewayMetrics metrics,
+  public static GatewayServer start(Router router, GatewaySettings settings, GatewayMetrics metrics,
       DeferredQueue deferred) {
-    return start(router, config, metrics, deferred, List.of());
+    return start(router, settings, metrics, deferred, List.of());
   }
 
   /**
@@ -86,28 +86,28 @@ public final class GatewayServer implements AutoCloseable {
    * router's sandbox providers) at {@code /admin/sandbox/faults}; without sandboxes that endpoint
    * does not exist.
    */
-  public static GatewayServer start(Router router, GatewayConfig config, GatewayMetrics metrics,
+  public static GatewayServer start(Router router, GatewaySettings settings, GatewayMetrics metrics,
       DeferredQueue deferred, List<SandboxProvider> sandboxes) {
-    return start(router, config, metrics, deferred, sandboxes, GatewayTracing.off());
+    return start(router, settings, metrics, deferred, sandboxes, GatewayTracing.off());
   }
 
   /**
    * Binds and starts serving, and traces chat completions with {@code tracing}, which should be a
    * listener of {@code router} (it builds the attempts' spans from the router's events).
    */
-  public static GatewayServer start(Router router, GatewayConfig config, GatewayMetrics metrics,
+  public static GatewayServer start(Router router, GatewaySettings settings, GatewayMetrics metrics,
       DeferredQueue deferred, List<SandboxProvider> sandboxes, GatewayTracing tracing) {
     Objects.requireNonNull(router, "router");
     Objects.requireNonNull(tracing, "tracing");
-    Objects.requireNonNull(config, "config");
+    Objects.requireNonNull(settings, "settings");
     Objects.requireNonNull(metrics, "metrics");
     metrics.bind(router);
     DeferredQueue queue = deferred != null ? deferred : router.deferredQueue().orElse(null);
     if (queue != null) {
       metrics.bind(queue);
     }
-    GatewayLimits limits = config.limits();
-    QueuedThreadPool threads = new QueuedThreadPool(config.threads(), Math.min(8, config.threads()));
+    GatewayLimits limits = settings.limits();
+    QueuedThreadPool threads = new QueuedThreadPool(settings.threads(), Math.min(8, settings.threads()));
     threads.setName("sheepdog-gateway");
     Server server = new Server(threads);
     HttpConfiguration http = new HttpConfiguration();
@@ -118,9 +118,9 @@ public final class GatewayServer implements AutoCloseable {
     http.setSendServerVersion(false);
     http.setSendXPoweredBy(false);
     ServerConnector connector = new HangupWatchingConnector(server, new HttpConnectionFactory(http));
-    connector.setHost(config.host());
-    connector.setPort(config.port());
-    connector.setIdleTimeout(config.idleTimeout().toMillis());
+    connector.setHost(settings.host());
+    connector.setPort(settings.port());
+    connector.setIdleTimeout(settings.idleTimeout().toMillis());
     // Java's default backlog is 50: a burst of new clients past it has its SYNs dropped and retried
     // after 1, 3 and 7 s, which reads as seconds of latency (the kernel caps it at somaxconn)
     connector.setAcceptQueueSize(ACCEPT_BACKLOG);
@@ -130,10 +130,10 @@ public final class GatewayServer implements AutoCloseable {
     server.addConnector(connector);
     // past the band of connections told 503, a flood waits in the kernel's backlog, not in memory
     server.addBean(new NetworkConnectionLimit(limits.acceptCeiling(), connector));
-    GatewayHandler handler = new GatewayHandler(router, config, metrics, queue, SandboxFaultsEndpoint.of(sandboxes),
+    GatewayHandler handler = new GatewayHandler(router, settings, metrics, queue, SandboxFaultsEndpoint.of(sandboxes),
         connections, server.getScheduler(), tracing);
     server.setHandler(handler);
-    server.setErrorHandler(new JsonErrorHandler(metrics, config.limits(), server));
+    server.setErrorHandler(new JsonErrorHandler(metrics, settings.limits(), server, handler));
     try {
       server.start();
       connections.start(server.getScheduler());
@@ -144,15 +144,15 @@ public final class GatewayServer implements AutoCloseable {
       } catch (Exception suppressed) {
         e.addSuppressed(suppressed);
       }
-      throw new IllegalStateException("the gateway could not start on " + config.host() + ":" + config.port(), e);
+      throw new IllegalStateException("the gateway could not start on " + settings.host() + ":" + settings.port(), e);
     }
-    if (config.clientKeys().isEmpty()) {
+    if (settings.clientKeys().isEmpty()) {
       log.warn("The gateway accepts every client: no client keys are configured (allowed on loopback {} only; "
-          + "requests from browsers and other hosts are refused)", config.host());
+          + "requests from browsers and other hosts are refused)", settings.host());
     }
-    log.info("Sheepdog gateway serving {} models on {}:{}", router.catalog().size(), config.host(),
+    log.info("Sheepdog gateway serving {} models on {}:{}", router.catalog().size(), settings.host(),
         connector.getLocalPort());
-    return new GatewayServer(server, connector, handler, connections, config.drainTimeout().toMillis());
+    return new GatewayServer(server, connector, handler, connections, settings.drainTimeout().toMillis());
   }
 
   /** The port bound, useful after asking for port 0. */
@@ -224,8 +224,10 @@ public final class GatewayServer implements AutoCloseable {
   private static final class JsonErrorHandler extends ErrorHandler {
     private final Exchange.Context context;
 
-    JsonErrorHandler(GatewayMetrics metrics, GatewayLimits limits, Server server) {
-      this.context = new Exchange.Context(metrics, server.getScheduler(), limits, exchange -> { });
+    /** {@code handler}: the gateway's, whose endpoints label these exchanges too. */
+    JsonErrorHandler(GatewayMetrics metrics, GatewayLimits limits, Server server, GatewayHandler handler) {
+      this.context = new Exchange.Context(metrics, server.getScheduler(), limits, handler::endpointLabel,
+          exchange -> { });
     }
 
     @Override
@@ -236,7 +238,7 @@ public final class GatewayServer implements AutoCloseable {
         status = code;
       }
       ApiError error = jettyError(status);
-      Exchange exchange = new Exchange(request, response, callback, GatewayHandler.requestId(request), context);
+      Exchange exchange = new Exchange(request, response, callback, RequestIds.of(request), context);
       exchange.guard(() -> exchange.error(error));
       return true;
     }

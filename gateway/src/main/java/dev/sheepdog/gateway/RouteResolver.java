@@ -25,11 +25,11 @@ final class RouteResolver {
   private static final Pattern DOLLARS = Pattern.compile("[0-9]{1,12}(\\.[0-9]{1,9})?");
 
   private final ModelCatalog catalog;
-  private final GatewayConfig config;
+  private final GatewaySettings settings;
 
-  RouteResolver(ModelCatalog catalog, GatewayConfig config) {
+  RouteResolver(ModelCatalog catalog, GatewaySettings settings) {
     this.catalog = catalog;
-    this.config = config;
+    this.settings = settings;
   }
 
   /** The headers a client may send; {@code null} for those it did not. */
@@ -37,7 +37,7 @@ final class RouteResolver {
 
   /** Throws {@link RouteException} with the error to answer when the hints cannot be honoured. */
   RouteHints resolve(String model, HintHeaders headers, String requestId, String clientTag) {
-    RouteHints.Builder hints = RouteHints.builder().requestId(requestId).deadline(config.deadline());
+    RouteHints.Builder hints = RouteHints.builder().requestId(requestId).deadline(settings.deadline());
     if (clientTag != null) {
       hints.tag(clientTag);
     }
@@ -45,7 +45,7 @@ final class RouteResolver {
     if (catalog.contains(asModel)) {
       List<ModelId> pinned = new ArrayList<>();
       pinned.add(asModel);
-      pinned.addAll(config.fallbacks().getOrDefault(asModel, List.of()));
+      pinned.addAll(settings.fallbacks().getOrDefault(asModel, List.of()));
       hints.pin(pinned);
     } else if (!model.equalsIgnoreCase(AUTO)) {
       int colon = model.indexOf(':');
@@ -90,7 +90,7 @@ final class RouteResolver {
       return Optional.empty();
     }
     TaskType task = TaskType.of(name);
-    return config.routes().contains(task) ? Optional.of(task) : Optional.empty();
+    return settings.routes().contains(task) ? Optional.of(task) : Optional.empty();
   }
 
   private static Money maxCost(String usd) {

@@ -45,16 +45,14 @@ final class SandboxFaultsEndpoint {
     return sandboxes == null || sandboxes.isEmpty() ? null : new SandboxFaultsEndpoint(sandboxes);
   }
 
-  void handle(Exchange exchange, String method) {
-    switch (method) {
-      case "GET" -> exchange.json(200, state());
-      case "POST" -> exchange.readBody(MAX_BODY_BYTES, body -> apply(exchange, body));
-      default -> {
-        exchange.response().getHeaders().put("Allow", "GET, POST");
-        exchange.error(new ApiError(405, "use GET or POST on this endpoint", "invalid_request_error",
-            "method_not_allowed", null, null, null));
-      }
-    }
+  /** {@code GET}: the fault of every sandbox model. */
+  void show(Exchange exchange) {
+    exchange.json(200, state());
+  }
+
+  /** {@code POST}: sets or heals the fault of one model (or heals all), then answers as {@link #show} does. */
+  void change(Exchange exchange) {
+    exchange.readBody(MAX_BODY_BYTES, body -> apply(exchange, body));
   }
 
   private void apply(Exchange exchange, byte[] body) {

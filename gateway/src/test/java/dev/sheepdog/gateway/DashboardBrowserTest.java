@@ -220,7 +220,7 @@ class DashboardBrowserTest {
           .listener(metrics)
           .settings(RouterSettings.defaults().withRetry(RetryConfig.noRetries()))
           .build();
-      server = GatewayServer.start(router, GatewayConfig.builder().clientKey(CLIENT_KEY).adminKey(ADMIN_KEY).build(),
+      server = GatewayServer.start(router, GatewaySettings.builder().clientKey(CLIENT_KEY).adminKey(ADMIN_KEY).build(),
           metrics, deferred, List.of(sandbox));
     }
 

@@ -206,18 +206,6 @@ class ErrorResponsesTest {
   }
 
   @Test
-  void an_unknown_path_is_a_404_and_a_wrong_method_a_405() {
-    // given
-    fixture = new GatewayFixture();
-    // when
-    HttpResponse<String> unknown = fixture.get("/v1/embeddings");
-    HttpResponse<String> wrongMethod = fixture.get("/v1/chat/completions");
-    // then
-    assertError(unknown, 404, "invalid_request_error", "unknown_url");
-    assertError(wrongMethod, 405, "invalid_request_error", "method_not_allowed");
-  }
-
-  @Test
   void a_malformed_hint_header_is_a_400() {
     // given
     fixture = new GatewayFixture();

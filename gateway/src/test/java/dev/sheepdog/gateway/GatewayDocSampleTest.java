@@ -40,7 +40,7 @@ class GatewayDocSampleTest {
             .route(TaskType.GENERAL, Priority.NORMAL, "gpt-4.1-mini", "deepseek-chat").build())
         .listener(metrics)                         // feeds /metrics
         .build();
-    GatewayConfig config = GatewayConfig.builder()
+    GatewaySettings settings = GatewaySettings.builder()
         .host("127.0.0.1").port(8080)
         .clientKey("sk-gateway-team-a")            // clients send Authorization: Bearer sk-gateway-team-a
         .adminKey("sk-gateway-admin")              // for /admin/health and /admin/deferred
@@ -48,9 +48,9 @@ class GatewayDocSampleTest {
         .deadline(Duration.ofSeconds(60))
         .build();
     // --- end sample ---
-    GatewayConfig onFreePort = GatewayConfig.builder().host("127.0.0.1").port(0).clientKey("sk-gateway-team-a")
+    GatewaySettings onFreePort = GatewaySettings.builder().host("127.0.0.1").port(0).clientKey("sk-gateway-team-a")
         .adminKey("sk-gateway-admin").fallbacks("gpt-4.1-mini", "deepseek-chat").build();
-    assertThat(config.port()).isEqualTo(8080);
+    assertThat(settings.port()).isEqualTo(8080);
     try (GatewayServer server = GatewayServer.start(router, onFreePort, metrics)) {
       HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
               URI.create(server.uri() + "/v1/chat/completions"))
@@ -74,7 +74,7 @@ class GatewayDocSampleTest {
         .provider(upstream)
         .strategy(RouteTableStrategy.builder().route(TaskType.GENERAL, Priority.NORMAL, "gpt-4.1-mini").build())
         .build();
-    try (GatewayServer gateway = GatewayServer.start(router, GatewayConfig.builder().clientKey("sk-gateway-team-a")
+    try (GatewayServer gateway = GatewayServer.start(router, GatewaySettings.builder().clientKey("sk-gateway-team-a")
         .build())) {
       String gatewayUrl = gateway.uri().toString();
       // --- sample: openai-java ---

@@ -84,7 +84,7 @@ class GatewayErrorTest {
         .provider(provider)
         .strategy(RouteTableStrategy.builder().route(TaskType.GENERAL, Priority.NORMAL, "m").build())
         .build();
-    gateway = GatewayServer.start(router, GatewayConfig.builder().port(0).build());
+    gateway = GatewayServer.start(router, GatewaySettings.builder().port(0).build());
   }
 
   private HttpResponse<String> send(boolean stream) throws Exception {

@@ -5,8 +5,8 @@ import dev.sheepdog.core.RetryConfig;
 import dev.sheepdog.core.RouteTableStrategy;
 import dev.sheepdog.core.Router;
 import dev.sheepdog.core.RouterSettings;
-import dev.sheepdog.gateway.config.ConfiguredGateway;
-import dev.sheepdog.gateway.config.SheepdogConfig;
+import dev.sheepdog.gateway.config.ConfigFile;
+import dev.sheepdog.gateway.config.RunningGateway;
 import dev.sheepdog.spi.DeferredQueue;
 import dev.sheepdog.spi.ModelCatalog;
 import dev.sheepdog.spi.ModelSpec;
@@ -46,22 +46,22 @@ final class GatewayFixture implements AutoCloseable {
     this(UnaryOperator.identity());
   }
 
-  GatewayFixture(UnaryOperator<GatewayConfig.Builder> config) {
+  GatewayFixture(UnaryOperator<GatewaySettings.Builder> config) {
     this(config, RateLimits.UNLIMITED);
   }
 
   /** With {@code limits} on both models. */
-  GatewayFixture(UnaryOperator<GatewayConfig.Builder> config, RateLimits limits) {
-    this(config, limits, SheepdogConfig.Deferred.DEFAULT_MAX_PER_CLIENT);
+  GatewayFixture(UnaryOperator<GatewaySettings.Builder> config, RateLimits limits) {
+    this(config, limits, ConfigFile.Deferred.DEFAULT_MAX_PER_CLIENT);
   }
 
   /**
    * With {@code limits} on both models and the deferred queue the YAML gateway has: in memory, each
    * client key allowed {@code deferredPerClient} waiting requests.
    */
-  GatewayFixture(UnaryOperator<GatewayConfig.Builder> config, RateLimits limits, int deferredPerClient) {
-    deferred = ConfiguredGateway.deferredQueue(new SheepdogConfig.Deferred(true, 1_000, 1_000, deferredPerClient,
-        SheepdogConfig.Deferred.DEFAULT_MAX_BYTES_PER_CLIENT));
+  GatewayFixture(UnaryOperator<GatewaySettings.Builder> config, RateLimits limits, int deferredPerClient) {
+    deferred = RunningGateway.deferredQueue(new ConfigFile.Deferred(true, 1_000, 1_000, deferredPerClient,
+        ConfigFile.Deferred.DEFAULT_MAX_BYTES_PER_CLIENT));
     RouterSettings defaults = RouterSettings.defaults();
     router = Router.builder()
         .catalog(ModelCatalog.of(
@@ -82,7 +82,7 @@ final class GatewayFixture implements AutoCloseable {
             defaults.circuit(), defaults.allOpenPolicy(), defaults.defaultRetryAfter()))
         .build();
     // the deferred queue is not passed: the gateway lists and replays the router's own
-    gateway = GatewayServer.start(router, config.apply(GatewayConfig.builder()).build(), metrics);
+    gateway = GatewayServer.start(router, config.apply(GatewaySettings.builder()).build(), metrics);
   }
 
   HttpRequest.Builder post(String body) {

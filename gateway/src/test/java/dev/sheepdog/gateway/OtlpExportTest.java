@@ -3,9 +3,9 @@ package dev.sheepdog.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.sheepdog.gateway.config.ConfigFile;
 import dev.sheepdog.gateway.config.ConfigLoader;
-import dev.sheepdog.gateway.config.ConfiguredGateway;
-import dev.sheepdog.gateway.config.SheepdogConfig;
+import dev.sheepdog.gateway.config.RunningGateway;
 import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -63,12 +63,12 @@ class OtlpExportTest {
               endpoint: http://127.0.0.1:%d
               headers_env: OTLP_HEADERS
           """.formatted(upstream.server.url("/v1"), collector.getAddress().getPort());
-      SheepdogConfig config = ConfigLoader.create()
+      ConfigFile config = ConfigLoader.create()
           .withEnvironment(Map.of("OTLP_HEADERS", "Authorization=Bearer collector-token", "CLIENT_KEY", "sk-client-42")::get)
           .parse(yaml, "gateway.yaml");
       HttpResponse<String> reply;
       // when: one request, then the gateway closes (which flushes the batch)
-      try (ConfiguredGateway gateway = ConfiguredGateway.start(config)) {
+      try (RunningGateway gateway = RunningGateway.start(config)) {
         reply = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                 URI.create(gateway.uri() + "/v1/chat/completions"))
             .timeout(Duration.ofSeconds(10))

@@ -16,7 +16,7 @@ class RequestIdTest {
 
     // when
     for (int i = 0; i < 10_000; i++) {
-      ids.add(GatewayHandler.randomUuid());
+      ids.add(RequestIds.randomUuid());
     }
 
     // then

@@ -49,8 +49,8 @@ class SandboxDocSampleTest {
     // answer.model() is claude-3-5-sonnet-latest: gpt-4.1-mini is down
     sandbox.faults().healAll();
 
-    GatewayConfig config = GatewayConfig.builder().port(0).adminKey("sk-gateway-admin").build();
-    try (GatewayServer gateway = GatewayServer.start(router, config, GatewayMetrics.create(), null,
+    GatewaySettings settings = GatewaySettings.builder().port(0).adminKey("sk-gateway-admin").build();
+    try (GatewayServer gateway = GatewayServer.start(router, settings, GatewayMetrics.create(), null,
         List.of(sandbox))) {                       // adds /admin/sandbox/faults
       // POST /admin/sandbox/faults {"model":"gpt-4.1","fault":"outage"}
     // --- end sample ---

@@ -53,7 +53,7 @@ class SandboxFaultsEndpointTest {
       .settings(RouterSettings.defaults().withRetry(RetryConfig.noRetries()))
       .build();
   private final GatewayServer gateway = GatewayServer.start(router,
-      GatewayConfig.builder().port(0).clientKey(CLIENT_KEY).adminKey(ADMIN_KEY).build(),
+      GatewaySettings.builder().port(0).clientKey(CLIENT_KEY).adminKey(ADMIN_KEY).build(),
       GatewayMetrics.create(), null, List.of(sandbox));
 
   @AfterEach

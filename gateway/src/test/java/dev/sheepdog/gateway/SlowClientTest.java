@@ -168,13 +168,13 @@ class SlowClientTest {
     assertThat(fixtureChat().statusCode()).as("once there is room again").isEqualTo(200);
   }
 
-  private void start(java.util.function.UnaryOperator<GatewayConfig.Builder> config) {
+  private void start(java.util.function.UnaryOperator<GatewaySettings.Builder> config) {
     Router router = Router.builder()
         .catalog(ModelCatalog.of(ModelSpec.builder("m", "firehose").build()))
         .provider(firehose)
         .strategy(RouteTableStrategy.builder().route(TaskType.GENERAL, Priority.NORMAL, "m").build())
         .build();
-    gateway = GatewayServer.start(router, config.apply(GatewayConfig.builder().port(0)).build());
+    gateway = GatewayServer.start(router, config.apply(GatewaySettings.builder().port(0)).build());
   }
 
   private String streamRequest() {

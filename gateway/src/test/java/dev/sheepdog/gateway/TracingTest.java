@@ -2,9 +2,9 @@ package dev.sheepdog.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sheepdog.gateway.config.ConfigFile;
 import dev.sheepdog.gateway.config.ConfigLoader;
-import dev.sheepdog.gateway.config.ConfiguredGateway;
-import dev.sheepdog.gateway.config.SheepdogConfig;
+import dev.sheepdog.gateway.config.RunningGateway;
 import dev.sheepdog.spi.Scheduler;
 import dev.sheepdog.spi.Ticker;
 import io.opentelemetry.api.trace.SpanKind;
@@ -62,17 +62,17 @@ class TracingTest {
     upstream.close();
   }
 
-  private ConfiguredGateway start(boolean captureContent) {
+  private RunningGateway start(boolean captureContent) {
     return start(captureContent, "");
   }
 
-  private ConfiguredGateway start(boolean captureContent, String moreYaml) {
-    SheepdogConfig config = ConfigLoader.create().withEnvironment(Map.of("CLIENT_KEY", "sk-client-42")::get)
+  private RunningGateway start(boolean captureContent, String moreYaml) {
+    ConfigFile config = ConfigLoader.create().withEnvironment(Map.of("CLIENT_KEY", "sk-client-42")::get)
         .parse(CONFIG.formatted(upstream.server.url("/v1")) + moreYaml, "gateway.yaml");
     boolean capture = captureContent;
     // --- sample: tracing from code ---
     GatewayTracing tracing = GatewayTracing.of(sdk, capture);  // sdk: your OpenTelemetry, which you shut down
-    ConfiguredGateway gateway = ConfiguredGateway.start(config, Ticker.system(), Scheduler.system(),
+    RunningGateway gateway = RunningGateway.start(config, Ticker.system(), Scheduler.system(),
         List.of(binder -> binder.bind(GatewayTracing.class).toInstance(tracing)));
     // --- end sample ---
     return gateway;
@@ -82,7 +82,7 @@ class TracingTest {
   void a_cache_hit_is_a_server_span_marked_hit_with_no_attempt_under_it() throws Exception {
     // given: a cache on every route, and one answer upstream
     upstream.enqueue(Upstream.json(200, Upstream.answer("cached")));
-    try (ConfiguredGateway gateway = start(false, "cache: {enabled: true, routes: ['*']}\n")) {
+    try (RunningGateway gateway = start(false, "cache: {enabled: true, routes: ['*']}\n")) {
       // when the same deterministic request comes twice
       for (int i = 0; i < 2; i++) {
         HttpResponse<String> answer = http.send(HttpRequest.newBuilder(gateway.uri().resolve("/v1/chat/completions"))
@@ -151,11 +151,11 @@ class TracingTest {
     }
   }
 
-  private HttpResponse<String> chat(ConfiguredGateway gateway, String body) throws Exception {
+  private HttpResponse<String> chat(RunningGateway gateway, String body) throws Exception {
     return chat(gateway, body, "X-Sheepdog-Allow-Defer", "false");
   }
 
-  private HttpResponse<String> chat(ConfiguredGateway gateway, String body, String header, String value)
+  private HttpResponse<String> chat(RunningGateway gateway, String body, String header, String value)
       throws Exception {
     return http.send(HttpRequest.newBuilder(URI.create(gateway.uri() + "/v1/chat/completions"))
         .timeout(Duration.ofSeconds(10))
@@ -189,7 +189,7 @@ class TracingTest {
     // given
     upstream.enqueue(Upstream.error(503, "overloaded"));
     upstream.enqueue(Upstream.json(200, Upstream.answer("Ulaanbaatar")));
-    try (ConfiguredGateway gateway = start(false)) {
+    try (RunningGateway gateway = start(false)) {
       // when
       HttpResponse<String> reply = chat(gateway, request("auto"));
       // then
@@ -252,7 +252,7 @@ class TracingTest {
     // given
     upstream.enqueue(Upstream.error(503, "overloaded"));
     upstream.enqueue(Upstream.json(200, Upstream.answer("Ulaanbaatar")));
-    try (ConfiguredGateway gateway = start(false)) {
+    try (RunningGateway gateway = start(false)) {
       // when
       chat(gateway, request("auto"));
       // then
@@ -268,7 +268,7 @@ class TracingTest {
   void a_streamed_call_carries_its_traceparent_too() throws Exception {
     // given
     upstream.enqueue(Upstream.sse(Upstream.wholeStream("Ulaan", "baatar")));
-    try (ConfiguredGateway gateway = start(false)) {
+    try (RunningGateway gateway = start(false)) {
       // when
       HttpResponse<String> reply = chat(gateway, request("model-a").replace("{\"model\"",
           "{\"stream\":true,\"model\""));
@@ -290,7 +290,7 @@ class TracingTest {
     upstream.enqueue(Upstream.json(200, Upstream.answer("slow")).newBuilder()
         .headersDelay(1, java.util.concurrent.TimeUnit.SECONDS).build());
     upstream.enqueue(Upstream.json(200, Upstream.answer("fast")));
-    try (ConfiguredGateway gateway = start(false, "hedging: {enabled: true, delay: 100ms}\n")) {
+    try (RunningGateway gateway = start(false, "hedging: {enabled: true, delay: 100ms}\n")) {
       // when
       HttpResponse<String> reply = chat(gateway, request("auto"));
       // then
@@ -309,11 +309,11 @@ class TracingTest {
     // given: model-a takes one request a minute
     upstream.enqueue(Upstream.json(200, Upstream.answer("first")));
     upstream.enqueue(Upstream.json(200, Upstream.answer("second")));
-    SheepdogConfig config = ConfigLoader.create().withEnvironment(Map.of("CLIENT_KEY", "sk-client-42")::get)
+    ConfigFile config = ConfigLoader.create().withEnvironment(Map.of("CLIENT_KEY", "sk-client-42")::get)
         .parse(CONFIG.formatted(upstream.server.url("/v1")).replace("price: {input: 8.00, output: 32.00}",
             "price: {input: 8.00, output: 32.00}, rpm: 1"), "gateway.yaml");
     GatewayTracing tracing = GatewayTracing.of(sdk, false);
-    try (ConfiguredGateway gateway = ConfiguredGateway.start(config, Ticker.system(), Scheduler.system(),
+    try (RunningGateway gateway = RunningGateway.start(config, Ticker.system(), Scheduler.system(),
         List.of(binder -> binder.bind(GatewayTracing.class).toInstance(tracing)))) {
       // when: the second request finds model-a at its limit
       chat(gateway, request("auto"));
@@ -337,7 +337,7 @@ class TracingTest {
   void with_capture_content_the_server_span_holds_the_prompt_and_the_answer() throws Exception {
     // given
     upstream.enqueue(Upstream.json(200, Upstream.answer("Ulaanbaatar")));
-    try (ConfiguredGateway gateway = start(true)) {
+    try (RunningGateway gateway = start(true)) {
       // when
       chat(gateway, request("model-a"));
       // then
@@ -354,7 +354,7 @@ class TracingTest {
     // given
     upstream.enqueue(Upstream.error(503, "down"));
     upstream.enqueue(Upstream.error(503, "down"));
-    try (ConfiguredGateway gateway = start(false, "retry: {rounds: 1}\ndeferred: {replay: {enabled: false}}\n")) {
+    try (RunningGateway gateway = start(false, "retry: {rounds: 1}\ndeferred: {replay: {enabled: false}}\n")) {
       // when: a request that may be parked
       HttpResponse<String> reply = chat(gateway, request("auto"), "X-Sheepdog-Allow-Defer", "true");
       // then
@@ -380,7 +380,7 @@ class TracingTest {
 
   @Test
   void a_request_refused_before_routing_leaves_nothing_behind() throws Exception {
-    try (ConfiguredGateway gateway = start(false)) {
+    try (RunningGateway gateway = start(false)) {
       // when: a body that is not JSON, and a cache header the gateway refuses after decoding
       HttpResponse<String> bad = chat(gateway, "{not json");
       HttpResponse<String> refused = http.send(HttpRequest.newBuilder(

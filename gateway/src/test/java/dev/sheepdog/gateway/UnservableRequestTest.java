@@ -69,7 +69,7 @@ class UnservableRequestTest {
   @Test
   void one_client_can_park_only_its_quota_of_deferred_requests() {
     // given: every upstream fails; each client key may have 2 requests waiting
-    UnaryOperator<GatewayConfig.Builder> keyed = config -> config.clientKey(CLIENT_KEY);
+    UnaryOperator<GatewaySettings.Builder> keyed = config -> config.clientKey(CLIENT_KEY);
     fixture = new GatewayFixture(keyed, RateLimits.UNLIMITED, 2);
     for (int i = 0; i < 6; i++) {
       fixture.alpha.enqueue(Upstream.error(500, "down"));

@@ -10,9 +10,9 @@ import dev.sheepdog.core.RouterSettings;
 import dev.sheepdog.core.alert.LoggingAlertListener;
 import dev.sheepdog.core.cost.BudgetCap;
 import dev.sheepdog.core.state.InMemoryStateStore;
-import dev.sheepdog.gateway.GatewayConfig;
 import dev.sheepdog.gateway.GatewayMetrics;
 import dev.sheepdog.gateway.GatewayServer;
+import dev.sheepdog.gateway.GatewaySettings;
 import dev.sheepdog.spi.ModelCatalog;
 import dev.sheepdog.spi.ModelSpec;
 import dev.sheepdog.spi.Money;
@@ -142,17 +142,17 @@ public final class GatewayLauncher {
         .fleet(FleetSettings.DEFAULTS.withInstances(2))
         .budget(BudgetCap.global("load test", Money.ofUsd("1000000")))
         .build();
-    GatewayConfig.Builder config = GatewayConfig.builder()
+    GatewaySettings.Builder settings = GatewaySettings.builder()
         .host("127.0.0.1")
         .port(port)
         .fallbacks(PRIMARY, FALLBACK)
         .fallbacks(FLAKY, FALLBACK)
         .drainTimeout(Duration.ofSeconds(1));
     if (clientKey != null) {
-      config.clientKey(clientKey);
+      settings.clientKey(clientKey);
     }
     try {
-      return new Running(GatewayServer.start(router, config.build(), metrics), provider, store);
+      return new Running(GatewayServer.start(router, settings.build(), metrics), provider, store);
     } catch (RuntimeException e) {
       provider.close();
       store.close();

@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sheepdog.adapter.openai.SharedHttpClient;
 import dev.sheepdog.gateway.config.ConfigException;
+import dev.sheepdog.gateway.config.ConfigFile;
 import dev.sheepdog.gateway.config.ConfigLoader;
 import dev.sheepdog.gateway.config.ProviderContext;
 import dev.sheepdog.gateway.config.ProviderTypes;
-import dev.sheepdog.gateway.config.SheepdogConfig;
 import dev.sheepdog.gateway.config.ProviderFactory;
 import dev.sheepdog.gateway.plugin.SheepdogPlugin;
 import dev.sheepdog.spi.ChatProvider;
@@ -49,9 +49,9 @@ class AcmeProviderFactoryTest {
     // given
     String yaml = yaml("base_url: https://api.acme.example/v1\napi_key_env: SHOP_KEY\nread_timeout: 30s");
     // when
-    SheepdogConfig config = loader.parse(yaml, "gateway.yaml");
+    ConfigFile config = loader.parse(yaml, "gateway.yaml");
     // then
-    SheepdogConfig.Provider shop = config.providers().get("shop");
+    ConfigFile.Provider shop = config.providers().get("shop");
     assertThat(shop.type()).isEqualTo("acme");
     assertThat(shop.prepared().describe()).isEqualTo("https://api.acme.example/v1, key from SHOP_KEY");
     try (SharedHttpClient client = SharedHttpClient.create()) {
@@ -65,7 +65,7 @@ class AcmeProviderFactoryTest {
   @Test
   void the_key_variable_defaults_to_acme_api_key() {
     // when
-    SheepdogConfig config = loader.parse(yaml("base_url: http://127.0.0.1:9000"), "gateway.yaml");
+    ConfigFile config = loader.parse(yaml("base_url: http://127.0.0.1:9000"), "gateway.yaml");
     // then
     assertThat(config.providers().get("shop").prepared().describe())
         .isEqualTo("http://127.0.0.1:9000, key from ACME_API_KEY");

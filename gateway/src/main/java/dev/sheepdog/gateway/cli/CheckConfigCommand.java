@@ -3,9 +3,9 @@ package dev.sheepdog.gateway.cli;
 import dev.sheepdog.core.deferred.ReplayPolicy;
 import dev.sheepdog.gateway.DeferredSettings;
 import dev.sheepdog.gateway.config.ConfigException;
+import dev.sheepdog.gateway.config.ConfigFile;
 import dev.sheepdog.gateway.config.ConfigLoader;
 import dev.sheepdog.gateway.config.ConfigProblem;
-import dev.sheepdog.gateway.config.SheepdogConfig;
 import dev.sheepdog.gateway.plugin.PluginException;
 import dev.sheepdog.gateway.plugin.Plugins;
 import dev.sheepdog.spi.ModelSpec;
@@ -60,7 +60,7 @@ final class CheckConfigCommand implements Callable<Integer> {
       err.flush();
       return SheepdogCli.EXIT_FAILED;
     }
-    SheepdogConfig config;
+    ConfigFile config;
     try {
       config = loaded.configure(ConfigLoader.create().withEnvironment(root.environment())).load(file);
     } catch (ConfigException e) {
@@ -96,8 +96,8 @@ final class CheckConfigCommand implements Callable<Integer> {
     return plain.setScale(Math.max(2, plain.scale())).toPlainString();
   }
 
-  static void printSummary(PrintWriter out, SheepdogConfig config) {
-    SheepdogConfig.Server server = config.server();
+  static void printSummary(PrintWriter out, ConfigFile config) {
+    ConfigFile.Server server = config.server();
     out.printf("  server     %s:%d, bodies up to %d bytes, drain timeout %d ms%n", server.host(), server.port(),
         server.maxBodyBytes(), server.drainTimeout().toMillis());
     out.printf("  auth       %s; admin endpoints %s%n",
@@ -144,7 +144,7 @@ final class CheckConfigCommand implements Callable<Integer> {
         + (cache.shared() ? "shared by all clients" : "per client key");
   }
 
-  static String describe(SheepdogConfig.State state) {
+  static String describe(ConfigFile.State state) {
     return switch (state.store()) {
       case MEMORY -> "memory: spend, budgets and deferred requests are lost on restart";
       case FILE -> "file " + state.path().resolve("state.db") + " (SQLite; spend written every "
@@ -161,7 +161,7 @@ final class CheckConfigCommand implements Callable<Integer> {
     };
   }
 
-  private static String describe(SheepdogConfig.Deferred deferred) {
+  private static String describe(ConfigFile.Deferred deferred) {
     if (!deferred.enabled()) {
       return "off";
     }

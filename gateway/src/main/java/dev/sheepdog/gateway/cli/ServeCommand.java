@@ -1,9 +1,9 @@
 package dev.sheepdog.gateway.cli;
 
 import dev.sheepdog.gateway.config.ConfigException;
+import dev.sheepdog.gateway.config.ConfigFile;
 import dev.sheepdog.gateway.config.ConfigLoader;
-import dev.sheepdog.gateway.config.ConfiguredGateway;
-import dev.sheepdog.gateway.config.SheepdogConfig;
+import dev.sheepdog.gateway.config.RunningGateway;
 import dev.sheepdog.gateway.plugin.PluginException;
 import dev.sheepdog.gateway.plugin.Plugins;
 import dev.sheepdog.state.sqlite.StateStoreException;
@@ -64,23 +64,23 @@ final class ServeCommand implements Callable<Integer> {
       return SheepdogCli.EXIT_FAILED;
     }
     loadedPlugins.contributions().forEach(contribution -> log.info("Plug-in {}", contribution));
-    SheepdogConfig loaded;
+    ConfigFile loaded;
     try {
       loaded = loadedPlugins.configure(ConfigLoader.create().withEnvironment(root.environment())).load(config);
     } catch (ConfigException e) {
       CheckConfigCommand.printProblems(spec.commandLine().getErr(), e.problems());
       return SheepdogCli.EXIT_FAILED;
     }
-    SheepdogConfig.Server server = loaded.server();
+    ConfigFile.Server server = loaded.server();
     if (port != null) {
       server = server.withPort(port);
     }
     if (host != null) {
       server = server.withHost(host);
     }
-    ConfiguredGateway gateway;
+    RunningGateway gateway;
     try {
-      gateway = ConfiguredGateway.start(loaded.withServer(server));
+      gateway = RunningGateway.start(loaded.withServer(server));
     } catch (StateStoreException e) {
       // one line that names the file and the fix; its causes would only repeat it in SQLite's words
       spec.commandLine().getErr().println("sheepdog: " + e.getMessage());
@@ -92,7 +92,7 @@ final class ServeCommand implements Callable<Integer> {
       return SheepdogCli.EXIT_FAILED;
     }
     CountDownLatch stopped = new CountDownLatch(1);
-    SheepdogConfig.Server serving = server;
+    ConfigFile.Server serving = server;
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       log.info("Stopping: refusing new requests, draining those in flight for up to {} ms",
           serving.drainTimeout().toMillis());

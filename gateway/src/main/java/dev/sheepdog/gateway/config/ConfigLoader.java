@@ -13,10 +13,10 @@ import dev.sheepdog.core.cost.BudgetCap;
 import dev.sheepdog.core.deferred.InMemoryDeferredQueue;
 import dev.sheepdog.core.deferred.ReplayPolicy;
 import dev.sheepdog.gateway.CacheSettings;
-import dev.sheepdog.gateway.TelemetrySettings;
 import dev.sheepdog.gateway.DeferredSettings;
-import dev.sheepdog.gateway.GatewayConfig;
 import dev.sheepdog.gateway.GatewayLimits;
+import dev.sheepdog.gateway.GatewaySettings;
+import dev.sheepdog.gateway.TelemetrySettings;
 import dev.sheepdog.spi.Money;
 import dev.sheepdog.spi.ModelCatalog;
 import dev.sheepdog.spi.ModelId;
@@ -54,13 +54,13 @@ import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 
 /**
- * Reads a gateway's YAML file into a {@link SheepdogConfig}, checking everything at once: types,
+ * Reads a gateway's YAML file into a {@link ConfigFile}, checking everything at once: types,
  * required and unknown keys, environment variables, and that every name refers to something that
  * exists. Reports all problems in one {@link ConfigException}, each naming the file, the line and
  * the field.
  *
  * <pre>{@code
- * SheepdogConfig config = ConfigLoader.create().load(Path.of("gateway.yaml"));
+ * ConfigFile config = ConfigLoader.create().load(Path.of("gateway.yaml"));
  * }</pre>
  *
  * Immutable; the withers return a changed copy.
@@ -117,7 +117,7 @@ public final class ConfigLoader {
   }
 
   /** Loads {@code file}, named in messages as given. */
-  public SheepdogConfig load(Path file) {
+  public ConfigFile load(Path file) {
     String text;
     try {
       text = Files.readString(file, StandardCharsets.UTF_8);
@@ -130,7 +130,7 @@ public final class ConfigLoader {
   }
 
   /** Loads YAML text, naming it {@code fileName} in messages. */
-  public SheepdogConfig parse(String yaml, String fileName) {
+  public ConfigFile parse(String yaml, String fileName) {
     Node root;
     try {
       LoadSettings settings = LoadSettings.builder().setLabel(fileName).setAllowDuplicateKeys(false).build();
@@ -149,7 +149,7 @@ public final class ConfigLoader {
       node.error("expected a mapping of sections (server, providers, models, routes, …)");
       throw new ConfigException(node.problems());
     }
-    SheepdogConfig config = new Reading(node, types, strategies).read();
+    ConfigFile config = new Reading(node, types, strategies).read();
     if (node.hasProblems()) {
       throw new ConfigException(node.problems());
     }
@@ -182,44 +182,44 @@ public final class ConfigLoader {
       strategyNames.addAll(strategies.keySet());
     }
 
-    SheepdogConfig read() {
+    ConfigFile read() {
       ConfigNode serverSection = root.section("server");
-      SheepdogConfig.Server server = server(serverSection);
-      SheepdogConfig.Auth auth = auth(root.section("auth"));
+      ConfigFile.Server server = server(serverSection);
+      ConfigFile.Auth auth = auth(root.section("auth"));
       if (auth.clientKeys().isEmpty() && !isLoopback(server.host())) {
         // an open gateway spends the operator's upstream credit for anyone who can reach it
         serverSection.error("host", "binding an address other than loopback needs client keys: without "
             + "auth.client_keys_env, only a loopback address (127.0.0.1, localhost, ::1) is allowed");
       }
-      Map<String, SheepdogConfig.Provider> providers = providers();
+      Map<String, ConfigFile.Provider> providers = providers();
       ModelCatalog catalog = models();
       Set<ModelId> known = new LinkedHashSet<>();
       if (catalog != null) {
         catalog.models().forEach(model -> known.add(model.id()));
       }
-      SheepdogConfig.Routes routes = routes(root.section("routes"), known);
+      ConfigFile.Routes routes = routes(root.section("routes"), known);
       RouterSettings settings = settings();
       Optional<HedgingConfig> hedging = hedging(root.section("hedging"));
-      SheepdogConfig.Alerts alerts = alerts(root.section("alerts"));
+      ConfigFile.Alerts alerts = alerts(root.section("alerts"));
       List<BudgetCap> budgets = budgets(root.section("budget"));
-      SheepdogConfig.Deferred deferred = deferred(root.section("deferred"));
-      SheepdogConfig.State state = state(root.section("state"));
+      ConfigFile.Deferred deferred = deferred(root.section("deferred"));
+      ConfigFile.State state = state(root.section("state"));
       CacheSettings cache = cache(root.section("cache"));
       TelemetrySettings telemetry = telemetry(root.section("telemetry"));
       root.rejectUnknownKeys();
       if (root.hasProblems()) {
         return null;
       }
-      return new SheepdogConfig(root.file(), server, auth, providers, catalog, routes, settings, hedging, alerts,
+      return new ConfigFile(root.file(), server, auth, providers, catalog, routes, settings, hedging, alerts,
           budgets, deferred, state, cache, telemetry, strategies);
     }
 
-    private SheepdogConfig.Server server(ConfigNode section) {
-      String host = section.string("host", SheepdogConfig.Server.DEFAULT_HOST);
-      int port = section.integer("port", SheepdogConfig.Server.DEFAULT_PORT, 0, 65_535);
-      long body = section.byteSize("max_body_size", SheepdogConfig.Server.DEFAULT_MAX_BODY_BYTES);
-      Duration idle = section.duration("idle_timeout", SheepdogConfig.Server.DEFAULT_IDLE_TIMEOUT);
-      Duration drain = section.durationOrZero("drain_timeout", SheepdogConfig.Server.DEFAULT_DRAIN_TIMEOUT);
+    private ConfigFile.Server server(ConfigNode section) {
+      String host = section.string("host", ConfigFile.Server.DEFAULT_HOST);
+      int port = section.integer("port", ConfigFile.Server.DEFAULT_PORT, 0, 65_535);
+      long body = section.byteSize("max_body_size", ConfigFile.Server.DEFAULT_MAX_BODY_BYTES);
+      Duration idle = section.duration("idle_timeout", ConfigFile.Server.DEFAULT_IDLE_TIMEOUT);
+      Duration drain = section.durationOrZero("drain_timeout", ConfigFile.Server.DEFAULT_DRAIN_TIMEOUT);
       GatewayLimits defaults = GatewayLimits.defaults();
       int connections = section.integer("max_connections", defaults.maxConnections(), 1, 1_000_000);
       long headers = section.byteSize("max_header_size", defaults.maxHeaderBytes());
@@ -238,14 +238,14 @@ public final class ConfigLoader {
         section.error("max_stream_buffer", "must be at least 1KiB");
         streamBuffer = defaults.maxStreamBufferBytes();
       }
-      int threads = section.integer("threads", GatewayConfig.DEFAULT_THREADS, 8, 10_000);
+      int threads = section.integer("threads", GatewaySettings.DEFAULT_THREADS, 8, 10_000);
       section.rejectUnknownKeys();
       GatewayLimits limits = new GatewayLimits(connections, (int) headers, headerTimeout, bodyTimeout, requestRate,
           responseRate, streamBuffer);
-      return new SheepdogConfig.Server(host, port, body, idle, drain, limits, threads);
+      return new ConfigFile.Server(host, port, body, idle, drain, limits, threads);
     }
 
-    private SheepdogConfig.Auth auth(ConfigNode section) {
+    private ConfigFile.Auth auth(ConfigNode section) {
       section.rejectSecretInClear("client_keys", "client_keys_env");
       section.rejectSecretInClear("client_key", "client_keys_env");
       section.rejectSecretInClear("admin_key", "admin_key_env");
@@ -255,14 +255,14 @@ public final class ConfigLoader {
       }
       Optional<ConfigNode.Secret> admin = section.secretFromEnvironment("admin_key_env");
       section.rejectUnknownKeys();
-      return new SheepdogConfig.Auth(clientKeys, admin);
+      return new ConfigFile.Auth(clientKeys, admin);
     }
 
-    private Map<String, SheepdogConfig.Provider> providers() {
+    private Map<String, ConfigFile.Provider> providers() {
       if (!root.has("providers")) {
         root.missing("providers");
       }
-      Map<String, SheepdogConfig.Provider> providers = new LinkedHashMap<>();
+      Map<String, ConfigFile.Provider> providers = new LinkedHashMap<>();
       for (Map.Entry<String, ConfigNode> entry : root.namedSections("providers").entrySet()) {
         String name = entry.getKey();
         ConfigNode section = entry.getValue();
@@ -286,7 +286,7 @@ public final class ConfigLoader {
         PreparedProvider prepared = factory.get().prepare(section, name);
         section.rejectUnknownKeys();
         if (prepared != null) {
-          providers.put(name, new SheepdogConfig.Provider(name, type.get(), prepared));
+          providers.put(name, new ConfigFile.Provider(name, type.get(), prepared));
         }
       }
       return providers;
@@ -345,7 +345,7 @@ public final class ConfigLoader {
       return ModelCatalog.of(models);
     }
 
-    private SheepdogConfig.Routes routes(ConfigNode section, Set<ModelId> models) {
+    private ConfigFile.Routes routes(ConfigNode section, Set<ModelId> models) {
       String strategy = section.string("strategy", RouteTableStrategy.NAME);
       List<String> parts = StrategyRegistry.parts(strategy);
       for (int i = 0; i < parts.size(); i++) {
@@ -382,7 +382,7 @@ public final class ConfigLoader {
       if (table != null) {
         aliases.addAll(table.tasks());
       }
-      return table == null ? null : new SheepdogConfig.Routes(strategy, table, fallbacks, aliases);
+      return table == null ? null : new ConfigFile.Routes(strategy, table, fallbacks, aliases);
     }
 
     private RouteTableStrategy table(ConfigNode section, Set<ModelId> models) {
@@ -517,7 +517,7 @@ public final class ConfigLoader {
       return Optional.ofNullable(build(section, () -> new HedgingConfig(delay, ratio, minimum, window), null));
     }
 
-    private SheepdogConfig.Alerts alerts(ConfigNode section) {
+    private ConfigFile.Alerts alerts(ConfigNode section) {
       AlertRules defaults = AlertRules.defaults();
       Duration latency = section.duration("p95_latency", defaults.p95LatencyThreshold());
       double errorRate = section.decimal("error_rate", defaults.errorRateThreshold(), 0, 0.999_999);
@@ -529,7 +529,7 @@ public final class ConfigLoader {
       section.rejectUnknownKeys();
       AlertRules rules = build(section, () -> new AlertRules(latency, errorRate, minimumCalls, consecutive, resolve),
           defaults);
-      return new SheepdogConfig.Alerts(rules, log);
+      return new ConfigFile.Alerts(rules, log);
     }
 
     private List<BudgetCap> budgets(ConfigNode section) {
@@ -654,18 +654,18 @@ public final class ConfigLoader {
       return null;
     }
 
-    private SheepdogConfig.Deferred deferred(ConfigNode section) {
+    private ConfigFile.Deferred deferred(ConfigNode section) {
       boolean enabled = section.bool("enabled", true);
       int capacity = section.integer("capacity", InMemoryDeferredQueue.DEFAULT_CAPACITY, 1, 10_000_000);
       int retention = section.integer("retention", InMemoryDeferredQueue.DEFAULT_TERMINAL_RETENTION, 0,
           10_000_000);
-      int perClient = section.integer("max_per_client", SheepdogConfig.Deferred.DEFAULT_MAX_PER_CLIENT, 1,
+      int perClient = section.integer("max_per_client", ConfigFile.Deferred.DEFAULT_MAX_PER_CLIENT, 1,
           10_000_000);
       long bytesPerClient = section.byteSize("max_bytes_per_client",
-          SheepdogConfig.Deferred.DEFAULT_MAX_BYTES_PER_CLIENT);
+          ConfigFile.Deferred.DEFAULT_MAX_BYTES_PER_CLIENT);
       DeferredSettings settings = deferredSettings(section);
       section.rejectUnknownKeys();
-      return new SheepdogConfig.Deferred(enabled, capacity, retention, perClient, bytesPerClient, settings);
+      return new ConfigFile.Deferred(enabled, capacity, retention, perClient, bytesPerClient, settings);
     }
 
     /** {@code deferred.replay} and {@code deferred.callbacks}. */
@@ -702,10 +702,10 @@ public final class ConfigLoader {
       return new DeferredSettings(enabled, policy, hosts, attempts, timeout);
     }
 
-    private SheepdogConfig.State state(ConfigNode section) {
-      SheepdogConfig.State.Store store = section.choice("store", SheepdogConfig.State.Store.class,
-          SheepdogConfig.State.Store.FILE);
-      String path = section.string("path", SheepdogConfig.State.DEFAULT_PATH.toString());
+    private ConfigFile.State state(ConfigNode section) {
+      ConfigFile.State.Store store = section.choice("store", ConfigFile.State.Store.class,
+          ConfigFile.State.Store.FILE);
+      String path = section.string("path", ConfigFile.State.DEFAULT_PATH.toString());
       java.nio.file.Path directory = null;
       try {
         directory = java.nio.file.Path.of(path);
@@ -713,13 +713,13 @@ public final class ConfigLoader {
         section.error("path", "not a valid directory path");
       }
       long maxSize = section.byteSize("max_size", 0);
-      Duration commit = section.duration("commit_interval", SheepdogConfig.State.DEFAULT_COMMIT_INTERVAL);
+      Duration commit = section.duration("commit_interval", ConfigFile.State.DEFAULT_COMMIT_INTERVAL);
       if (commit.compareTo(Duration.ofSeconds(10)) > 0) {
         section.error("commit_interval", "at most 10s: a crash loses the spend of one interval");
       }
       RedisSettings redis = null;
       FleetSettings fleet = FleetSettings.DEFAULTS;
-      if (store == SheepdogConfig.State.Store.REDIS) {
+      if (store == ConfigFile.State.Store.REDIS) {
         redis = redis(section);
         fleet = fleet(section);
       } else {
@@ -730,11 +730,11 @@ public final class ConfigLoader {
         }
       }
       section.rejectUnknownKeys();
-      if (redis == null && store == SheepdogConfig.State.Store.REDIS) {
+      if (redis == null && store == ConfigFile.State.Store.REDIS) {
         // the problem is recorded; a placeholder keeps the record valid until the errors are reported
         redis = RedisSettings.of("redis://127.0.0.1:6379");
       }
-      return new SheepdogConfig.State(store, directory != null ? directory : SheepdogConfig.State.DEFAULT_PATH,
+      return new ConfigFile.State(store, directory != null ? directory : ConfigFile.State.DEFAULT_PATH,
           maxSize, commit, redis, fleet);
     }
 

@@ -21,8 +21,8 @@ import dev.sheepdog.core.cost.BudgetCap;
 import dev.sheepdog.core.cost.SpendLedger;
 import dev.sheepdog.core.inject.RouterModule;
 import dev.sheepdog.core.inject.StrategyName;
-import dev.sheepdog.gateway.GatewayConfig;
 import dev.sheepdog.gateway.GatewayMetrics;
+import dev.sheepdog.gateway.GatewaySettings;
 import dev.sheepdog.gateway.GatewayTracing;
 import dev.sheepdog.policy.cost.CostPolicyModule;
 import dev.sheepdog.policy.latency.LatencyPolicyModule;
@@ -44,29 +44,29 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A {@link SheepdogConfig} as Guice modules: the core's {@link RouterModule} with its bindings set
+ * A {@link ConfigFile} as Guice modules: the core's {@link RouterModule} with its bindings set
  * from the file (catalog, route table, strategy name, timeouts, retries, circuits, alerts, budgets,
  * hedging), the policy modules ({@link CostPolicyModule}, {@link LatencyPolicyModule}), one
  * private module per provider (its {@link ProviderContext} kept inside, the provider exposed into
  * the router's {@code MapBinder<ProviderId, ChatProvider>} under its name), the strategies plug-ins
  * contribute, the metrics as a router listener, and the state store with the ledger, the deferred
- * queue and the fleet's shared state it provides. {@link ConfiguredGateway#start} builds one
+ * queue and the fleet's shared state it provides. {@link RunningGateway#start} builds one
  * injector from it, in {@code Stage.PRODUCTION}, so a mistake (a model whose provider is missing,
  * a provider that cannot be built) fails the start, not a request.
  *
- * <p>Embedders add their own modules with {@link ConfiguredGateway#start(SheepdogConfig, Ticker,
+ * <p>Embedders add their own modules with {@link RunningGateway#start(ConfigFile, Ticker,
  * Scheduler, List)}: their bindings override the file's, their set and map elements join it.
  */
 public final class GatewayModule extends AbstractModule {
   private static final Logger log = LoggerFactory.getLogger(GatewayModule.class);
 
-  private final SheepdogConfig config;
+  private final ConfigFile config;
   private final Ticker ticker;
   private final Scheduler scheduler;
   private final GatewayResources resources;
   private final AlertRelay alerts;
 
-  GatewayModule(SheepdogConfig config, Ticker ticker, Scheduler scheduler, GatewayResources resources,
+  GatewayModule(ConfigFile config, Ticker ticker, Scheduler scheduler, GatewayResources resources,
       AlertRelay alerts) {
     this.config = Objects.requireNonNull(config, "config");
     this.ticker = Objects.requireNonNull(ticker, "ticker");
@@ -80,7 +80,7 @@ public final class GatewayModule extends AbstractModule {
     install(new RouterModule());
     install(new CostPolicyModule());
     install(new LatencyPolicyModule());
-    bind(SheepdogConfig.class).toInstance(config);
+    bind(ConfigFile.class).toInstance(config);
     bind(GatewayResources.class).toInstance(resources);
     bind(ModelCatalog.class).toInstance(config.catalog());
     OptionalBinder.newOptionalBinder(binder(), Ticker.class).setBinding().toInstance(ticker);
@@ -118,7 +118,7 @@ public final class GatewayModule extends AbstractModule {
         strategies.addBinding(name)
             .toProvider((com.google.inject.Provider<SelectionStrategy>) factory::get).in(Singleton.class));
 
-    for (SheepdogConfig.Provider provider : config.providers().values()) {
+    for (ConfigFile.Provider provider : config.providers().values()) {
       ProviderId id = ProviderId.of(provider.name());
       List<ModelSpec> models = config.catalog().models().stream().filter(m -> m.provider().equals(id)).toList();
       if (models.isEmpty()) {
@@ -143,7 +143,7 @@ public final class GatewayModule extends AbstractModule {
   @Provides
   @Singleton
   StateStore state() {
-    StateStore state = ConfiguredGateway.openState(config, alerts, ticker);
+    StateStore state = RunningGateway.openState(config, alerts, ticker);
     resources.add(GatewayResources.Phase.STATE, "the state store", state);
     return state;
   }
@@ -174,8 +174,8 @@ public final class GatewayModule extends AbstractModule {
 
   @Provides
   @Singleton
-  GatewayConfig http() {
-    return ConfiguredGateway.gatewayConfig(config);
+  GatewaySettings http() {
+    return RunningGateway.gatewaySettings(config);
   }
 
   private static final class LedgerOfState implements com.google.inject.Provider<SpendLedger> {
@@ -194,18 +194,18 @@ public final class GatewayModule extends AbstractModule {
 
   /** The store's queue behind a quota per client key, or none when {@code deferred.enabled} is false. */
   private static final class DeferredOfState implements com.google.inject.Provider<DeferredQueue> {
-    private final SheepdogConfig config;
+    private final ConfigFile config;
     private final StateStore state;
 
     @Inject
-    DeferredOfState(SheepdogConfig config, StateStore state) {
+    DeferredOfState(ConfigFile config, StateStore state) {
       this.config = config;
       this.state = state;
     }
 
     @Override
     public DeferredQueue get() {
-      return ConfiguredGateway.deferredQueue(config.deferred(), state.deferred());
+      return RunningGateway.deferredQueue(config.deferred(), state.deferred());
     }
   }
 
@@ -228,10 +228,10 @@ public final class GatewayModule extends AbstractModule {
    * under a key named after it and added to the router's map under its id.
    */
   private static final class ProviderModule extends PrivateModule {
-    private final SheepdogConfig.Provider provider;
+    private final ConfigFile.Provider provider;
     private final List<ModelSpec> models;
 
-    ProviderModule(SheepdogConfig.Provider provider, List<ModelSpec> models) {
+    ProviderModule(ConfigFile.Provider provider, List<ModelSpec> models) {
       this.provider = provider;
       this.models = models;
     }
@@ -239,13 +239,13 @@ public final class GatewayModule extends AbstractModule {
     @Override
     protected void configure() {
       Key<ChatProvider> exposed = exposed(provider);
-      bind(SheepdogConfig.Provider.class).toInstance(provider);
+      bind(ConfigFile.Provider.class).toInstance(provider);
       bind(ChatProvider.class).toProvider(BuiltProvider.class).in(Singleton.class);
       bind(exposed).to(ChatProvider.class);
       expose(exposed);
     }
 
-    static Key<ChatProvider> exposed(SheepdogConfig.Provider provider) {
+    static Key<ChatProvider> exposed(ConfigFile.Provider provider) {
       return Key.get(ChatProvider.class, Names.named("sheepdog.provider." + provider.name()));
     }
 
@@ -256,12 +256,12 @@ public final class GatewayModule extends AbstractModule {
   }
 
   private static final class BuiltProvider implements com.google.inject.Provider<ChatProvider> {
-    private final SheepdogConfig.Provider provider;
+    private final ConfigFile.Provider provider;
     private final ProviderContext context;
     private final GatewayResources resources;
 
     @Inject
-    BuiltProvider(SheepdogConfig.Provider provider, ProviderContext context, GatewayResources resources) {
+    BuiltProvider(ConfigFile.Provider provider, ProviderContext context, GatewayResources resources) {
       this.provider = provider;
       this.context = context;
       this.resources = resources;

@@ -12,9 +12,9 @@ import dev.sheepdog.core.alert.AlertRules;
 import dev.sheepdog.core.inject.RouterModule;
 import dev.sheepdog.core.stats.StatsConfig;
 import dev.sheepdog.core.stats.StatsSnapshot;
-import dev.sheepdog.gateway.GatewayConfig;
 import dev.sheepdog.gateway.GatewayMetrics;
 import dev.sheepdog.gateway.GatewayServer;
+import dev.sheepdog.gateway.GatewaySettings;
 import dev.sheepdog.spi.ChatProvider;
 import dev.sheepdog.spi.CircuitState;
 import dev.sheepdog.spi.ModelCatalog;
@@ -95,7 +95,7 @@ final class DemoRun {
     }).getInstance(Router.class);
     String adminKey = newKey("sk-demo-admin-");
     String clientKey = newKey("sk-demo-client-");
-    GatewayConfig config = GatewayConfig.builder()
+    GatewaySettings settings = GatewaySettings.builder()
         .host("127.0.0.1")
         .port(options.port())
         .clientKey(clientKey)
@@ -107,7 +107,7 @@ final class DemoRun {
     GatewayServer started;
     try {
       // the sandbox's faults can be switched by hand too, at /admin/sandbox/faults
-      started = GatewayServer.start(router, config, metrics, null, List.of(sandbox));
+      started = GatewayServer.start(router, settings, metrics, null, List.of(sandbox));
     } catch (IllegalStateException e) {
       String cause = e.getCause() == null ? "" : ": " + e.getCause().getMessage();
       throw new GatewayNotStartedException(e.getMessage() + cause + "; choose another --port, or 0 for a free one");

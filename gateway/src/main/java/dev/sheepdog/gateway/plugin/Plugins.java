@@ -31,7 +31,7 @@ import java.util.stream.Stream;
  *
  * <pre>{@code
  * Plugins plugins = Plugins.load(Plugins.class.getClassLoader(), Path.of("plugins"));
- * SheepdogConfig config = plugins.configure(ConfigLoader.create()).load(Path.of("gateway.yaml"));
+ * ConfigFile config = plugins.configure(ConfigLoader.create()).load(Path.of("gateway.yaml"));
  * }</pre>
  *
  * Every problem is a {@link PluginException} naming the jar or the plug-in: a directory that is

@@ -21,11 +21,11 @@ class ConfigDocSampleTest {
     int models;
     // --- sample: from code ---
     Map<String, String> env = Map.of("HOLYSHEEP_API_KEY", "sk-holysheep-...", "SHEEPDOG_CLIENT_KEY", "sk-team-a");
-    SheepdogConfig config = ConfigLoader.create()              // System.getenv unless told otherwise
+    ConfigFile config = ConfigLoader.create()                  // System.getenv unless told otherwise
         .withEnvironment(env::get)
         .load(examples.resolve("holysheep.yaml"));             // a ConfigException lists every problem
     config = config.withServer(config.server().withPort(0));  // any free port
-    try (ConfiguredGateway gateway = ConfiguredGateway.start(config)) {
+    try (RunningGateway gateway = RunningGateway.start(config)) {
       URI baseUrl = gateway.uri().resolve("/v1");             // point OpenAI clients here
       Router router = gateway.router();                       // health, spend, alerts
       // --- end sample ---
@@ -51,7 +51,7 @@ class ConfigDocSampleTest {
     ConfigLoader loader = ConfigLoader.create()
         .withProviderTypes(ProviderTypes.builtIn().with("scripted", scripted));
     // --- end sample ---
-    SheepdogConfig config = loader.parse("""
+    ConfigFile config = loader.parse("""
         providers: {fake: {type: scripted, failures: 2}}
         models: [{id: m, provider: fake}]
         routes: {table: {general: {normal: [m]}}}

@@ -36,7 +36,7 @@ class ConfigLoaderTest {
   private final Map<String, String> env = Map.of("UPSTREAM_KEY", "sk-upstream-SECRET-123", "CLIENT_KEY",
       "sk-client-1", "ADMIN_KEY", "sk-admin-1");
 
-  private SheepdogConfig load(String yaml) {
+  private ConfigFile load(String yaml) {
     return ConfigLoader.create().withEnvironment(env::get).parse(yaml, "gateway.yaml");
   }
 
@@ -56,9 +56,9 @@ class ConfigLoaderTest {
   @Test
   void a_minimal_file_takes_the_documented_defaults() {
     // when
-    SheepdogConfig config = load(MINIMAL);
+    ConfigFile config = load(MINIMAL);
     // then
-    assertThat(config.server()).isEqualTo(new SheepdogConfig.Server("127.0.0.1", 8080, 1 << 20,
+    assertThat(config.server()).isEqualTo(new ConfigFile.Server("127.0.0.1", 8080, 1 << 20,
         Duration.ofMinutes(5), Duration.ofSeconds(30), GatewayLimits.defaults(), 32));
     assertThat(config.auth().clientKeys()).isEmpty();
     assertThat(config.auth().adminKey()).isEmpty();
@@ -70,7 +70,7 @@ class ConfigLoaderTest {
     assertThat(config.hedging()).isEmpty();
     assertThat(config.alerts().rules().p95LatencyThreshold()).isEqualTo(Duration.ofSeconds(5));
     assertThat(config.alerts().log()).isTrue();
-    assertThat(config.deferred()).isEqualTo(new SheepdogConfig.Deferred(true, 1000, 1000, 100, 16L << 20));
+    assertThat(config.deferred()).isEqualTo(new ConfigFile.Deferred(true, 1000, 1000, 100, 16L << 20));
     assertThat(config.catalog().require(ModelId.of("model-a")).upstreamName()).isEqualTo("model-a");
     assertThat(config.catalog().require(ModelId.of("model-a")).tier()).isEqualTo(QualityTier.STANDARD);
   }
@@ -133,9 +133,9 @@ class ConfigLoaderTest {
         deferred: {capacity: 10, max_per_client: 3, max_bytes_per_client: 1MiB}
         """;
     // when
-    SheepdogConfig config = load(yaml);
+    ConfigFile config = load(yaml);
     // then
-    assertThat(config.server()).isEqualTo(new SheepdogConfig.Server("0.0.0.0", 9090, 512 * 1024,
+    assertThat(config.server()).isEqualTo(new ConfigFile.Server("0.0.0.0", 9090, 512 * 1024,
         Duration.ofSeconds(90), Duration.ofMillis(250), new GatewayLimits(500, 8 * 1024, Duration.ofSeconds(5),
         Duration.ofSeconds(20), 512, 0, 64 * 1024), 24));
     assertThat(config.auth().clientKeys()).extracting(ConfigNode.Secret::value).containsExactly("sk-client-1");
@@ -168,24 +168,24 @@ class ConfigLoaderTest {
     assertThat(config.alerts().log()).isFalse();
     assertThat(config.budgets()).hasSize(2);
     assertThat(config.budgets().get(1).tag()).isEqualTo("team-a");
-    assertThat(config.deferred()).isEqualTo(new SheepdogConfig.Deferred(true, 10, 1000, 3, 1L << 20));
+    assertThat(config.deferred()).isEqualTo(new ConfigFile.Deferred(true, 10, 1000, 3, 1L << 20));
   }
 
   @Test
   void state_and_deferred_replay_and_callbacks_have_defaults_and_keys() {
-    SheepdogConfig defaults = load(MINIMAL);
-    assertThat(defaults.state().store()).isEqualTo(SheepdogConfig.State.Store.FILE);
+    ConfigFile defaults = load(MINIMAL);
+    assertThat(defaults.state().store()).isEqualTo(ConfigFile.State.Store.FILE);
     assertThat(defaults.state().path()).isEqualTo(Path.of("sheepdog-state").toAbsolutePath());
     assertThat(defaults.state().commitInterval()).isEqualTo(Duration.ofMillis(100));
     assertThat(defaults.deferred().settings()).isEqualTo(dev.sheepdog.gateway.DeferredSettings.AUTOMATIC);
 
-    SheepdogConfig given = load(MINIMAL + """
+    ConfigFile given = load(MINIMAL + """
         state: {store: file, path: /var/lib/sheepdog, commit_interval: 250ms, max_size: 1GiB}
         deferred:
           replay: {enabled: false, interval: 10s, max_attempts: 8, backoff: {initial: 1s, max: 2m}, lease: 10m}
           callbacks: {allowed_hosts: [Hooks.Example.com, 127.0.0.1], max_attempts: 3, timeout: 2s}
         """);
-    assertThat(given.state()).isEqualTo(new SheepdogConfig.State(SheepdogConfig.State.Store.FILE,
+    assertThat(given.state()).isEqualTo(new ConfigFile.State(ConfigFile.State.Store.FILE,
         Path.of("/var/lib/sheepdog"), 1L << 30, Duration.ofMillis(250)));
     var settings = given.deferred().settings();
     assertThat(settings.autoReplay()).isFalse();
@@ -195,13 +195,13 @@ class ConfigLoaderTest {
     assertThat(settings.callbackAttempts()).isEqualTo(3);
     assertThat(settings.callbackTimeout()).isEqualTo(Duration.ofSeconds(2));
     assertThat(load(MINIMAL + "state: {store: memory}\n").state().store())
-        .isEqualTo(SheepdogConfig.State.Store.MEMORY);
+        .isEqualTo(ConfigFile.State.Store.MEMORY);
   }
 
   @Test
   void a_redis_store_reads_its_keys_with_the_password_from_the_environment() {
     // when
-    SheepdogConfig config = load(MINIMAL + """
+    ConfigFile config = load(MINIMAL + """
         state:
           store: redis
           uri: rediss://redis.internal:6380/2
@@ -213,8 +213,8 @@ class ConfigLoaderTest {
           circuit_sync: 250ms
         """);
     // then
-    SheepdogConfig.State state = config.state();
-    assertThat(state.store()).isEqualTo(SheepdogConfig.State.Store.REDIS);
+    ConfigFile.State state = config.state();
+    assertThat(state.store()).isEqualTo(ConfigFile.State.Store.REDIS);
     assertThat(state.redis().uri()).isEqualTo("rediss://redis.internal:6380/2");
     assertThat(state.redis().usesTls()).isTrue();
     assertThat(state.redis().password()).containsExactly("sk-upstream-SECRET-123".toCharArray());
@@ -229,7 +229,7 @@ class ConfigLoaderTest {
   @Test
   void a_redis_store_through_sentinel_is_accepted_and_another_scheme_is_refused() {
     // when
-    SheepdogConfig sentinel = load(MINIMAL
+    ConfigFile sentinel = load(MINIMAL
         + "state: {store: redis, uri: 'rediss-sentinel://s1.internal:26379,s2.internal:26379/0#mymaster'}\n");
     String http = message(MINIMAL + "state: {store: redis, uri: 'http://redis.internal:6379'}\n");
     // then
@@ -418,7 +418,7 @@ class ConfigLoaderTest {
           enabled: ${DEFERRED:-false}
         """;
     // when
-    SheepdogConfig config = ConfigLoader.create().withEnvironment(environment::get).parse(yaml, "gateway.yaml");
+    ConfigFile config = ConfigLoader.create().withEnvironment(environment::get).parse(yaml, "gateway.yaml");
     // then
     assertThat(config.server().port()).isEqualTo(9191);
     assertThat(config.server().host()).isEqualTo("127.0.0.2");
@@ -495,7 +495,7 @@ class ConfigLoaderTest {
   @Test
   void the_cache_is_off_unless_enabled_and_reads_its_keys() {
     assertThat(load(MINIMAL).cache()).isEqualTo(dev.sheepdog.gateway.CacheSettings.OFF);
-    SheepdogConfig config = load(MINIMAL + """
+    ConfigFile config = load(MINIMAL + """
         cache:
           enabled: true
           routes: [auto, summarize]

@@ -60,7 +60,7 @@ class DurableStateTest {
       .withEnvironment(Map.of("KEY_A", KEY_A, "KEY_B", KEY_B)::get);
 
   /** One model at $0.20 per output token: an answer of 5 tokens costs $1. */
-  private SheepdogConfig config(Path state, int failures, String extra) {
+  private ConfigFile config(Path state, int failures, String extra) {
     return loader.parse("""
         server: {port: 0}
         auth: {client_keys_env: [KEY_A, KEY_B]}
@@ -76,8 +76,8 @@ class DurableStateTest {
         """.formatted(failures, state, extra), "gateway.yaml");
   }
 
-  private ConfiguredGateway start(SheepdogConfig config) {
-    return ConfiguredGateway.start(config, Ticker.system(), Scheduler.system());
+  private RunningGateway start(ConfigFile config) {
+    return RunningGateway.start(config, Ticker.system(), Scheduler.system());
   }
 
   private HttpResponse<String> chat(URI base, String key, String text, boolean allowDefer) throws Exception {
@@ -122,16 +122,16 @@ class DurableStateTest {
   @Test
   void spend_and_a_reached_daily_cap_survive_a_restart(@TempDir Path state) throws Exception {
     // given a $1 cap reached by one answer
-    SheepdogConfig config = config(state, 0, "budget: {caps: [{name: daily, daily_limit_usd: 1}]}");
+    ConfigFile config = config(state, 0, "budget: {caps: [{name: daily, daily_limit_usd: 1}]}");
     Money before;
-    try (ConfiguredGateway first = start(config)) {
+    try (RunningGateway first = start(config)) {
       assertThat(chat(first.uri(), KEY_A, "spend a dollar", false).statusCode()).isEqualTo(200);
       ErrorResponsesTestAccess.assertError(chat(first.uri(), KEY_A, "one more", false), 429, "insufficient_quota",
           "budget_exceeded");
       before = first.router().ledger().total();
     }
     // when the gateway starts again on the same directory
-    try (ConfiguredGateway second = start(config)) {
+    try (RunningGateway second = start(config)) {
       // then the day's spend is there, to the nano-dollar, and the cap still rejects
       assertThat(before).isEqualTo(Money.ofUsd("1"));
       assertThat(second.router().ledger().total()).isEqualTo(before);
@@ -149,7 +149,7 @@ class DurableStateTest {
     // given a request deferred while its only model fails
     String replay = "deferred: {replay: {backoff: {initial: 100ms, max: 1s}, interval: 100ms}}";
     String id;
-    try (ConfiguredGateway down = start(config(state, 1_000_000,
+    try (RunningGateway down = start(config(state, 1_000_000,
         "deferred: {replay: {enabled: false}}"))) {
       HttpResponse<String> failed = chat(down.uri(), KEY_A, "keep me", true);
       ErrorResponsesTestAccess.assertError(failed, 503, "server_error", "all_models_failed");
@@ -159,7 +159,7 @@ class DurableStateTest {
       assertThat(fetch(down.uri(), KEY_A, id).body()).contains("\"status\":\"queued\"");
     }
     // when the gateway starts again with the model healthy
-    try (ConfiguredGateway up = start(config(state, 0, replay))) {
+    try (RunningGateway up = start(config(state, 0, replay))) {
       HttpResponse<String> delivered = awaitDelivered(up.uri(), id);
       // then its client gets the answer in OpenAI's shape; another key and no key get nothing
       assertThat(delivered.statusCode()).isEqualTo(200);
@@ -183,7 +183,7 @@ class DurableStateTest {
     // given an entry claimed by a replay that never settled it: the process "died" mid-replay
     String id;
     long leaseEnds;
-    try (ConfiguredGateway down = start(config(state, 1_000_000, "deferred: {replay: {enabled: false}}"))) {
+    try (RunningGateway down = start(config(state, 1_000_000, "deferred: {replay: {enabled: false}}"))) {
       id = deferredId(chat(down.uri(), KEY_A, "claimed then orphaned", true));
       long now = System.currentTimeMillis();
       leaseEnds = now + 1_500;
@@ -191,7 +191,7 @@ class DurableStateTest {
       assertThat(claimed.state()).isEqualTo(DeferredState.REPLAYING);
     }
     // when a gateway starts on the directory with its model healthy
-    try (ConfiguredGateway up = start(config(state, 0,
+    try (RunningGateway up = start(config(state, 0,
         "deferred: {replay: {backoff: {initial: 100ms, max: 1s}, interval: 100ms}}"))) {
       assertThat(fetch(up.uri(), KEY_A, id).body()).contains("\"status\":\"replaying\"");
       HttpResponse<String> delivered = awaitDelivered(up.uri(), id);
@@ -222,7 +222,7 @@ class DurableStateTest {
         state: {path: '%s', max_size: %s}
         """;
     start(loader.parse(yaml.formatted(state, "1GiB"), "gateway.yaml")).close();
-    try (ConfiguredGateway full = start(loader.parse(yaml.formatted(state, "1"), "gateway.yaml"))) {
+    try (RunningGateway full = start(loader.parse(yaml.formatted(state, "1"), "gateway.yaml"))) {
       // when a large request is to be deferred, and another is answered
       HttpResponse<String> notDeferred = http.send(HttpRequest.newBuilder(full.uri().resolve("/v1/chat/completions"))
           .header("Authorization", "Bearer " + KEY_A).header("X-Sheepdog-Allow-Defer", "true")
@@ -249,8 +249,8 @@ class DurableStateTest {
 
   @Test
   void a_directory_another_gateway_holds_is_refused_with_the_fix(@TempDir Path state) {
-    SheepdogConfig config = config(state, 0, "");
-    try (ConfiguredGateway first = start(config)) {
+    ConfigFile config = config(state, 0, "");
+    try (RunningGateway first = start(config)) {
       assertThatThrownBy(() -> start(config))
           .isInstanceOf(StateStoreException.class)
           .hasMessageContaining(state.resolve("state.lock").toString())

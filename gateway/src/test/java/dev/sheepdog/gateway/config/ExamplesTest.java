@@ -21,7 +21,7 @@ class ExamplesTest {
     // given
     Map<String, String> env = Map.of("HOLYSHEEP_API_KEY", "sk-holysheep-dummy0", "SHEEPDOG_CLIENT_KEY", "sk-c1");
     // when
-    SheepdogConfig config = ConfigLoader.create().withEnvironment(env::get).load(example("holysheep.yaml"));
+    ConfigFile config = ConfigLoader.create().withEnvironment(env::get).load(example("holysheep.yaml"));
     // then
     assertThat(config.catalog().size()).isEqualTo(6);
     assertThat(config.providers().get("holysheep").prepared().describe())
@@ -45,7 +45,7 @@ class ExamplesTest {
     Map<String, String> env = Map.of("OPENAI_API_KEY", "sk-dummy", "SHEEPDOG_CLIENT_KEY", "sk-c1",
         "SHEEPDOG_ADMIN_KEY", "sk-a1");
     // when
-    SheepdogConfig config = ConfigLoader.create().withEnvironment(env::get).load(example("two-upstreams.yaml"));
+    ConfigFile config = ConfigLoader.create().withEnvironment(env::get).load(example("two-upstreams.yaml"));
     // then
     assertThat(config.providers()).containsOnlyKeys("openai", "local");
     assertThat(config.providers().get("local").prepared().describe()).isEqualTo("http://127.0.0.1:11434/v1, no key");

@@ -41,7 +41,7 @@ class FleetTest {
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   /** Every scripted provider built, one per gateway start, in start order. */
   private final List<ScriptedProvider> built = new CopyOnWriteArrayList<>();
-  private final List<ConfiguredGateway> gateways = new ArrayList<>();
+  private final List<RunningGateway> gateways = new ArrayList<>();
   private RedisServer redis;
 
   /**
@@ -72,7 +72,7 @@ class FleetTest {
 
   @AfterEach
   void stopAll() throws Exception {
-    for (ConfiguredGateway gateway : gateways) {
+    for (RunningGateway gateway : gateways) {
       gateway.close();
     }
     if (redis != null) {
@@ -84,8 +84,8 @@ class FleetTest {
    * Model a ($0.06 per 1M output tokens × 5 tokens = $0.30 an answer) then model b, on a shared
    * store with 2 instances.
    */
-  private ConfiguredGateway start(String provider, String extra) {
-    SheepdogConfig config = loader.parse("""
+  private RunningGateway start(String provider, String extra) {
+    ConfigFile config = loader.parse("""
         server: {port: 0}
         auth: {client_keys_env: [KEY]}
         providers:
@@ -101,16 +101,16 @@ class FleetTest {
         %s
         """.formatted(provider, extra.contains("rpm-600") ? "600" : "0", redis.uri(),
         extra.replace("rpm-600", "")), "gateway.yaml");
-    ConfiguredGateway gateway = ConfiguredGateway.start(config, Ticker.system(), Scheduler.system());
+    RunningGateway gateway = RunningGateway.start(config, Ticker.system(), Scheduler.system());
     gateways.add(gateway);
     return gateway;
   }
 
-  private static URI base(ConfiguredGateway gateway) {
+  private static URI base(RunningGateway gateway) {
     return URI.create("http://127.0.0.1:" + gateway.server().port());
   }
 
-  private HttpResponse<String> chat(ConfiguredGateway gateway, String priority, String text, boolean defer)
+  private HttpResponse<String> chat(RunningGateway gateway, String priority, String text, boolean defer)
       throws Exception {
     return http.send(HttpRequest.newBuilder(base(gateway).resolve("/v1/chat/completions"))
         .timeout(Duration.ofSeconds(10))
@@ -129,8 +129,8 @@ class FleetTest {
   @Test
   void a_600_rpm_limit_holds_across_both_instances_within_5_percent() throws Exception {
     // given: two instances, model a limited to 600 a minute (a burst of 60, then one every 110.9 ms)
-    ConfiguredGateway one = start("{type: scripted}", "rpm-600");
-    ConfiguredGateway two = start("{type: scripted}", "rpm-600");
+    RunningGateway one = start("{type: scripted}", "rpm-600");
+    RunningGateway two = start("{type: scripted}", "rpm-600");
 
     // when: 8 clients press both instances as fast as they answer, for 4 seconds
     long started = System.nanoTime();
@@ -139,7 +139,7 @@ class FleetTest {
     AtomicInteger failed = new AtomicInteger();
     List<Future<?>> running = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
-      ConfiguredGateway target = i % 2 == 0 ? one : two;
+      RunningGateway target = i % 2 == 0 ? one : two;
       running.add(clients.submit(() -> {
         while (System.nanoTime() < end) {
           int status = chat(target, "fast", "hi", false).statusCode();
@@ -168,13 +168,13 @@ class FleetTest {
   void a_one_dollar_daily_cap_overshoots_by_at_most_one_in_flight_request_per_instance() throws Exception {
     // given: answers of $0.30 that take 50 ms, a $1 cap over the fleet, one client per instance
     String cap = "budget: {caps: [{name: fleet, daily_limit_usd: 1}]}";
-    ConfiguredGateway one = start("{type: scripted, latency_ms: 50}", cap);
-    ConfiguredGateway two = start("{type: scripted, latency_ms: 50}", cap);
+    RunningGateway one = start("{type: scripted, latency_ms: 50}", cap);
+    RunningGateway two = start("{type: scripted, latency_ms: 50}", cap);
 
     // when each client sends requests one after the other until the cap refuses
     ExecutorService clients = Executors.newFixedThreadPool(2);
     List<Future<BigDecimal>> spent = new ArrayList<>();
-    for (ConfiguredGateway target : List.of(one, two)) {
+    for (RunningGateway target : List.of(one, two)) {
       spent.add(clients.submit(() -> {
         BigDecimal total = BigDecimal.ZERO;
         for (int i = 0; i < 20; i++) {
@@ -203,8 +203,8 @@ class FleetTest {
   void a_model_failing_on_one_instance_gets_at_most_k_probe_calls_from_the_other_during_its_recovery()
       throws Exception {
     // given: model a fails on both instances' upstreams; instance one opens its circuit
-    ConfiguredGateway one = start("{type: scripted, failing: model-a}", "");
-    ConfiguredGateway two = start("{type: scripted, failing: model-a}", "");
+    RunningGateway one = start("{type: scripted, failing: model-a}", "");
+    RunningGateway two = start("{type: scripted, failing: model-a}", "");
     for (int i = 0; i < 3; i++) {
       assertThat(chat(one, "normal", "hi", false).headers().firstValue("X-Sheepdog-Model")).hasValue("model-b");
     }
@@ -231,8 +231,8 @@ class FleetTest {
   void a_deferred_request_is_fetched_on_either_instance() throws Exception {
     // given: every model fails on instance one, which defers the request
     String deferred = "deferred: {enabled: true, replay: {enabled: false}}";
-    ConfiguredGateway one = start("{type: scripted, failing: 'model-a,model-b'}", deferred);
-    ConfiguredGateway two = start("{type: scripted}", deferred);
+    RunningGateway one = start("{type: scripted, failing: 'model-a,model-b'}", deferred);
+    RunningGateway two = start("{type: scripted}", deferred);
     HttpResponse<String> refused = chat(one, "normal", "keep me", true);
     assertThat(refused.statusCode()).isEqualTo(503);
     Matcher id = DEFERRED_ID.matcher(refused.body());
@@ -252,8 +252,8 @@ class FleetTest {
   void with_redis_stopped_mid_load_no_request_fails_limits_fall_back_to_the_local_share_and_sharing_resumes()
       throws Exception {
     // given: two instances sharing a 600 rpm limit under load
-    ConfiguredGateway one = start("{type: scripted}", "rpm-600");
-    ConfiguredGateway two = start("{type: scripted}", "rpm-600");
+    RunningGateway one = start("{type: scripted}", "rpm-600");
+    RunningGateway two = start("{type: scripted}", "rpm-600");
     assertThat(chat(one, "fast", "hi", false).statusCode()).isEqualTo(200);
 
     // when Redis stops

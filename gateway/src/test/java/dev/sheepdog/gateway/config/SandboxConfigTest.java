@@ -51,8 +51,8 @@ class SandboxConfigTest {
   @Test
   void a_sandbox_config_serves_offline_starts_with_its_faults_and_takes_new_ones_over_http() throws Exception {
     // given
-    SheepdogConfig config = loader.parse(YAML, "rehearsal.yaml");
-    try (ConfiguredGateway gateway = ConfiguredGateway.start(config, Ticker.system(), Scheduler.system())) {
+    ConfigFile config = loader.parse(YAML, "rehearsal.yaml");
+    try (RunningGateway gateway = RunningGateway.start(config, Ticker.system(), Scheduler.system())) {
       // when: gpt-4.1 starts in an outage, deepseek-chat is healthy
       HttpResponse<String> pinnedToBroken = chat(gateway.uri(), "gpt-4.1");
       HttpResponse<String> healthy = chat(gateway.uri(), "deepseek-chat");
@@ -81,10 +81,10 @@ class SandboxConfigTest {
   @Test
   void profiles_are_taken_from_the_file_then_the_tutorial_then_the_default() {
     // given
-    SheepdogConfig config = loader.parse(YAML, "rehearsal.yaml");
+    ConfigFile config = loader.parse(YAML, "rehearsal.yaml");
 
     // when
-    try (ConfiguredGateway gateway = ConfiguredGateway.start(config)) {
+    try (RunningGateway gateway = RunningGateway.start(config)) {
       SandboxProvider provider = (SandboxProvider) gateway.providers().get(ProviderId.of("rehearsal"));
 
       // then

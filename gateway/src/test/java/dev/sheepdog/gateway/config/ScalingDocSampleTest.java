@@ -32,14 +32,14 @@ class ScalingDocSampleTest {
   @Test
   void the_state_section_loads_with_the_defaults_it_shows() throws Exception {
     // when
-    SheepdogConfig config = ConfigLoader.create().withEnvironment(ENV::get).parse("""
+    ConfigFile config = ConfigLoader.create().withEnvironment(ENV::get).parse("""
         providers: {p: {type: sandbox}}
         models: [{id: gpt-4.1, provider: p}]
         routes: {table: {general: {normal: [gpt-4.1]}}}
         """ + yamlAfter(page(), "## The `state` section"), "scaling.md");
     // then
-    SheepdogConfig.State state = config.state();
-    assertThat(state.store()).isEqualTo(SheepdogConfig.State.Store.REDIS);
+    ConfigFile.State state = config.state();
+    assertThat(state.store()).isEqualTo(ConfigFile.State.Store.REDIS);
     assertThat(state.redis().uri()).isEqualTo("redis://redis.internal:6379/0");
     assertThat(state.redis().password()).isNotNull();
     assertThat(state.redis().hotPathTimeout().toMillis()).isEqualTo(5);
@@ -52,10 +52,10 @@ class ScalingDocSampleTest {
   @Test
   void the_fleet_yaml_of_checking_that_it_works_loads() throws Exception {
     // when
-    SheepdogConfig config = ConfigLoader.create().withEnvironment(ENV::get)
+    ConfigFile config = ConfigLoader.create().withEnvironment(ENV::get)
         .parse(yamlAfter(page(), "`fleet.yaml`:"), "fleet.yaml");
     // then
-    assertThat(config.state().store()).isEqualTo(SheepdogConfig.State.Store.REDIS);
+    assertThat(config.state().store()).isEqualTo(ConfigFile.State.Store.REDIS);
     assertThat(config.state().fleet().instances()).isEqualTo(2);
     assertThat(config.catalog().size()).isEqualTo(2);
   }

@@ -16,7 +16,7 @@ class TelemetryConfigTest {
   private static final Map<String, String> ENV = Map.of("OTLP_HEADERS",
       "Authorization=Bearer otlp-SECRET-77,X-Scope-OrgID=tenant%2D1", "BAD_HEADERS", "Bearer otlp-SECRET-77");
 
-  private SheepdogConfig load(String yaml) {
+  private ConfigFile load(String yaml) {
     return ConfigLoader.create().withEnvironment(ENV::get).parse(ConfigLoaderTest.MINIMAL + yaml, "gateway.yaml");
   }
 

@@ -58,9 +58,9 @@ class UpstreamClientConfigTest {
   @Test
   void the_providers_of_a_file_share_one_client_and_read_their_transport_settings() {
     // given
-    SheepdogConfig config = loader.parse(TWO_PROVIDERS.formatted("http://127.0.0.1:9/v1", "http://127.0.0.1:8/v1"),
+    ConfigFile config = loader.parse(TWO_PROVIDERS.formatted("http://127.0.0.1:9/v1", "http://127.0.0.1:8/v1"),
         "gateway.yaml");
-    try (ConfiguredGateway gateway = ConfiguredGateway.start(config.withState(SheepdogConfig.State.MEMORY))) {
+    try (RunningGateway gateway = RunningGateway.start(config.withState(ConfigFile.State.MEMORY))) {
       // when
       SharedHttpClient shared = gateway.injector().getInstance(SharedHttpClient.class);
       OpenAiConfig first = ((OpenAiProvider) gateway.providers().get(ProviderId.of("first"))).config();
@@ -100,11 +100,11 @@ class UpstreamClientConfigTest {
           .body("{\"id\":\"c1\",\"model\":\"m\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
               + "\"content\":\"through jetty\"},\"finish_reason\":\"stop\"}]}").build());
       String base = upstream.url("/v1").toString();
-      SheepdogConfig config = loader.parse(TWO_PROVIDERS.formatted(base, base).replace("http_version: 2", ""),
+      ConfigFile config = loader.parse(TWO_PROVIDERS.formatted(base, base).replace("http_version: 2", ""),
           "gateway.yaml");
       HttpResponse<String> reply;
       // when
-      try (ConfiguredGateway gateway = ConfiguredGateway.start(config)) {
+      try (RunningGateway gateway = RunningGateway.start(config)) {
         reply = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(gateway.uri() + "/v1/chat/completions"))
             .timeout(Duration.ofSeconds(10))
             .header("Authorization", "Bearer sk-client-42")

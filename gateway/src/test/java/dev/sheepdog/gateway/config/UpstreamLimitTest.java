@@ -46,9 +46,9 @@ class UpstreamLimitTest {
               + ":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},\"finish_reason\":\"stop\"}],"
               + "\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1,\"total_tokens\":2}}")
           .headersDelay(2, TimeUnit.SECONDS).build());
-      SheepdogConfig config = ConfigLoader.create().withEnvironment(Map.<String, String>of()::get)
+      ConfigFile config = ConfigLoader.create().withEnvironment(Map.<String, String>of()::get)
           .parse(YAML.formatted(upstream.url("/v1")), "limit.yaml");
-      try (ConfiguredGateway gateway = ConfiguredGateway.start(config, Ticker.system(), Scheduler.system())) {
+      try (RunningGateway gateway = RunningGateway.start(config, Ticker.system(), Scheduler.system())) {
         CompletableFuture<HttpResponse<String>> first = http.sendAsync(chat(gateway.uri()),
             HttpResponse.BodyHandlers.ofString());
         assertThat(upstream.takeRequest(5, TimeUnit.SECONDS)).isNotNull();

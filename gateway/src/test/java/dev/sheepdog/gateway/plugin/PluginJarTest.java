@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sheepdog.gateway.cli.SheepdogCli;
 import dev.sheepdog.gateway.config.ConfigException;
+import dev.sheepdog.gateway.config.ConfigFile;
 import dev.sheepdog.gateway.config.ConfigLoader;
-import dev.sheepdog.gateway.config.ConfiguredGateway;
-import dev.sheepdog.gateway.config.SheepdogConfig;
+import dev.sheepdog.gateway.config.RunningGateway;
 import dev.sheepdog.spi.SelectionStrategy;
 import java.io.IOException;
 import java.net.http.HttpClient;
@@ -59,9 +59,9 @@ class PluginJarTest {
   void the_gateway_routes_through_the_plugins_provider_and_strategy() throws Exception {
     // given
     Plugins loaded = Plugins.load(getClass().getClassLoader(), plugins);
-    SheepdogConfig config = loaded.configure(ConfigLoader.create()).parse(YAML, "gateway.yaml");
+    ConfigFile config = loaded.configure(ConfigLoader.create()).parse(YAML, "gateway.yaml");
 
-    try (ConfiguredGateway gateway = ConfiguredGateway.start(config)) {
+    try (RunningGateway gateway = RunningGateway.start(config)) {
       // when
       HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
               gateway.uri().resolve("/v1/chat/completions"))

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  * A gateway composed from YAML, served over HTTP, with a provider type registered from outside:
  * the way the sandbox type plugs in.
  */
-class ConfiguredGatewayTest {
+class RunningGatewayTest {
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private final AtomicReference<ScriptedProvider> scripted = new AtomicReference<>();
 
@@ -74,8 +74,8 @@ class ConfiguredGatewayTest {
   @Test
   void a_yaml_gateway_fails_over_along_its_fallbacks() throws Exception {
     // given
-    SheepdogConfig config = loader.parse(YAML, "gateway.yaml");
-    try (ConfiguredGateway gateway = ConfiguredGateway.start(config, Ticker.system(), Scheduler.system())) {
+    ConfigFile config = loader.parse(YAML, "gateway.yaml");
+    try (RunningGateway gateway = RunningGateway.start(config, Ticker.system(), Scheduler.system())) {
       // when
       HttpResponse<String> pinned = chat(gateway.uri(), "model-a");
       HttpResponse<String> alias = chat(gateway.uri(), "summarize:fast");
@@ -112,8 +112,8 @@ class ConfiguredGatewayTest {
 
   @Test
   void the_http_settings_come_from_the_file() {
-    SheepdogConfig config = loader.parse(YAML, "gateway.yaml");
-    var http = ConfiguredGateway.gatewayConfig(config);
+    ConfigFile config = loader.parse(YAML, "gateway.yaml");
+    var http = RunningGateway.gatewaySettings(config);
     assertThat(http.clientKeys()).containsExactly("sk-client-77");
     assertThat(http.adminKey()).isEqualTo("sk-admin-77");
     assertThat(http.fallbacks()).containsOnlyKeys(dev.sheepdog.spi.ModelId.of("model-a"));
@@ -125,7 +125,7 @@ class ConfiguredGatewayTest {
   @Test
   void an_embedders_modules_add_a_listener_and_replace_the_strategy() throws Exception {
     // given: a listener joins the gateway's, and a strategy of the embedder's replaces the file's
-    SheepdogConfig config = loader.parse(YAML, "gateway.yaml").withState(SheepdogConfig.State.MEMORY);
+    ConfigFile config = loader.parse(YAML, "gateway.yaml").withState(ConfigFile.State.MEMORY);
     List<dev.sheepdog.spi.RouterEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
     com.google.inject.Module mine = binder -> {
       com.google.inject.multibindings.Multibinder.newSetBinder(binder, dev.sheepdog.spi.RouterListener.class)
@@ -138,7 +138,7 @@ class ConfiguredGatewayTest {
               com.google.inject.Key.get(String.class, dev.sheepdog.core.inject.StrategyName.class))
           .setBinding().toInstance("steady-first");
     };
-    try (ConfiguredGateway gateway = ConfiguredGateway.start(config, Ticker.system(), Scheduler.system(),
+    try (RunningGateway gateway = RunningGateway.start(config, Ticker.system(), Scheduler.system(),
         List.of(mine))) {
       // when
       HttpResponse<String> answer = chat(gateway.uri(), "auto");
@@ -161,12 +161,12 @@ class ConfiguredGatewayTest {
       return PreparedProvider.of("impostor", context -> closeable(ScriptedProvider.create(name.equals("flaky") ? "someone-else" : name,
             context.scheduler()), closed));
     };
-    SheepdogConfig config = ConfigLoader.create()
+    ConfigFile config = ConfigLoader.create()
         .withProviderTypes(ProviderTypes.builtIn().with("scripted", impostor))
         .withEnvironment(Map.of("CLIENT_KEY", "sk-client-77", "ADMIN_KEY", "sk-admin-77")::get)
-        .parse(YAML, "gateway.yaml").withState(SheepdogConfig.State.MEMORY);
+        .parse(YAML, "gateway.yaml").withState(ConfigFile.State.MEMORY);
     // when / then: the problem's own message, not Guice's account of it
-    assertThatThrownBy(() -> ConfiguredGateway.start(config))
+    assertThatThrownBy(() -> RunningGateway.start(config))
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("the provider bound under flaky has the id someone-else; bind it under its own id");
     assertThat(closed).containsExactlyInAnyOrder("someone-else", "steady");

@@ -22,9 +22,10 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * A gateway's configuration as loaded from its YAML file by {@link ConfigLoader}: checked as a
- * whole, so that every reference resolves. {@link ConfiguredGateway} turns it into a running
- * gateway. See {@code docs/configuration.md} for every key and its default.
+ * A gateway's YAML file as {@link ConfigLoader} read it: parsed, and checked as a whole, so that
+ * every reference resolves. {@link RunningGateway} runs a gateway from it, with the {@link
+ * dev.sheepdog.gateway.GatewaySettings} of its server made from the file. See {@code
+ * docs/configuration.md} for every key and its default.
  *
  * @param file the file it was loaded from, as named
  * @param server {@code server}: where and how the gateway listens
@@ -43,7 +44,7 @@ import java.util.function.Supplier;
  * @param strategies the strategies plug-ins contribute, by name, which {@code routes.strategy} may
  *     name besides the built-in ones
  */
-public record SheepdogConfig(
+public record ConfigFile(
     String file,
     Server server,
     Auth auth,
@@ -60,7 +61,7 @@ public record SheepdogConfig(
     TelemetrySettings telemetry,
     Map<String, Supplier<? extends SelectionStrategy>> strategies) {
 
-  public SheepdogConfig {
+  public ConfigFile {
     Objects.requireNonNull(file, "file");
     Objects.requireNonNull(server, "server");
     Objects.requireNonNull(auth, "auth");
@@ -79,14 +80,14 @@ public record SheepdogConfig(
   }
 
   /** This configuration with another {@code server} section, for command-line overrides. */
-  public SheepdogConfig withServer(Server server) {
-    return new SheepdogConfig(file, server, auth, providers, catalog, routes, settings, hedging, alerts, budgets,
+  public ConfigFile withServer(Server server) {
+    return new ConfigFile(file, server, auth, providers, catalog, routes, settings, hedging, alerts, budgets,
         deferred, state, cache, telemetry, strategies);
   }
 
   /** This configuration with another {@code state} section. */
-  public SheepdogConfig withState(State state) {
-    return new SheepdogConfig(file, server, auth, providers, catalog, routes, settings, hedging, alerts, budgets,
+  public ConfigFile withState(State state) {
+    return new ConfigFile(file, server, auth, providers, catalog, routes, settings, hedging, alerts, budgets,
         deferred, state, cache, telemetry, strategies);
   }
 

@@ -11,7 +11,9 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * How the gateway serves.
+ * The settings of one {@link GatewayServer}: where it listens, whom it lets in, what one request
+ * and one client may cost it, and how it routes the names clients give. A value, built in code
+ * with {@link #builder()}; a gateway run from its YAML file has them made from the file.
  *
  * @param host the address to bind; without client keys only a loopback address is allowed
  * @param port the port, or 0 for a free one
@@ -29,7 +31,7 @@ import java.util.Set;
  * @param deferred how deferred requests are replayed and their answers posted to clients
  * @param cache the response cache; {@link CacheSettings#OFF} for none
  */
-public record GatewayConfig(
+public record GatewaySettings(
     String host,
     int port,
     long maxBodyBytes,
@@ -49,7 +51,7 @@ public record GatewayConfig(
   public static final int DEFAULT_THREADS = 32;
 
 
-  public GatewayConfig {
+  public GatewaySettings {
     Objects.requireNonNull(host, "host");
     if (port < 0 || port > 65_535) {
       throw new IllegalArgumentException("port must be between 0 and 65535, was " + port);
@@ -233,26 +235,26 @@ public record GatewayConfig(
       return this;
     }
 
-    /** @see GatewayConfig#threads() */
+    /** @see GatewaySettings#threads() */
     public Builder threads(int threads) {
       this.threads = threads;
       return this;
     }
 
-    /** @see GatewayConfig#deferred(); {@link DeferredSettings#MANUAL} unless given. */
+    /** @see GatewaySettings#deferred(); {@link DeferredSettings#MANUAL} unless given. */
     public Builder deferred(DeferredSettings deferred) {
       this.deferred = deferred;
       return this;
     }
 
-    /** @see GatewayConfig#cache(); {@link CacheSettings#OFF} unless given. */
+    /** @see GatewaySettings#cache(); {@link CacheSettings#OFF} unless given. */
     public Builder cache(CacheSettings cache) {
       this.cache = cache;
       return this;
     }
 
-    public GatewayConfig build() {
-      return new GatewayConfig(host, port, maxBodyBytes, clientKeys, adminKey, fallbacks, routes, deadline,
+    public GatewaySettings build() {
+      return new GatewaySettings(host, port, maxBodyBytes, clientKeys, adminKey, fallbacks, routes, deadline,
           idleTimeout, drainTimeout, limits.build(), threads, deferred, cache);
     }
   }

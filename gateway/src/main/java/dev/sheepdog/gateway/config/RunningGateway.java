@@ -15,9 +15,9 @@ import dev.sheepdog.core.Router;
 import dev.sheepdog.core.deferred.DeferredQuota;
 import dev.sheepdog.core.deferred.InMemoryDeferredQueue;
 import dev.sheepdog.core.state.InMemoryStateStore;
-import dev.sheepdog.gateway.GatewayConfig;
 import dev.sheepdog.gateway.GatewayMetrics;
 import dev.sheepdog.gateway.GatewayServer;
+import dev.sheepdog.gateway.GatewaySettings;
 import dev.sheepdog.gateway.GatewayTracing;
 import dev.sheepdog.spi.ChatProvider;
 import dev.sheepdog.spi.DeferredQueue;
@@ -40,13 +40,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A gateway running from a {@link SheepdogConfig}: the injector of its {@link GatewayModule} (its
+ * A gateway running from a {@link ConfigFile}: the injector of its {@link GatewayModule} (its
  * providers, a {@link Router} with {@link GatewayMetrics} listening, the state store, the deferred
  * queue, logged alerts, budgets and hedging) and the {@link GatewayServer} in front of it.
  *
  * <pre>{@code
- * SheepdogConfig config = ConfigLoader.create().load(Path.of("gateway.yaml"));
- * try (ConfiguredGateway gateway = ConfiguredGateway.start(config)) {
+ * ConfigFile config = ConfigLoader.create().load(Path.of("gateway.yaml"));
+ * try (RunningGateway gateway = RunningGateway.start(config)) {
  *   System.out.println("serving on " + gateway.uri());
  * }
  * }</pre>
@@ -54,8 +54,8 @@ import org.slf4j.LoggerFactory;
  * {@link #close()} stops accepting, lets requests in flight finish up to {@code
  * server.drain_timeout}, then closes the providers.
  */
-public final class ConfiguredGateway implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(ConfiguredGateway.class);
+public final class RunningGateway implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(RunningGateway.class);
 
   private final Injector injector;
   private final Router router;
@@ -65,7 +65,7 @@ public final class ConfiguredGateway implements AutoCloseable {
   private final StateStore state;
   private final GatewayResources resources;
 
-  private ConfiguredGateway(Injector injector, GatewayServer server, GatewayResources resources) {
+  private RunningGateway(Injector injector, GatewayServer server, GatewayResources resources) {
     this.injector = injector;
     this.router = injector.getInstance(Router.class);
     this.server = server;
@@ -80,7 +80,7 @@ public final class ConfiguredGateway implements AutoCloseable {
       Key.get(new TypeLiteral<Map<ProviderId, ChatProvider>>() {});
 
   /** Starts on the system clock. */
-  public static ConfiguredGateway start(SheepdogConfig config) {
+  public static RunningGateway start(ConfigFile config) {
     return start(config, Ticker.system(), Scheduler.system());
   }
 
@@ -89,7 +89,7 @@ public final class ConfiguredGateway implements AutoCloseable {
    * {@link GatewayModule} (everything is built now, so a mistake fails here, with its own message),
    * then starts the server. What was opened before a failure is closed.
    */
-  public static ConfiguredGateway start(SheepdogConfig config, Ticker ticker, Scheduler scheduler) {
+  public static RunningGateway start(ConfigFile config, Ticker ticker, Scheduler scheduler) {
     return start(config, ticker, scheduler, List.of());
   }
 
@@ -98,7 +98,7 @@ public final class ConfiguredGateway implements AutoCloseable {
    * (a {@code RouterSettings}, a strategy), and their {@code Multibinder}/{@code MapBinder}
    * elements join the gateway's (a {@code RouterListener}, a provider, a named strategy).
    */
-  public static ConfiguredGateway start(SheepdogConfig config, Ticker ticker, Scheduler scheduler,
+  public static RunningGateway start(ConfigFile config, Ticker ticker, Scheduler scheduler,
       List<? extends Module> overrides) {
     Objects.requireNonNull(config, "config");
     GatewayResources resources = new GatewayResources();
@@ -121,11 +121,11 @@ public final class ConfiguredGateway implements AutoCloseable {
       alerts.attach(router, state);
       List<SandboxProvider> sandboxes = injector.getInstance(PROVIDERS).values().stream()
           .filter(SandboxProvider.class::isInstance).map(SandboxProvider.class::cast).toList();
-      GatewayServer server = GatewayServer.start(router, injector.getInstance(GatewayConfig.class),
+      GatewayServer server = GatewayServer.start(router, injector.getInstance(GatewaySettings.class),
           injector.getInstance(GatewayMetrics.class), injector.getInstance(DEFERRED).orElse(null), sandboxes,
           injector.getInstance(GatewayTracing.class));
       log.info("State: {}", state.describe());
-      return new ConfiguredGateway(injector, server, resources);
+      return new RunningGateway(injector, server, resources);
     } catch (RuntimeException e) {
       resources.closeAfter(e);
       throw e;
@@ -159,9 +159,9 @@ public final class ConfiguredGateway implements AutoCloseable {
    * that is locked by another process, unreadable or corrupt fails with a one-line {@link
    * dev.sheepdog.state.sqlite.StateStoreException} naming the file and the fix.
    */
-  public static StateStore openState(SheepdogConfig config, RouterListener alerts, Ticker ticker) {
-    SheepdogConfig.State state = config.state();
-    SheepdogConfig.Deferred deferred = config.deferred();
+  public static StateStore openState(ConfigFile config, RouterListener alerts, Ticker ticker) {
+    ConfigFile.State state = config.state();
+    ConfigFile.Deferred deferred = config.deferred();
     return switch (state.store()) {
       case MEMORY -> new InMemoryStateStore(deferred.capacity(), deferred.retention());
       case REDIS -> RedisStateStore.open(state.redis(), deferred.capacity(), deferred.retention(), alerts, ticker);
@@ -184,12 +184,12 @@ public final class ConfiguredGateway implements AutoCloseable {
    * The deferred queue of {@code deferred}, or {@code null} when it is off: in memory, with a quota
    * per client key, so one client cannot fill the queue everyone shares.
    */
-  public static DeferredQueue deferredQueue(SheepdogConfig.Deferred deferred) {
+  public static DeferredQueue deferredQueue(ConfigFile.Deferred deferred) {
     return deferredQueue(deferred, new InMemoryDeferredQueue(deferred.capacity(), deferred.retention()));
   }
 
-  /** {@link #deferredQueue(SheepdogConfig.Deferred)} around the queue of a state store. */
-  public static DeferredQueue deferredQueue(SheepdogConfig.Deferred deferred, DeferredQueue queue) {
+  /** {@link #deferredQueue(ConfigFile.Deferred)} around the queue of a state store. */
+  public static DeferredQueue deferredQueue(ConfigFile.Deferred deferred, DeferredQueue queue) {
     if (!deferred.enabled()) {
       return null;
     }
@@ -200,10 +200,13 @@ public final class ConfiguredGateway implements AutoCloseable {
         .build();
   }
 
-  /** The HTTP side of {@code config}. */
-  public static GatewayConfig gatewayConfig(SheepdogConfig config) {
-    SheepdogConfig.Server server = config.server();
-    GatewayConfig.Builder builder = GatewayConfig.builder()
+  /**
+   * The settings of the gateway's server, from the file's {@code server}, {@code auth}, {@code
+   * routes}, {@code timeouts}, {@code deferred} and {@code cache}.
+   */
+  public static GatewaySettings gatewaySettings(ConfigFile config) {
+    ConfigFile.Server server = config.server();
+    GatewaySettings.Builder builder = GatewaySettings.builder()
         .host(server.host())
         .port(server.port())
         .maxBodyBytes(server.maxBodyBytes())
