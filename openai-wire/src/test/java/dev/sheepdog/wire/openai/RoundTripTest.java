@@ -3,6 +3,7 @@ package dev.sheepdog.wire.openai;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sheepdog.spi.ChatResponse;
+import dev.sheepdog.spi.EmbeddingResponse;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.net.URL;
@@ -74,6 +75,55 @@ class RoundTripTest {
     String written = OpenAiError.parse(body).toJson(Map.of());
     // then
     assertThat(WireJson.parse(written)).isEqualTo(WireJson.parse(body));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("embeddingRequests")
+  void an_embeddings_request_decoded_and_encoded_again_is_the_request(Path file) throws IOException {
+    // given
+    byte[] body = Files.readAllBytes(file);
+    // when
+    EmbeddingFormat.Incoming incoming = EmbeddingFormat.decode(body);
+    byte[] sent = EmbeddingFormat.encode(incoming.model(), incoming.request()).toByteArray();
+    // then
+    assertThat(WireJson.parseStrict(sent)).isEqualTo(WireJson.parseStrict(body));
+  }
+
+  /** Vectors are read as doubles and written back as such: the same values, in Java's spelling. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("embeddingAnswers")
+  void an_embeddings_answer_decoded_and_encoded_again_is_the_answer(Path file) throws IOException {
+    // given
+    String body = Files.readString(file);
+    Map<?, ?> upstream = (Map<?, ?>) WireJson.parse(body);
+    // when
+    EmbeddingResponse answer = EmbeddingFormat.decodeAnswer(body);
+    byte[] written = EmbeddingFormat.encodeAnswer(answer, (String) upstream.get("model"), null);
+    // then
+    assertThat(numbersAsDoubles(WireJson.parseStrict(written))).isEqualTo(numbersAsDoubles(upstream));
+  }
+
+  private static Object numbersAsDoubles(Object json) {
+    if (json instanceof Number n) {
+      return n.doubleValue();
+    }
+    if (json instanceof Map<?, ?> map) {
+      Map<Object, Object> converted = new java.util.LinkedHashMap<>();
+      map.forEach((k, v) -> converted.put(k, numbersAsDoubles(v)));
+      return converted;
+    }
+    if (json instanceof List<?> list) {
+      return list.stream().map(RoundTripTest::numbersAsDoubles).toList();
+    }
+    return json;
+  }
+
+  static Stream<Path> embeddingRequests() throws IOException, URISyntaxException {
+    return corpus("embedding-requests", 4);
+  }
+
+  static Stream<Path> embeddingAnswers() throws IOException, URISyntaxException {
+    return corpus("embedding-answers", 3);
   }
 
   static Stream<Path> requests() throws IOException, URISyntaxException {
