@@ -14,6 +14,7 @@ import dev.sheepdog.spi.ModelId;
 import dev.sheepdog.spi.Money;
 import dev.sheepdog.spi.RouteHints;
 import dev.sheepdog.spi.RouterException;
+import dev.sheepdog.spi.Usage;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -166,7 +167,7 @@ final class ChatCompletions {
   }
 
   /** Stops {@code call} when the client hangs up or the gateway's drain runs out. */
-  private static void watch(Exchange exchange, CompletableFuture<?> call) {
+  static void watch(Exchange exchange, CompletableFuture<?> call) {
     exchange.request().addFailureListener(failure -> clientGone(exchange, call, failure));
     exchange.watchForHangup(() -> clientGone(exchange, call, new java.io.EOFException("the client hung up")));
     exchange.onShutdown(() -> {
@@ -184,19 +185,11 @@ final class ChatCompletions {
   /** Answers with {@code answer}, encoded as {@code body} unless that is {@code null}; or with {@code failure}. */
   private void answer(Exchange exchange, RoutedResponse answer, byte[] encoded, Throwable failure) {
     if (failure != null) {
-      exchange.served("-", attemptsOf(Failures.unwrap(failure)), null);
-      ApiError error = Failures.toApiError(failure);
-      tracing.failed(exchange, error);
-      exchange.error(error);
+      failed(exchange, tracing, failure);
       return;
     }
     byte[] body = encoded != null ? encoded : answerBytes(answer, exchange.createdEpochSeconds());
-    Response response = exchange.response();
-    response.getHeaders().put(Headers.MODEL, answer.model().value());
-    response.getHeaders().put(Headers.ATTEMPTS, Integer.toString(answer.attempts().size()));
-    response.getHeaders().put(Headers.COST, answer.cost().toUsdString());
-    exchange.served(answer.model().value(), answer.attempts().size(), answer.cost().toUsdString());
-    metrics.clientSpend(exchange.client(), answer.usage(), answer.cost());
+    served(exchange, metrics, answer.model(), answer.attempts().size(), answer.cost(), answer.usage());
     tracing.answered(exchange, answer);
     exchange.json(200, body);
   }
@@ -436,6 +429,25 @@ final class ChatCompletions {
         routed.cancel();
       }
     }
+  }
+
+  /** A routed request that failed: its error in OpenAI's shape, in the access line and the trace. */
+  static void failed(Exchange exchange, GatewayTracing tracing, Throwable failure) {
+    exchange.served("-", attemptsOf(Failures.unwrap(failure)), null);
+    ApiError error = Failures.toApiError(failure);
+    tracing.failed(exchange, error);
+    exchange.error(error);
+  }
+
+  /** A routed request answered: who answered and what it cost, in the headers, the access line and the metrics. */
+  static void served(Exchange exchange, GatewayMetrics metrics, ModelId model, int attempts, Money cost,
+      Usage usage) {
+    Response response = exchange.response();
+    response.getHeaders().put(Headers.MODEL, model.value());
+    response.getHeaders().put(Headers.ATTEMPTS, Integer.toString(attempts));
+    response.getHeaders().put(Headers.COST, cost.toUsdString());
+    exchange.served(model.value(), attempts, cost.toUsdString());
+    metrics.clientSpend(exchange.client(), usage, cost);
   }
 
   private static int attemptsOf(Throwable failure) {

@@ -58,6 +58,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
     ApiKeys keys = new ApiKeys(settings.clientKeys(), settings.adminKey());
     StatusEndpoints status = new StatusEndpoints(router, metrics);
     ChatCompletions chat = new ChatCompletions(router, settings, metrics, cache, tracing, callbacks);
+    Embeddings embeddings = new Embeddings(router, settings, metrics, tracing);
     ModelList models = new ModelList(router.catalog(), settings.routes());
     ClientDeferred clientDeferred = new ClientDeferred(deferred);
     AdminEndpoints admin = new AdminEndpoints(router, deferred, replays);
@@ -69,6 +70,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
         .get(Dashboard.PATH, PUBLIC, dashboard::serve)
         .get("/v1/models", CLIENT, models::serve)
         .post("/v1/chat/completions", CLIENT, chat::serve)
+        .post("/v1/embeddings", CLIENT, embeddings::serve)
         .get(ClientDeferred.PATH + "{id}", CLIENT, clientDeferred::serve)
         .get("/admin/health", ADMIN, admin::health)
         .get("/admin/deferred", ADMIN, admin::deferredList)

@@ -1,6 +1,7 @@
 package dev.sheepdog.gateway;
 
 import dev.sheepdog.wire.openai.WireJson;
+import dev.sheepdog.core.RoutedEmbedding;
 import dev.sheepdog.core.RoutedResponse;
 import dev.sheepdog.spi.CallHeaders;
 import dev.sheepdog.spi.ChatMessage;
@@ -60,6 +61,7 @@ public final class GatewayTracing implements RouterListener, CallHeaders, AutoCl
   private static final String SCOPE = "dev.sheepdog.gateway";
 
   static final AttributeKey<String> OPERATION = AttributeKey.stringKey("gen_ai.operation.name");
+  static final AttributeKey<Long> DIMENSIONS = AttributeKey.longKey("gen_ai.embeddings.dimension.count");
   static final AttributeKey<String> REQUEST_MODEL = AttributeKey.stringKey("gen_ai.request.model");
   static final AttributeKey<String> RESPONSE_MODEL = AttributeKey.stringKey("gen_ai.response.model");
   static final AttributeKey<Long> INPUT_TOKENS = AttributeKey.longKey("gen_ai.usage.input_tokens");
@@ -173,31 +175,58 @@ public final class GatewayTracing implements RouterListener, CallHeaders, AutoCl
 
   /** A chat request was decoded: its server span starts, the child of the client's {@code traceparent}, if any. */
   void begin(Exchange exchange, String route, ChatRequest request) {
+    Span span = open(exchange, "chat", route, request.stream());
+    if (span != null && captureContent && span.isRecording()) {
+      span.setAttribute(INPUT_MESSAGES, WireJson.write(messages(request.messages())));
+    }
+  }
+
+  /**
+   * An embeddings request was decoded: its server span starts, as a chat request's does. Inputs are
+   * never captured: they are documents, and the vectors would say nothing to a reader.
+   */
+  void beginEmbeddings(Exchange exchange, String model) {
+    open(exchange, "embeddings", model, false);
+  }
+
+  /** Starts and registers the server span of a request, or returns {@code null} when it is not traced. */
+  private Span open(Exchange exchange, String operation, String route, boolean stream) {
     if (tracer == null) {
-      return;
+      return null;
     }
     if (open.size() >= MAX_OPEN_REQUESTS) {
       untraced.incrementAndGet();
-      return;
+      return null;
     }
     Context parent = W3CTraceContextPropagator.getInstance().extract(Context.root(), exchange.request(), HEADERS);
-    Span span = tracer.spanBuilder("chat " + route)
+    Span span = tracer.spanBuilder(operation + " " + route)
         .setSpanKind(SpanKind.SERVER)
         .setParent(parent)
-        .setAttribute(OPERATION, "chat")
+        .setAttribute(OPERATION, operation)
         .setAttribute(REQUEST_MODEL, route)
         .setAttribute(ROUTE, route)
         .setAttribute(REQUEST_ID, exchange.requestId())
-        .setAttribute(STREAM, request.stream())
+        .setAttribute(STREAM, stream)
         .startSpan();
-    if (captureContent && span.isRecording()) {
-      span.setAttribute(INPUT_MESSAGES, WireJson.write(messages(request.messages())));
-    }
-    Traced traced = new Traced(exchange, route, span);
+    Traced traced = new Traced(exchange, operation, route, span);
     if (open.putIfAbsent(exchange.requestId(), traced) != null) {
       // a client reused a request id still in flight: the router's events could not tell the two apart
       span.setAttribute(ERROR_TYPE, "duplicate_request_id");
       span.end();
+    }
+    return span;
+  }
+
+  /** The vectors of an embeddings request: the model, the tokens read, the vectors' size. */
+  void answered(Exchange exchange, RoutedEmbedding answer) {
+    Traced traced = tracedBy(exchange);
+    if (traced == null) {
+      return;
+    }
+    traced.server.setAttribute(RESPONSE_MODEL, answer.model().value());
+    traced.server.setAttribute(INPUT_TOKENS, answer.usage().promptTokens());
+    if (!answer.response().data().isEmpty()) {
+      traced.server.setAttribute(DIMENSIONS, (long) answer.response().data().get(0).dimensions());
     }
   }
 
@@ -377,6 +406,8 @@ public final class GatewayTracing implements RouterListener, CallHeaders, AutoCl
   /** One traced request: its server span and the client spans of its attempts in flight. */
   private final class Traced {
     final Exchange exchange;
+    /** {@code chat} or {@code embeddings}: the GenAI operation of the request and its attempts. */
+    final String operation;
     final String route;
     final Span server;
     final Context context;
@@ -387,8 +418,9 @@ public final class GatewayTracing implements RouterListener, CallHeaders, AutoCl
     /** The code of the error the client got, if any. */
     volatile String failureKind;
 
-    Traced(Exchange exchange, String route, Span server) {
+    Traced(Exchange exchange, String operation, String route, Span server) {
       this.exchange = exchange;
+      this.operation = operation;
       this.route = route;
       this.server = server;
       this.context = Context.root().with(server);
@@ -397,10 +429,10 @@ public final class GatewayTracing implements RouterListener, CallHeaders, AutoCl
     void attemptStarted(RouterEvent.AttemptStarted started) {
       // a call that starts while another is in flight can only be a hedge
       boolean hedged = !attempts.isEmpty();
-      Span span = tracer.spanBuilder("chat " + started.model().value())
+      Span span = tracer.spanBuilder(operation + " " + started.model().value())
           .setSpanKind(SpanKind.CLIENT)
           .setParent(context)
-          .setAttribute(OPERATION, "chat")
+          .setAttribute(OPERATION, operation)
           .setAttribute(REQUEST_MODEL, started.model().value())
           .setAttribute(ROUTE, route)
           .setAttribute(ATTEMPT, started.attempt())

@@ -20,6 +20,7 @@ import dev.sheepdog.gateway.TelemetrySettings;
 import dev.sheepdog.spi.Money;
 import dev.sheepdog.spi.ModelCatalog;
 import dev.sheepdog.spi.ModelId;
+import dev.sheepdog.spi.EmbeddingSpec;
 import dev.sheepdog.spi.ModelSpec;
 import dev.sheepdog.spi.Price;
 import dev.sheepdog.spi.Priority;
@@ -173,6 +174,8 @@ public final class ConfigLoader {
     private final Set<String> providerNames = new TreeSet<>();
     // the model ids that problems may list: those written in the file, not those from ${...}
     private final Set<String> listedModels = new TreeSet<>();
+    /** The catalog's models as read, for checks of the routes that name them. */
+    private final Map<ModelId, ModelSpec> specs = new LinkedHashMap<>();
 
     Reading(ConfigNode root, ProviderTypes types, Map<String, Supplier<? extends SelectionStrategy>> strategies) {
       this.root = root;
@@ -310,6 +313,7 @@ public final class ConfigLoader {
         long rpm = item.longValue("rpm", 0, 0, Long.MAX_VALUE);
         long tpm = item.longValue("tpm", 0, 0, Long.MAX_VALUE);
         QualityTier tier = item.choice("tier", QualityTier.class, QualityTier.STANDARD);
+        EmbeddingSpec embedding = embedding(item, upstream);
         item.rejectUnknownKeys();
         if (id.isPresent() && seen.putIfAbsent(id.get(), item.line()) != null) {
           item.error("id", "is listed twice (also on line " + seen.get(id.get()) + ")");
@@ -331,11 +335,13 @@ public final class ConfigLoader {
             .contextWindow(context)
             .limits(rpm, tpm)
             .tier(tier)
+            .embedding(embedding)
             .build()));
         if (added && item.get("id").map(node -> !node.substituted()).orElse(false)) {
           listedModels.add(id.get());
         }
       }
+      models.forEach(model -> specs.put(model.id(), model));
       if (models.isEmpty()) {
         if (root.has("models") && !root.hasProblems()) {
           root.error("models", "lists no model; a gateway needs at least one");
@@ -343,6 +349,56 @@ public final class ConfigLoader {
         return null;
       }
       return ModelCatalog.of(models);
+    }
+
+    /** What a catalog model answers: chat completions or embeddings. */
+    private enum ModelKind { CHAT, EMBEDDING }
+
+    /**
+     * {@code kind: embedding} with its {@code dimensions} (required) and {@code space} (the upstream
+     * name unless given), or {@code null} for a chat model.
+     */
+    private EmbeddingSpec embedding(ConfigNode item, String upstream) {
+      if (item.choice("kind", ModelKind.class, ModelKind.CHAT) == ModelKind.CHAT) {
+        for (String key : List.of("dimensions", "space")) {
+          if (item.get(key).isPresent()) {
+            item.error(key, "applies to embedding models only; add kind: embedding");
+          }
+        }
+        return null;
+      }
+      if (!item.has("dimensions")) {
+        item.missing("dimensions");
+        return null;
+      }
+      int dimensions = item.integer("dimensions", 0, 1, 1 << 16);
+      String space = item.string("space", upstream);
+      return dimensions < 1 ? null : new EmbeddingSpec(dimensions, space);
+    }
+
+    /**
+     * Why {@code fallback} cannot stand in for {@code model}, or {@code null} when it can: chat and
+     * embedding models never mix, and an embedding model's fallback returns vectors of its space and
+     * size, or they would not match the vectors already in the caller's index.
+     */
+    private String incompatible(ModelId model, ModelId fallback) {
+      ModelSpec first = specs.get(model);
+      ModelSpec next = specs.get(fallback);
+      if (first == null || next == null || first.isEmbedding() != next.isEmbedding()) {
+        return first == null || next == null ? null : "is " + (next.isEmbedding() ? "an embedding" : "a chat")
+            + " model and " + model + " is not: chat and embedding models do not stand in for each other";
+      }
+      if (!first.isEmbedding()) {
+        return null;
+      }
+      EmbeddingSpec a = first.embedding();
+      EmbeddingSpec b = next.embedding();
+      if (a.space().equals(b.space()) && a.dimensions() == b.dimensions()) {
+        return null;
+      }
+      return "returns vectors of space " + b.space() + " with " + b.dimensions() + " dimensions, where " + model
+          + " returns space " + a.space() + " with " + a.dimensions() + ": they would not match the vectors "
+          + "already indexed; give both the same space only if their vectors are interchangeable";
     }
 
     private ConfigFile.Routes routes(ConfigNode section, Set<ModelId> models) {
@@ -370,7 +426,14 @@ public final class ConfigLoader {
         }
         List<ModelId> ids = new ArrayList<>();
         for (ConfigNode item : next) {
-          modelReference(item, models).ifPresent(ids::add);
+          modelReference(item, models).ifPresent(fallback -> {
+            String why = incompatible(ModelId.of(model), fallback);
+            if (why != null) {
+              item.error(why);
+            } else {
+              ids.add(fallback);
+            }
+          });
         }
         fallbacks.put(ModelId.of(model), ids);
       }
@@ -416,6 +479,11 @@ public final class ConfigLoader {
           List<ModelId> row = new ArrayList<>();
           for (ConfigNode item : rows.textItems(priorityName)) {
             Optional<ModelId> model = modelReference(item, models);
+            if (model.isPresent() && specs.containsKey(model.get()) && specs.get(model.get()).isEmbedding()) {
+              item.error("is an embedding model: routes plan chat requests; clients name an embedding model in "
+                  + "POST /v1/embeddings");
+              model = Optional.empty();
+            }
             model.ifPresent(row::add);
             complete &= model.isPresent();
           }

@@ -1,5 +1,7 @@
 package dev.sheepdog.gateway.config;
 
+import dev.sheepdog.spi.EmbeddingSpec;
+import dev.sheepdog.spi.ModelSpec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -404,6 +406,92 @@ class ConfigLoaderTest {
     assertThat(problems(yaml)).extracting(ConfigProblem::toString).containsExactly(
         "gateway.yaml:13: routes.fallbacks.model-a[0]: unknown model (models: model-a)",
         "gateway.yaml:14: routes.fallbacks.llama-70b: fallbacks for an unknown model (models: model-a)");
+  }
+
+  private static final String EMBEDDINGS = """
+      providers:
+        local:
+          type: openai
+          base_url: http://127.0.0.1:9/v1
+        other:
+          type: openai
+          base_url: http://127.0.0.1:9/v2
+      models:
+        - id: model-a
+          provider: local
+        - id: small
+          provider: local
+          kind: embedding
+          upstream_name: text-embedding-3-small
+          dimensions: 1536
+          price: {input: 0.02}
+        - id: small-elsewhere
+          provider: other
+          kind: embedding
+          upstream_name: text-embedding-3-small
+          dimensions: 1536
+        - id: large
+          provider: other
+          kind: embedding
+          upstream_name: text-embedding-3-large
+          dimensions: 1536
+        - id: mine
+          provider: other
+          kind: embedding
+          dimensions: 1536
+          space: text-embedding-3-small
+      routes:
+        table:
+          general:
+            normal: [model-a]
+      """;
+
+  @Test
+  void embedding_models_have_a_size_and_a_space_and_fall_back_within_it() {
+    // when
+    ConfigFile config = load(EMBEDDINGS + """
+          fallbacks:
+            small: [small-elsewhere, mine]
+        """);
+    // then
+    ModelSpec small = config.catalog().find(dev.sheepdog.spi.ModelId.of("small")).orElseThrow();
+    assertThat(small.embedding()).isEqualTo(new EmbeddingSpec(1536, "text-embedding-3-small"));
+    assertThat(config.catalog().find(dev.sheepdog.spi.ModelId.of("model-a")).orElseThrow().isEmbedding()).isFalse();
+    assertThat(config.routes().fallbacks().get(dev.sheepdog.spi.ModelId.of("small")))
+        .extracting(dev.sheepdog.spi.ModelId::value).containsExactly("small-elsewhere", "mine");
+  }
+
+  @Test
+  void an_embedding_model_without_dimensions_or_a_chat_model_with_them_is_refused_naming_the_field() {
+    String yaml = MINIMAL.replace("""
+            provider: local
+        """, """
+            provider: local
+            dimensions: 768
+          - id: emb
+            provider: local
+            kind: embedding
+          - id: odd
+            provider: local
+            kind: vectors
+        """);
+    assertThat(problems(yaml)).extracting(ConfigProblem::toString).containsExactly(
+        "gateway.yaml:8: models[0].dimensions: applies to embedding models only; add kind: embedding",
+        "gateway.yaml:9: models[1].dimensions: is required but missing",
+        "gateway.yaml:14: models[2].kind: unknown value (expected one of chat, embedding)");
+  }
+
+  @Test
+  void fallbacks_across_vector_spaces_or_between_chat_and_embeddings_and_routes_to_embeddings_are_refused() {
+    String yaml = EMBEDDINGS.replace("normal: [model-a]", "normal: [model-a, small]") + """
+          fallbacks:
+            small: [large, model-a]
+        """;
+    assertThat(message(yaml))
+        .contains("routes.table.general.normal[1]: is an embedding model: routes plan chat requests")
+        .contains("routes.fallbacks.small[0]: returns vectors of space text-embedding-3-large with 1536 dimensions, "
+            + "where small returns space text-embedding-3-small with 1536")
+        .contains("routes.fallbacks.small[1]: is a chat model and small is not");
   }
 
   @Test
