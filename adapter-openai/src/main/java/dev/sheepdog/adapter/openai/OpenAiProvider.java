@@ -14,6 +14,8 @@ import dev.sheepdog.spi.CallOptions;
 import dev.sheepdog.spi.ChatProvider;
 import dev.sheepdog.spi.ChatRequest;
 import dev.sheepdog.spi.ChatResponse;
+import dev.sheepdog.spi.EmbeddingRequest;
+import dev.sheepdog.spi.EmbeddingResponse;
 import dev.sheepdog.spi.FailureKind;
 import dev.sheepdog.spi.ModelSpec;
 import dev.sheepdog.spi.ProviderException;
@@ -21,6 +23,7 @@ import dev.sheepdog.spi.ProviderId;
 import dev.sheepdog.spi.StreamHandle;
 import dev.sheepdog.spi.StreamListener;
 import dev.sheepdog.wire.openai.ChatRequestFormat;
+import dev.sheepdog.wire.openai.EmbeddingFormat;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -37,6 +40,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiFunction;
+import java.util.function.Supplier;
 import jakarta.inject.Inject;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
@@ -54,7 +58,8 @@ import retrofit2.Retrofit;
 
 /**
  * A {@link ChatProvider} for any server that speaks the OpenAI chat-completions API: OpenAI,
- * HolySheep, DeepSeek, vLLM, Ollama, LiteLLM, …
+ * HolySheep, DeepSeek, vLLM, Ollama, LiteLLM, … Embedding models are served through the same
+ * API's {@code embeddings} endpoint.
  *
  * <pre>{@code
  * OpenAiProvider openai = OpenAiProvider.builder()
@@ -196,9 +201,33 @@ public final class OpenAiProvider implements ChatProvider, AutoCloseable {
 
   @Override
   public CompletableFuture<ChatResponse> complete(ModelSpec model, ChatRequest request, CallOptions options) {
+    return post(() -> ChatRequestFormat.encode(model.upstreamName(), request, false), api::chatCompletions, options,
+        this::readAnswer);
+  }
+
+  /** Posts the request to {@code embeddings}, as {@link #complete} posts to {@code chat/completions}. */
+  @Override
+  public CompletableFuture<EmbeddingResponse> embed(ModelSpec model, EmbeddingRequest request, CallOptions options) {
+    return post(() -> EmbeddingFormat.encode(model.upstreamName(), request), api::embeddings, options,
+        this::readEmbeddings);
+  }
+
+  /** One of {@link OpenAiApi}'s JSON posts. */
+  @FunctionalInterface
+  private interface JsonPost {
+    Call<ResponseBody> call(RequestBody body, String requestId, Map<String, String> headers);
+  }
+
+  /**
+   * Encodes a body, takes a permit and posts the body to {@code endpoint} with the call's request id
+   * and extra headers, within its timeout; the reply is read by {@code reader}. A body that cannot
+   * be encoded fails with {@link FailureKind#BAD_REQUEST} before anything is sent.
+   */
+  private <T> CompletableFuture<T> post(Supplier<ByteString> encoding, JsonPost endpoint, CallOptions options,
+      BiFunction<Integer, Buffer, T> reader) {
     RequestBody body;
     try {
-      body = RequestBody.create(ChatRequestFormat.encode(model.upstreamName(), request, false), JSON);
+      body = RequestBody.create(encoding.get(), JSON);
     } catch (IllegalArgumentException e) {
       return CompletableFuture.failedFuture(new ProviderException(FailureKind.BAD_REQUEST, 0, e.getMessage()));
     }
@@ -206,8 +235,8 @@ public final class OpenAiProvider implements ChatProvider, AutoCloseable {
     if (refused != null) {
       return CompletableFuture.failedFuture(refused);
     }
-    Call<ResponseBody> call = api.chatCompletions(body, options.requestId(), extraHeaders(options));
-    return enqueue(call, options.timeout(), this::readAnswer);
+    Call<ResponseBody> call = endpoint.call(body, options.requestId(), extraHeaders(options));
+    return enqueue(call, options.timeout(), reader);
   }
 
   @Override
@@ -305,6 +334,21 @@ public final class OpenAiProvider implements ChatProvider, AutoCloseable {
       throw classifier.fromErrorObject(status, json.get("error"));
     }
     return Replies.answer(json, status);
+  }
+
+  private EmbeddingResponse readEmbeddings(int status, Buffer bytes) {
+    // a copy shares the bytes' segments: read again only when the answer holds no vectors
+    Buffer kept = bytes.copy();
+    try {
+      return Replies.embeddings(status, bytes);
+    } catch (ProviderException unreadable) {
+      Object error = Replies.errorMember(kept);
+      if (error != null) {
+        // some compatible servers report failures with a 200 and an error object
+        throw classifier.fromErrorObject(status, error);
+      }
+      throw unreadable;
+    }
   }
 
   /**

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sheepdog.spi.CallOptions;
 import dev.sheepdog.spi.ChatChunk;
 import dev.sheepdog.spi.ChatRequest;
+import dev.sheepdog.spi.EmbeddingRequest;
 import dev.sheepdog.spi.FailureKind;
 import dev.sheepdog.spi.ProviderException;
 import dev.sheepdog.spi.StreamListener;
@@ -42,6 +43,19 @@ class ReplyBoundsTest {
     assertThat(sized.kind()).isEqualTo(FailureKind.MALFORMED_RESPONSE);
     assertThat(chunked.kind()).isEqualTo(FailureKind.MALFORMED_RESPONSE);
     assertThat(chunked.providerMessage()).contains("larger than " + OpenAiConfig.MAX_RESPONSE_BYTES);
+  }
+
+  @Test
+  void an_embeddings_reply_past_16_mib_is_malformed() throws Exception {
+    // given: more values than fit, in a reply that does not say its length
+    String huge = Upstream.embeddings(1, OpenAiConfig.MAX_RESPONSE_BYTES / 4, 1);
+    upstream.enqueue(new MockResponse.Builder(Upstream.json(200, huge)).chunkedBody(huge, 1 << 20).build());
+    // when
+    ProviderException failure = failureOf(upstream.provider().build()
+        .embed(Upstream.EMBEDDING_MODEL, EmbeddingRequest.of("hi"), OPTIONS));
+    // then
+    assertThat(failure.kind()).isEqualTo(FailureKind.MALFORMED_RESPONSE);
+    assertThat(failure.providerMessage()).contains("larger than " + OpenAiConfig.MAX_RESPONSE_BYTES);
   }
 
   @Test

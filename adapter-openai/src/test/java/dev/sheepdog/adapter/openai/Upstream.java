@@ -28,6 +28,8 @@ import org.eclipse.jetty.io.Connection;
 final class Upstream implements AutoCloseable {
   static final String KEY = "sk-holysheep-test-SECRET123";
   static final ModelSpec MODEL = ModelSpec.builder("gpt-test", "test").upstreamName("gpt-4.1-2025-04-14").build();
+  static final ModelSpec EMBEDDING_MODEL = ModelSpec.builder("embed-test", "test")
+      .upstreamName("text-embedding-3-small").embedding(3).build();
 
   /** The transports a provider can run on. */
   enum Transport {
@@ -127,6 +129,22 @@ final class Upstream implements AutoCloseable {
         + "\"model\":\"gpt-4.1-2025-04-14\",\"system_fingerprint\":\"fp_1\","
         + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"" + content
         + "\",\"refusal\":null},\"logprobs\":null,\"finish_reason\":\"stop\"}]" + usageJson + "}";
+  }
+
+  /**
+   * An embeddings answer of {@code inputs} vectors of {@code dimensions} values each, the i-th
+   * vector's values all {@code i + 0.5}, reporting {@code promptTokens}.
+   */
+  static String embeddings(int inputs, int dimensions, long promptTokens) {
+    StringBuilder data = new StringBuilder();
+    for (int i = 0; i < inputs; i++) {
+      String value = String.valueOf(i + 0.5);
+      data.append(i == 0 ? "" : ",").append("{\"object\":\"embedding\",\"index\":").append(i)
+          .append(",\"embedding\":[").append(String.join(",", java.util.Collections.nCopies(dimensions, value)))
+          .append("]}");
+    }
+    return "{\"object\":\"list\",\"data\":[" + data + "],\"model\":\"text-embedding-3-small\","
+        + "\"usage\":{\"prompt_tokens\":" + promptTokens + ",\"total_tokens\":" + promptTokens + "}}";
   }
 
   static MockResponse json(int code, String body) {

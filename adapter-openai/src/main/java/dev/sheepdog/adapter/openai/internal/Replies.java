@@ -2,9 +2,11 @@ package dev.sheepdog.adapter.openai.internal;
 
 import dev.sheepdog.spi.ChatChunk;
 import dev.sheepdog.spi.ChatResponse;
+import dev.sheepdog.spi.EmbeddingResponse;
 import dev.sheepdog.spi.FailureKind;
 import dev.sheepdog.spi.ProviderException;
 import dev.sheepdog.wire.openai.ChatAnswerFormat;
+import dev.sheepdog.wire.openai.EmbeddingFormat;
 import dev.sheepdog.wire.openai.ModelListFormat;
 import dev.sheepdog.wire.openai.WireFormatException;
 import dev.sheepdog.wire.openai.WireJson;
@@ -37,6 +39,23 @@ public final class Replies {
 
   public static ChatChunk chunk(Map<String, Object> json, int status) {
     return read(status, () -> ChatAnswerFormat.decodeChunk(json));
+  }
+
+  /** The vectors of {@code POST /embeddings}, read from {@code utf8}, consumed. */
+  public static EmbeddingResponse embeddings(int status, Buffer utf8) {
+    return read(status, () -> EmbeddingFormat.decodeAnswer(utf8));
+  }
+
+  /**
+   * The {@code error} member of a reply that is a JSON object and has no {@code data}, as some
+   * compatible servers send with a 200; {@code null} for any other reply. {@code utf8} is consumed.
+   */
+  public static Object errorMember(Buffer utf8) {
+    try {
+      return WireJson.parse(utf8) instanceof Map<?, ?> json && json.get("data") == null ? json.get("error") : null;
+    } catch (WireFormatException e) {
+      return null;
+    }
   }
 
   /** The ids of {@code GET /models}. */
