@@ -21,7 +21,7 @@ public record SandboxFault(Kind kind, double factor, Duration retryAfter) {
     RATE_LIMIT,
     /** Calls get no answer at all, until they time out or are cancelled. */
     STALL,
-    /** Streams break after half their chunks; complete answers fail as cut short. */
+    /** Streams break after half their chunks; complete answers and embeddings fail as cut short. */
     BROKEN_STREAM;
 
     /** The lower-case name used on the wire and in config: {@code rate_limit}, {@code broken_stream}. */

@@ -44,7 +44,7 @@ public final class SandboxFaults {
     return set(model, SandboxFault.stall());
   }
 
-  /** Streams from {@code model} break half way; complete answers fail as cut short. */
+  /** Streams from {@code model} break half way; complete answers and embeddings fail as cut short. */
   public SandboxFaults brokenStream(ModelId model) {
     return set(model, SandboxFault.brokenStream());
   }

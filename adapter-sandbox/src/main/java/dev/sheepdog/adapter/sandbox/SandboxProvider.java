@@ -5,6 +5,8 @@ import dev.sheepdog.spi.ChatChunk;
 import dev.sheepdog.spi.ChatProvider;
 import dev.sheepdog.spi.ChatRequest;
 import dev.sheepdog.spi.ChatResponse;
+import dev.sheepdog.spi.EmbeddingRequest;
+import dev.sheepdog.spi.EmbeddingResponse;
 import dev.sheepdog.spi.FailureKind;
 import dev.sheepdog.spi.ModelId;
 import dev.sheepdog.spi.ModelSpec;
@@ -26,7 +28,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * A simulated OpenAI-compatible upstream: each model answers with the latency, availability and
@@ -53,6 +55,10 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>Streams deliver the answer's chunks, the first after the drawn latency and the rest at the
  * profile's tokens per second, then a chunk with the finish reason and one with the usage.
+ *
+ * <p>An embeddings call ({@link #embed}, to an embedding model) takes the steps of a complete
+ * answer; its answer is vectors that depend only on the model's vector space and the input ({@link
+ * SandboxEmbeddings}).
  *
  * <h2>Concurrency</h2>
  *
@@ -133,9 +139,42 @@ public final class SandboxProvider implements ChatProvider {
 
   @Override
   public CompletableFuture<ChatResponse> complete(ModelSpec model, ChatRequest request, CallOptions options) {
-    CompletableFuture<ChatResponse> future = new CompletableFuture<>();
+    return call(model, options, () -> {
+      SandboxAnswer answer = answers.answer(model, request);
+      return ChatResponse.of(nextId(), model.upstreamName(), answer.content(), answer.finishReason(), answer.usage());
+    });
+  }
+
+  /**
+   * Embeds the inputs with {@code model}, which must be an embedding model of this sandbox: one
+   * call as for {@link #complete}, with the same latency, faults and limits, answered with the
+   * vectors described in {@link SandboxEmbeddings}. A chat model, or {@code dimensions} beyond the
+   * model's own, fails at once with {@link FailureKind#BAD_REQUEST} (400), as an upstream refuses
+   * them.
+   */
+  @Override
+  public CompletableFuture<EmbeddingResponse> embed(ModelSpec model, EmbeddingRequest request, CallOptions options) {
+    if (!model.isEmbedding()) {
+      return CompletableFuture.failedFuture(new ProviderException(FailureKind.BAD_REQUEST, 400,
+          "the model " + model.id() + " is not an embedding model"));
+    }
+    int own = model.embedding().dimensions();
+    if (request.dimensions() != null && request.dimensions() > own) {
+      return CompletableFuture.failedFuture(new ProviderException(FailureKind.BAD_REQUEST, 400,
+          "the model " + model.id() + " returns at most " + own + " dimensions, " + request.dimensions()
+              + " were asked for"));
+    }
+    return call(model, options, () -> SandboxEmbeddings.answer(model, request));
+  }
+
+  /**
+   * One call that is not a stream: planned when it arrives, answered with what {@code answer} writes
+   * after the drawn latency, or failed as the plan says; cancelling the future cancels the pending
+   * answer, as closing a socket would.
+   */
+  private <T> CompletableFuture<T> call(ModelSpec model, CallOptions options, Supplier<T> answer) {
+    CompletableFuture<T> future = new CompletableFuture<>();
     Plan plan = plan(model, options);
-    AtomicReference<Scheduler.Cancellable> timer = new AtomicReference<>(Scheduler.Cancellable.DONE);
     Runnable outcome;
     long delay;
     if (plan.failure != null) {
@@ -155,20 +194,17 @@ public final class SandboxProvider implements ChatProvider {
           return;
         }
         try {
-          SandboxAnswer answer = answers.answer(model, request);
-          future.complete(ChatResponse.of(nextId(), model.upstreamName(), answer.content(), answer.finishReason(),
-              answer.usage()));
+          future.complete(answer.get());
         } catch (RuntimeException e) {
           future.completeExceptionally(new ProviderException(FailureKind.MALFORMED_RESPONSE, 0,
               "the sandbox could not write an answer: " + e.getClass().getSimpleName(), null, e));
         }
       };
     }
-    timer.set(scheduler.schedule(outcome, delay, TimeUnit.NANOSECONDS));
-    // cancelling the future cancels the pending answer, as closing a socket would
+    Scheduler.Cancellable timer = scheduler.schedule(outcome, delay, TimeUnit.NANOSECONDS);
     future.whenComplete((value, failure) -> {
       if (future.isCancelled()) {
-        timer.get().cancel();
+        timer.cancel();
       }
     });
     return future;
