@@ -8,6 +8,28 @@ import java.util.Map;
 public final class ModelListFormat {
   private ModelListFormat() {}
 
+  /** One model of the list: its id and who owns it. */
+  public record Entry(String id, String ownedBy) {}
+
+  /** The list for a client, in order; {@code created} is 0, as the gateway's models have no date. */
+  public static String encode(List<Entry> models) {
+    return new String(WireJson.writeBytes(writer -> {
+      writer.beginObject();
+      writer.name("object").value("list");
+      writer.name("data").beginArray();
+      for (Entry model : models) {
+        writer.beginObject();
+        writer.name("id").value(model.id());
+        writer.name("object").value("model");
+        writer.name("created").value(0);
+        writer.name("owned_by").value(model.ownedBy());
+        writer.endObject();
+      }
+      writer.endArray();
+      writer.endObject();
+    }), java.nio.charset.StandardCharsets.UTF_8);
+  }
+
   /**
    * The ids of an upstream's model list, in its order.
    *

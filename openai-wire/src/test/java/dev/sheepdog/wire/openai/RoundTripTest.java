@@ -126,6 +126,17 @@ class RoundTripTest {
     return corpus("embedding-answers", 3);
   }
 
+  @org.junit.jupiter.api.Test
+  void a_model_list_encoded_and_decoded_again_has_its_ids_in_order() {
+    // given
+    List<ModelListFormat.Entry> models = List.of(new ModelListFormat.Entry("gpt-4.1", "holysheep"),
+        new ModelListFormat.Entry("auto", "sheepdog"));
+    // when
+    List<String> ids = ModelListFormat.decodeIds(WireJson.parse(ModelListFormat.encode(models)));
+    // then
+    assertThat(ids).containsExactly("gpt-4.1", "auto");
+  }
+
   static Stream<Path> requests() throws IOException, URISyntaxException {
     return corpus("requests", 5);
   }
