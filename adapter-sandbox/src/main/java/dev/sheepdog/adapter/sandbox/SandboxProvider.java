@@ -57,8 +57,11 @@ import java.util.function.Supplier;
  * profile's tokens per second, then a chunk with the finish reason and one with the usage.
  *
  * <p>An embeddings call ({@link #embed}, to an embedding model) takes the steps of a complete
- * answer; its answer is vectors that depend only on the model's vector space and the input ({@link
- * SandboxEmbeddings}).
+ * answer. Its answer is a unit vector per input that depends only on the model's vector space and
+ * the input: the same on every run and from every model of that space. A request's {@code
+ * dimensions} shortens it as OpenAI's {@code text-embedding-3} models do, to its first values
+ * normalized again; {@code encoding_format: base64} sends its float32 values little-endian, as
+ * OpenAI does. Usage is the input tokens, estimated.
  *
  * <h2>Concurrency</h2>
  *
@@ -148,9 +151,8 @@ public final class SandboxProvider implements ChatProvider {
   /**
    * Embeds the inputs with {@code model}, which must be an embedding model of this sandbox: one
    * call as for {@link #complete}, with the same latency, faults and limits, answered with the
-   * vectors described in {@link SandboxEmbeddings}. A chat model, or {@code dimensions} beyond the
-   * model's own, fails at once with {@link FailureKind#BAD_REQUEST} (400), as an upstream refuses
-   * them.
+   * vectors described above. A chat model, or {@code dimensions} beyond the model's own, fails at
+   * once with {@link FailureKind#BAD_REQUEST} (400), as an upstream refuses them.
    */
   @Override
   public CompletableFuture<EmbeddingResponse> embed(ModelSpec model, EmbeddingRequest request, CallOptions options) {
