@@ -1,6 +1,5 @@
 package dev.sheepdog.gateway;
 
-import dev.sheepdog.wire.openai.ChatRequestFormat;
 import dev.sheepdog.benchmarks.BenchmarkDefaults;
 import dev.sheepdog.core.RoutedResponse;
 import dev.sheepdog.spi.ChatResponse;
@@ -10,6 +9,7 @@ import dev.sheepdog.spi.Priority;
 import dev.sheepdog.spi.RouteHints;
 import dev.sheepdog.spi.TaskType;
 import dev.sheepdog.spi.Usage;
+import dev.sheepdog.wire.openai.ChatRequestFormat;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;

@@ -1,9 +1,9 @@
 package dev.sheepdog.gateway;
 
-import dev.sheepdog.wire.openai.WireJson;
 import dev.sheepdog.core.Router;
 import dev.sheepdog.spi.DeferredEntry;
 import dev.sheepdog.spi.DeferredQueue;
+import dev.sheepdog.wire.openai.WireJson;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

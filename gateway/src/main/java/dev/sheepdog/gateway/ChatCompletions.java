@@ -1,8 +1,5 @@
 package dev.sheepdog.gateway;
 
-import dev.sheepdog.wire.openai.ChatAnswerFormat;
-import dev.sheepdog.wire.openai.ChatRequestFormat;
-import dev.sheepdog.wire.openai.WireFormatException;
 import dev.sheepdog.core.RoutedResponse;
 import dev.sheepdog.core.RoutedStream;
 import dev.sheepdog.core.RoutedStreamListener;
@@ -15,6 +12,9 @@ import dev.sheepdog.spi.Money;
 import dev.sheepdog.spi.RouteHints;
 import dev.sheepdog.spi.RouterException;
 import dev.sheepdog.spi.Usage;
+import dev.sheepdog.wire.openai.ChatAnswerFormat;
+import dev.sheepdog.wire.openai.ChatRequestFormat;
+import dev.sheepdog.wire.openai.WireFormatException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;

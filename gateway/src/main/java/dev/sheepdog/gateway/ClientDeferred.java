@@ -1,11 +1,11 @@
 package dev.sheepdog.gateway;
 
-import dev.sheepdog.wire.openai.WireJson;
 import dev.sheepdog.core.RoutedResponse;
 import dev.sheepdog.spi.DeferredAnswer;
 import dev.sheepdog.spi.DeferredEntry;
 import dev.sheepdog.spi.DeferredQueue;
 import dev.sheepdog.spi.Usage;
+import dev.sheepdog.wire.openai.WireJson;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;

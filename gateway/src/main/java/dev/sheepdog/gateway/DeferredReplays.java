@@ -1,12 +1,12 @@
 package dev.sheepdog.gateway;
 
-import dev.sheepdog.wire.openai.WireJson;
 import dev.sheepdog.core.RoutedResponse;
 import dev.sheepdog.core.Router;
 import dev.sheepdog.core.deferred.DeferredReplayListener;
 import dev.sheepdog.core.deferred.DeferredReplayer;
 import dev.sheepdog.spi.DeferredEntry;
 import dev.sheepdog.spi.DeferredState;
+import dev.sheepdog.wire.openai.WireJson;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;

@@ -1,6 +1,5 @@
 package dev.sheepdog.gateway;
 
-import dev.sheepdog.wire.openai.WireJson;
 import dev.sheepdog.core.RoutedEmbedding;
 import dev.sheepdog.core.RoutedResponse;
 import dev.sheepdog.spi.CallHeaders;
@@ -12,6 +11,7 @@ import dev.sheepdog.spi.Money;
 import dev.sheepdog.spi.RouterEvent;
 import dev.sheepdog.spi.RouterListener;
 import dev.sheepdog.spi.Usage;
+import dev.sheepdog.wire.openai.WireJson;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;

@@ -1,6 +1,5 @@
 package dev.sheepdog.gateway;
 
-import dev.sheepdog.wire.openai.WireJson;
 import dev.sheepdog.core.HealthReport;
 import dev.sheepdog.core.cost.Route;
 import dev.sheepdog.core.cost.SpendSnapshot;
@@ -9,6 +8,7 @@ import dev.sheepdog.spi.CircuitState;
 import dev.sheepdog.spi.FailureKind;
 import dev.sheepdog.spi.Money;
 import dev.sheepdog.spi.RouterEvent;
+import dev.sheepdog.wire.openai.WireJson;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;

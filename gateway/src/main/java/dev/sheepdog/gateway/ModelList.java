@@ -1,9 +1,9 @@
 package dev.sheepdog.gateway;
 
-import dev.sheepdog.wire.openai.ModelListFormat;
 import dev.sheepdog.spi.ModelCatalog;
 import dev.sheepdog.spi.ModelSpec;
 import dev.sheepdog.spi.TaskType;
+import dev.sheepdog.wire.openai.ModelListFormat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;

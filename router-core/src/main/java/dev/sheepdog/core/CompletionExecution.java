@@ -7,11 +7,9 @@ import dev.sheepdog.spi.FailureKind;
 import dev.sheepdog.spi.Money;
 import dev.sheepdog.spi.ProviderException;
 import dev.sheepdog.spi.RouteHints;
-import dev.sheepdog.spi.RouterEvent;
 import dev.sheepdog.spi.RouterException;
 import dev.sheepdog.spi.Usage;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
 /** A request answered in one piece. */
@@ -25,23 +23,8 @@ final class CompletionExecution extends ChatExecution<RoutedResponse> {
     if (attempt.isSettled()) {
       return; // the request ended since the attempt was published: no call
     }
-    CompletableFuture<ChatResponse> call = ctx.fleet.provider(model).complete(model.spec(), request, options);
-    if (call.isDone() && !call.isCompletedExceptionally()) {
-      // answered already (a cache, a stub): settle here, without registering a callback
-      answered(attempt, call.join());
-      return;
-    }
-    attempt.cancelCall = () -> call.cancel(true);
-    if (attempt.isSettled()) {
-      call.cancel(true);
-    }
-    call.whenComplete((response, error) -> {
-      if (error == null) {
-        answered(attempt, response);
-      } else {
-        attempt.failed(classify(error));
-      }
-    });
+    follow(attempt, ctx.fleet.provider(model).complete(model.spec(), request, options),
+        CompletionExecution::answered);
   }
 
   private static void answered(AttemptRun attempt, ChatResponse response) {
@@ -72,9 +55,7 @@ final class CompletionExecution extends ChatExecution<RoutedResponse> {
     Usage usage = response.usage() == null ? Usage.NONE : response.usage();
     RoutedResponse routed = new RoutedResponse(requestId, response, model.id(), snapshotTrail(), elapsed(), usage,
         cost);
-    if (ctx.listening()) {
-      ctx.emit(new RouterEvent.RequestSucceeded(requestId, model.id(), attempts(), routed.latency(), cost));
-    }
+    emitSucceeded(model, routed.latency(), cost);
     return routed;
   }
 

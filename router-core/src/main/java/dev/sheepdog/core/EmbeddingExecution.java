@@ -9,11 +9,9 @@ import dev.sheepdog.spi.FailureKind;
 import dev.sheepdog.spi.Money;
 import dev.sheepdog.spi.ProviderException;
 import dev.sheepdog.spi.RouteHints;
-import dev.sheepdog.spi.RouterEvent;
 import dev.sheepdog.spi.RouterException;
 import dev.sheepdog.spi.Usage;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * An embeddings request's walk: the models the hints pin, kept to one vector space and size
@@ -56,21 +54,12 @@ final class EmbeddingExecution extends FailoverExecution<RoutedEmbedding> {
     if (attempt.isSettled()) {
       return;
     }
-    CompletableFuture<EmbeddingResponse> call = ctx.fleet.provider(model).embed(model.spec(), request, options);
-    attempt.cancelCall = () -> call.cancel(true);
-    if (attempt.isSettled()) {
-      call.cancel(true);
-    }
-    call.whenComplete((response, error) -> {
-      if (error != null) {
-        attempt.failed(CompletionExecution.classify(error));
-        return;
-      }
+    follow(attempt, ctx.fleet.provider(model).embed(model.spec(), request, options), (run, response) -> {
       ProviderException wrong = wrongShape(model, response);
       if (wrong != null) {
-        attempt.failed(wrong);
+        run.failed(wrong);
       } else {
-        attempt.succeeded(response, response.usage());
+        run.succeeded(response, response.usage());
       }
     });
   }
@@ -114,9 +103,7 @@ final class EmbeddingExecution extends FailoverExecution<RoutedEmbedding> {
     Usage usage = response.usage() == null ? Usage.NONE : response.usage();
     RoutedEmbedding routed = new RoutedEmbedding(requestId, response, model.id(), snapshotTrail(), elapsed(), usage,
         cost);
-    if (ctx.listening()) {
-      ctx.emit(new RouterEvent.RequestSucceeded(requestId, model.id(), attempts(), routed.latency(), cost));
-    }
+    emitSucceeded(model, routed.latency(), cost);
     return routed;
   }
 

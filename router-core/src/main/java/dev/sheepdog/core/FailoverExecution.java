@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.BiConsumer;
 
 /**
  * How a request reaches its end ({@link RouteExecution}): the walk through its plan, in rounds.
@@ -86,6 +87,36 @@ abstract class FailoverExecution<T> extends RouteExecution<T> {
 
   /** Builds the successful result from the answer and emits {@code RequestSucceeded}. */
   abstract T succeed(ModelHealth model, Object payload, Money cost);
+
+  /**
+   * Follows an attempt's provider call: a call that ends with the attempt is cancelled, an answer
+   * goes to {@code answered}, a failure to the attempt. A call answered already (a cache, a stub)
+   * is settled at once, without a callback.
+   */
+  final <R> void follow(AttemptRun attempt, CompletableFuture<R> call, BiConsumer<AttemptRun, R> answered) {
+    if (call.isDone() && !call.isCompletedExceptionally()) {
+      answered.accept(attempt, call.join());
+      return;
+    }
+    attempt.cancelCall = () -> call.cancel(true);
+    if (attempt.isSettled()) {
+      call.cancel(true);
+    }
+    call.whenComplete((answer, error) -> {
+      if (error == null) {
+        answered.accept(attempt, answer);
+      } else {
+        attempt.failed(CompletionExecution.classify(error));
+      }
+    });
+  }
+
+  /** The request's {@code RequestSucceeded} event, if anyone listens. */
+  final void emitSucceeded(ModelHealth model, Duration latency, Money cost) {
+    if (ctx.listening()) {
+      ctx.emit(new RouterEvent.RequestSucceeded(requestId, model.id(), attempts(), latency, cost));
+    }
+  }
 
   /** The hedging settings for this request, or {@code null} when it is never hedged. */
   HedgingConfig hedging() {
