@@ -2,12 +2,16 @@ package dev.sheepdog.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.sheepdog.spi.CallOptions;
 import dev.sheepdog.spi.ChatChunk;
 import dev.sheepdog.spi.ChatProvider;
 import dev.sheepdog.spi.ChatRequest;
 import dev.sheepdog.spi.ChatResponse;
+import dev.sheepdog.spi.Embedding;
+import dev.sheepdog.spi.EmbeddingRequest;
+import dev.sheepdog.spi.EmbeddingResponse;
 import dev.sheepdog.spi.FailureKind;
 import dev.sheepdog.spi.ModelSpec;
 import dev.sheepdog.spi.ProviderException;
@@ -48,6 +52,11 @@ import org.junit.jupiter.api.Timeout;
  * override {@link #streamsChunkByChunk()} to return {@code false}: their stream may deliver the
  * whole text as one chunk, then end. Every test method is public, so a subclass can override one
  * with {@code @Disabled("why")} where a check cannot apply, and say why.
+ *
+ * <p><b>Providers that serve embeddings</b> override {@link #embeddingModel()} (and, when the
+ * upstream must be told what to answer, {@link #givenEmbeddings}); the embedding checks run only
+ * then. {@link #givenFailure} and {@link #givenNoAnswer} arrange the next call whichever it is, an
+ * embeddings call included.
  *
  * <pre>{@code
  * class MyProviderContractTest extends ChatProviderContractTest {
@@ -93,6 +102,20 @@ public abstract class ChatProviderContractTest {
   /** Asserts the upstream saw the last call cancelled (a closed socket, a recorded cancel). */
   protected abstract void assertUpstreamCancelled() throws Exception;
 
+  /**
+   * An embedding model the provider serves, or {@code null} (the default) for a provider that
+   * serves none: the embedding checks are then skipped.
+   */
+  protected ModelSpec embeddingModel() {
+    return null;
+  }
+
+  /**
+   * The next embeddings call answers {@code inputs} vectors of {@code dimensions} values each, in
+   * input order. Does nothing by default, for providers whose vectors need no script.
+   */
+  protected void givenEmbeddings(int inputs, int dimensions) {}
+
   /** The failure kinds this provider can produce from upstream behaviour. */
   protected Set<FailureKind> classifiedKinds() {
     return EnumSet.of(FailureKind.UNAVAILABLE, FailureKind.RATE_LIMITED, FailureKind.UNAUTHORIZED,
@@ -111,6 +134,11 @@ public abstract class ChatProviderContractTest {
 
   protected ChatRequest request() {
     return ChatRequest.ofUser("Say hello.");
+  }
+
+  /** The request of the embedding checks: two inputs. */
+  protected EmbeddingRequest embeddingRequest() {
+    return EmbeddingRequest.of("Say hello.", "Say goodbye.");
   }
 
   protected CallOptions options(Duration timeout) {
@@ -149,6 +177,31 @@ public abstract class ChatProviderContractTest {
     }
     assertThat(handle).as("stream(...) returned a handle").isNotNull();
     return handle;
+  }
+
+  /**
+   * {@code provider().embed(...)} with {@link #embeddingModel()}, failing the test if it throws
+   * instead of returning; skips the test when the provider serves no embedding model.
+   */
+  protected final CompletableFuture<EmbeddingResponse> embed(EmbeddingRequest request, CallOptions options) {
+    ModelSpec model = servedEmbeddingModel();
+    CompletableFuture<EmbeddingResponse> call;
+    try {
+      call = provider().embed(model, request, options);
+    } catch (RuntimeException e) {
+      throw new AssertionError("embed(...) threw " + e + "; a provider never throws: every failure, even"
+          + " one found before the request is sent, completes the future exceptionally", e);
+    }
+    assertThat(call).as("embed(...) returned a future").isNotNull();
+    return call;
+  }
+
+  /** {@link #embeddingModel()}; skips the test when the provider serves no embedding model. */
+  private ModelSpec servedEmbeddingModel() {
+    ModelSpec model = embeddingModel();
+    assumeTrue(model != null, "the provider serves no embedding model");
+    assertThat(model.isEmbedding()).as("embeddingModel() %s is an embedding model", model.id()).isTrue();
+    return model;
   }
 
   @Test
@@ -295,6 +348,67 @@ public abstract class ChatProviderContractTest {
     assertThat(listener.error).as("the stream's error").isNotNull();
     assertThat(listener.error.kind()).isEqualTo(FailureKind.TIMEOUT);
     listener.assertQuietAfterTerminal();
+  }
+
+  @Test
+  public void embeds_one_vector_per_input_of_the_size_asked_for() throws Exception {
+    // given
+    EmbeddingRequest request = embeddingRequest();
+    int dimensions = servedEmbeddingModel().embedding().dimensionsFor(request);
+    givenEmbeddings(request.inputCount(), dimensions);
+    // when
+    EmbeddingResponse response = await(embed(request, options(PATIENCE)));
+    // then
+    assertThat(response.data()).as("vectors").hasSize(request.inputCount());
+    assertThat(response.data()).extracting(Embedding::index).as("indexes").doesNotHaveDuplicates()
+        .allSatisfy(index -> assertThat(index).isBetween(0, request.inputCount() - 1));
+    assertThat(response.data()).allSatisfy(e -> assertThat(e.dimensions()).as("dimensions").isEqualTo(dimensions));
+  }
+
+  @Test
+  public void an_embeddings_call_classifies_each_failure_kind() throws Exception {
+    servedEmbeddingModel();
+    for (FailureKind kind : classifiedKinds()) {
+      // given
+      givenFailure(kind);
+      // when
+      ProviderException failure = failureOf(embed(embeddingRequest(), options(PATIENCE)));
+      // then
+      assertThat(failure.kind()).as("classification of %s", kind).isEqualTo(kind);
+      assertNoSecret(failure);
+      if (kind == FailureKind.RATE_LIMITED) {
+        assertThat(failure.retryAfter()).as("retry-after of a 429").isPresent();
+      }
+    }
+  }
+
+  @Test
+  public void an_embeddings_call_times_out_with_timeout_kind() throws Exception {
+    servedEmbeddingModel();
+    // given
+    givenNoAnswer();
+    // when
+    ProviderException failure = failureOf(embed(embeddingRequest(), options(shortTimeout())));
+    // then
+    assertThat(failure.kind()).isEqualTo(FailureKind.TIMEOUT);
+    assertNoSecret(failure);
+  }
+
+  @Test
+  public void cancelling_an_embeddings_call_cancels_the_upstream_call() throws Exception {
+    servedEmbeddingModel();
+    // given
+    givenNoAnswer();
+    long start = System.nanoTime();
+    CompletableFuture<EmbeddingResponse> call = embed(embeddingRequest(), options(PATIENCE));
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).as("embed(...) returned at once")
+        .isLessThan(PATIENCE.dividedBy(2));
+    assertThat(call).isNotDone();
+    // when
+    call.cancel(true);
+    // then
+    assertThat(call).isCancelled();
+    assertUpstreamCancelled();
   }
 
   /** Fails the test if the secret appears anywhere in the failure or its causes. */

@@ -41,6 +41,16 @@ class OpenAiProviderContractTest extends ChatProviderContractTest {
   }
 
   @Override
+  protected ModelSpec embeddingModel() {
+    return Upstream.EMBEDDING_MODEL;
+  }
+
+  @Override
+  protected void givenEmbeddings(int inputs, int dimensions) {
+    upstream.enqueue(Upstream.json(200, Upstream.embeddings(inputs, dimensions, 4)));
+  }
+
+  @Override
   protected String apiKey() {
     return Upstream.KEY;
   }

@@ -18,6 +18,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 /** The sandbox keeps the provider contract, in real time on the system scheduler. */
 class SandboxProviderContractTest extends ChatProviderContractTest {
   private static final ModelId MODEL = ModelId.of("sandbox-model");
+  private static final ModelId EMBEDDING_MODEL = ModelId.of("sandbox-embedding-model");
+  private static final SandboxProfile PROFILE = SandboxProfile.ofMillis(20, 30, 100).withTailProbability(0)
+      .withTokensPerSecond(10_000);
 
   private final ConcurrentLinkedQueue<SandboxAnswer> scripted = new ConcurrentLinkedQueue<>();
   private final RecordingScheduler scheduler = new RecordingScheduler();
@@ -25,8 +28,7 @@ class SandboxProviderContractTest extends ChatProviderContractTest {
       .seed(7)
       .timeScale(0.1)
       .scheduler(scheduler)
-      .profiles(java.util.Map.of(MODEL, SandboxProfile.ofMillis(20, 30, 100).withTailProbability(0)
-          .withTokensPerSecond(10_000)))
+      .profiles(java.util.Map.of(MODEL, PROFILE, EMBEDDING_MODEL, PROFILE))
       .answers((model, request) -> {
         SandboxAnswer next = scripted.poll();
         return next != null ? next : SandboxAnswers.placeholder().answer(model, request);
@@ -44,6 +46,11 @@ class SandboxProviderContractTest extends ChatProviderContractTest {
   }
 
   @Override
+  protected ModelSpec embeddingModel() {
+    return ModelSpec.builder(EMBEDDING_MODEL.value(), SandboxProvider.DEFAULT_ID).embedding(16).build();
+  }
+
+  @Override
   protected Set<FailureKind> classifiedKinds() {
     return EnumSet.of(FailureKind.UNAVAILABLE, FailureKind.RATE_LIMITED);
   }
@@ -56,16 +63,18 @@ class SandboxProviderContractTest extends ChatProviderContractTest {
 
   @Override
   protected void givenFailure(FailureKind kind) {
-    switch (kind) {
-      case UNAVAILABLE -> sandbox.faults().outage(MODEL);
-      case RATE_LIMITED -> sandbox.faults().rateLimitStorm(MODEL, Duration.ofSeconds(5));
-      default -> throw new IllegalArgumentException("the sandbox does not simulate " + kind);
+    for (ModelId model : List.of(MODEL, EMBEDDING_MODEL)) {
+      switch (kind) {
+        case UNAVAILABLE -> sandbox.faults().outage(model);
+        case RATE_LIMITED -> sandbox.faults().rateLimitStorm(model, Duration.ofSeconds(5));
+        default -> throw new IllegalArgumentException("the sandbox does not simulate " + kind);
+      }
     }
   }
 
   @Override
   protected void givenNoAnswer() {
-    sandbox.faults().stall(MODEL);
+    sandbox.faults().stall(MODEL).stall(EMBEDDING_MODEL);
   }
 
   @Override
