@@ -9,6 +9,7 @@ import dev.sheepdog.core.Attempt;
 import dev.sheepdog.core.RequestRejectedException;
 import dev.sheepdog.core.RetryConfig;
 import dev.sheepdog.core.RouteTableStrategy;
+import dev.sheepdog.core.RoutedEmbedding;
 import dev.sheepdog.core.RoutedResponse;
 import dev.sheepdog.core.RoutedStreamListener;
 import dev.sheepdog.core.RoutedStreamResult;
@@ -17,6 +18,7 @@ import dev.sheepdog.core.RouterSettings;
 import dev.sheepdog.spi.ChatChunk;
 import dev.sheepdog.spi.ChatRequest;
 import dev.sheepdog.spi.CircuitState;
+import dev.sheepdog.spi.EmbeddingRequest;
 import dev.sheepdog.spi.FailureKind;
 import dev.sheepdog.spi.ModelCatalog;
 import dev.sheepdog.spi.ModelId;
@@ -37,12 +39,17 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The router over two real {@link OpenAiProvider}s, each talking HTTP to its own MockWebServer:
- * failover, streaming failover, provider isolation after a 401, and no failover after a 400, with
- * the system clock and scheduler.
+ * failover, streaming failover, provider isolation after a 401, no failover after a 400, and
+ * embeddings failing over within their vector space, with the system clock and scheduler.
  */
 class RouterEndToEndTest {
   private static final ModelSpec M1 = ModelSpec.builder("m1", "first").upstreamName("upstream-one").build();
   private static final ModelSpec M2 = ModelSpec.builder("m2", "second").upstreamName("upstream-two").build();
+  /** One embedding model, one vector space, served by both upstreams. */
+  private static final ModelSpec E1 = ModelSpec.builder("e1", "first").upstreamName("text-embedding-3-small")
+      .embedding(3).build();
+  private static final ModelSpec E2 = ModelSpec.builder("e2", "second").upstreamName("text-embedding-3-small")
+      .embedding(3).build();
   private static final RouteHints GENERAL = RouteHints.of(TaskType.GENERAL, Priority.NORMAL);
 
   private final Upstream first = new Upstream();
@@ -50,7 +57,7 @@ class RouterEndToEndTest {
   private final OpenAiProvider firstProvider = provider("first", first);
   private final OpenAiProvider secondProvider = provider("second", second);
   private final Router router = Router.builder()
-      .catalog(ModelCatalog.of(M1, M2))
+      .catalog(ModelCatalog.of(M1, M2, E1, E2))
       .provider(firstProvider)
       .provider(secondProvider)
       .strategy(RouteTableStrategy.builder().route(TaskType.GENERAL, Priority.NORMAL, "m1", "m2").build())
@@ -146,6 +153,28 @@ class RouterEndToEndTest {
     });
     assertOneChatPost(first, "upstream-one", false);
     assertThat(second.server.getRequestCount()).as("requests the second upstream received").isZero();
+  }
+
+  @Test
+  void embeddings_of_the_wrong_size_from_the_first_are_answered_by_the_second() throws Exception {
+    // given: two vectors asked for; the first upstream sends two of two values, the second of three
+    first.enqueue(Upstream.json(200, Upstream.embeddings(2, 2, 4)));
+    second.enqueue(Upstream.json(200, Upstream.embeddings(2, 3, 4)));
+    RouteHints pinned = RouteHints.builder().pin(E1.id()).pin(E2.id()).build();
+    // when
+    RoutedEmbedding routed = router.embed(EmbeddingRequest.of("Hi", "there"), pinned).get(10, SECONDS);
+    // then
+    assertThat(routed.model()).isEqualTo(E2.id());
+    assertThat(routed.response().data()).extracting(e -> e.vector().length).containsExactly(3, 3);
+    assertThat(routed.usage()).isEqualTo(new Usage(4, 0));
+    assertThat(routed.attempts()).extracting(Attempt::model, Attempt::failure)
+        .containsExactly(tuple(E1.id(), FailureKind.MALFORMED_RESPONSE), tuple(E2.id(), null));
+    for (Upstream upstream : List.of(first, second)) {
+      RecordedRequest sent = upstream.take();
+      assertThat(sent.getUrl().encodedPath()).isEqualTo("/v1/embeddings");
+      assertThat(Upstream.bodyOf(sent)).containsEntry("model", "text-embedding-3-small")
+          .containsEntry("input", List.of("Hi", "there"));
+    }
   }
 
   // ---- helpers

@@ -2,9 +2,9 @@ package dev.sheepdog.adapter.openai;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sheepdog.wire.openai.WireJson;
 import dev.sheepdog.spi.ModelSpec;
 import dev.sheepdog.spi.Usage;
+import dev.sheepdog.wire.openai.WireJson;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
