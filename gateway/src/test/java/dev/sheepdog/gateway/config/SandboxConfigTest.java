@@ -14,6 +14,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -47,6 +48,43 @@ class SandboxConfigTest {
           deepseek-chat: [house-model]
       retry: {rounds: 1}
       """;
+
+  @Test
+  void sandbox_embedding_models_answer_offline_and_fail_over_within_their_space() throws Exception {
+    // given: two sandbox providers serve one embedding model; the first is in an outage
+    ConfigFile config = loader.parse("""
+        server: {port: 0}
+        providers:
+          first: {type: sandbox, time_scale: 0, faults: {embed: outage}}
+          second: {type: sandbox, time_scale: 0}
+        models:
+          - {id: chat, provider: first}
+          - {id: embed, provider: first, kind: embedding, upstream_name: text-embedding-3-small, dimensions: 8,
+             price: {input: 0.02}}
+          - {id: embed-2, provider: second, kind: embedding, upstream_name: text-embedding-3-small, dimensions: 8,
+             price: {input: 0.02}}
+        routes:
+          table: {general: {normal: [chat]}}
+          fallbacks: {embed: [embed-2]}
+        retry: {rounds: 1}
+        """, "embeddings.yaml");
+    try (RunningGateway gateway = RunningGateway.start(config, Ticker.system(), Scheduler.system())) {
+      // when
+      HttpResponse<String> response = http.send(HttpRequest.newBuilder(gateway.uri().resolve("/v1/embeddings"))
+          .timeout(Duration.ofSeconds(10))
+          .header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"embed\",\"input\":[\"a\",\"b\"],"
+              + "\"dimensions\":4}"))
+          .build(), HttpResponse.BodyHandlers.ofString());
+      // then
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat(response.headers().firstValue("X-Sheepdog-Model")).hasValue("embed-2");
+      Map<?, ?> json = (Map<?, ?>) dev.sheepdog.wire.openai.WireJson.parse(response.body());
+      List<?> data = (List<?>) json.get("data");
+      assertThat(data).hasSize(2);
+      assertThat((List<?>) ((Map<?, ?>) data.get(1)).get("embedding")).hasSize(4);
+    }
+  }
 
   @Test
   void a_sandbox_config_serves_offline_starts_with_its_faults_and_takes_new_ones_over_http() throws Exception {
