@@ -86,6 +86,22 @@ class EmbeddingRoutingTest {
     assertThat(router.ledger().total()).isEqualTo(Money.ofNanos(20_000_000));
   }
 
+  /** The sample of docs/embedding.md's "Embeddings", between the tag comments. */
+  @Test
+  void the_documented_sample_embeds_two_texts() {
+    // given
+    upstream.answer("small", request -> upstream.vectors(request, 1536, new Usage(6, 0)));
+    Router router = router();
+    // tag::embeddings[]
+    RoutedEmbedding vectors = router.embed(EmbeddingRequest.of("first chunk", "second chunk"),
+        RouteHints.builder().pin(ModelId.of("small"), ModelId.of("small-backup")).build()).join();
+    double[] first = vectors.response().data().get(0).vector();   // 1536 values, from small or its backup
+    // end::embeddings[]
+    // then
+    assertThat(first).hasSize(1536);
+    assertThat(vectors.model()).isEqualTo(ModelId.of("small"));
+  }
+
   @Test
   void a_failure_fails_over_to_the_next_model_of_the_same_space_and_size_only() {
     // given: the space and size of small; large (other space) and legacy (512) are never tried
