@@ -273,12 +273,34 @@ public final class OpenAiProvider implements ChatProvider, AutoCloseable {
     return enqueue(api.models(), config.readTimeout().plus(config.connectTimeout()), Replies::modelIds);
   }
 
-  /** Runs an admitted call; its permit is released when the returned future completes, however. */
+  /**
+   * Runs an admitted call. Its permit is released before the returned future completes, so a caller
+   * that starts another call from the completion finds it free; or, when the caller cancels, as the
+   * future is cancelled.
+   */
   private <T> CompletableFuture<T> enqueue(
       Call<ResponseBody> call, Duration timeout, BiFunction<Integer, Buffer, T> reader) {
-    CompletableFuture<T> future = new CompletableFuture<>();
+    AtomicBoolean released = new AtomicBoolean();
+    Runnable release = () -> {
+      if (released.compareAndSet(false, true)) {
+        permits.release();
+      }
+    };
+    CompletableFuture<T> future = new CompletableFuture<>() {
+      @Override
+      public boolean complete(T value) {
+        release.run();
+        return super.complete(value);
+      }
+
+      @Override
+      public boolean completeExceptionally(Throwable failure) {
+        release.run();
+        return super.completeExceptionally(failure);
+      }
+    };
     future.whenComplete((value, failure) -> {
-      permits.release();
+      release.run();
       if (failure instanceof CancellationException) {
         call.cancel();
       }

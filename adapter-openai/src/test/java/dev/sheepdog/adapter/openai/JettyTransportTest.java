@@ -71,6 +71,49 @@ class JettyTransportTest {
   }
 
   @Test
+  void a_call_started_when_the_last_one_ends_finds_its_permit_free() throws Exception {
+    try (ParkingUpstream upstream = new ParkingUpstream(8);
+        OpenAiProvider provider = OpenAiProvider.builder().id("one-at-a-time").baseUrl(upstream.baseUrl())
+            .maxRequests(1).build()) {
+      // given: one call in flight, the only one allowed, and a next call chained to its answer
+      CompletableFuture<ChatResponse> first = provider.complete(Upstream.MODEL, ChatRequest.ofUser("1"), OPTIONS);
+      upstream.awaitReceived(1, PATIENCE);
+      CompletableFuture<ChatResponse> second = first.thenCompose(answer ->
+          provider.complete(Upstream.MODEL, ChatRequest.ofUser("2"), OPTIONS));
+      // when
+      upstream.answerAll();
+      upstream.awaitReceived(2, PATIENCE);
+      upstream.answerAll();
+      // then: the second was admitted, not refused as a second call in flight
+      assertThat(second.get(PATIENCE.toSeconds(), TimeUnit.SECONDS).content()).isEqualTo("held");
+    }
+  }
+
+  @Test
+  void a_call_started_when_a_stream_ends_finds_its_permit_free() throws Exception {
+    try (ParkingUpstream upstream = new ParkingUpstream(8);
+        OpenAiProvider provider = OpenAiProvider.builder().id("one-at-a-time").baseUrl(upstream.baseUrl())
+            .maxRequests(1).build()) {
+      // given: a stream, the only call allowed, whose listener starts a call when it ends
+      CompletableFuture<CompletableFuture<ChatResponse>> next = new CompletableFuture<>();
+      provider.stream(Upstream.MODEL, STREAMED, OPTIONS, new Streams(1) {
+        @Override
+        public void onComplete() {
+          next.complete(provider.complete(Upstream.MODEL, ChatRequest.ofUser("after"), OPTIONS));
+        }
+      });
+      upstream.awaitReceived(1, PATIENCE);
+      // when
+      upstream.answerAll();
+      CompletableFuture<ChatResponse> after = next.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+      upstream.awaitReceived(2, PATIENCE);
+      upstream.answerAll();
+      // then
+      assertThat(after.get(PATIENCE.toSeconds(), TimeUnit.SECONDS).content()).isEqualTo("held");
+    }
+  }
+
+  @Test
   void cancelling_a_call_closes_its_connection_where_the_upstream_sees_it() throws Exception {
     try (ParkingUpstream upstream = new ParkingUpstream(8, true);
         OpenAiProvider provider = OpenAiProvider.builder().id("cancelled").baseUrl(upstream.baseUrl()).build()) {
@@ -264,7 +307,7 @@ class JettyTransportTest {
   }
 
   /** Counts how streams end. */
-  private static final class Streams implements StreamListener {
+  private static class Streams implements StreamListener {
     final CountDownLatch ended;
     final CountDownLatch firstText = new CountDownLatch(1);
     final AtomicInteger completed = new AtomicInteger();

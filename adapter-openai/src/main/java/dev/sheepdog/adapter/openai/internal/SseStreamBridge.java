@@ -28,7 +28,7 @@ import java.util.Map;
  * MALFORMED_RESPONSE, an error object is classified by its type and code, an event past the
  * parser's bound is MALFORMED_RESPONSE, and a broken connection by its exception (TIMEOUT for
  * the idle timeout, UNAVAILABLE otherwise): the listener never sees a short answer end normally.
- * Whatever the ending, {@code onEnded} runs once, after it.
+ * Whatever the ending, {@code onEnded} runs once, just before the listener hears it.
  */
 public final class SseStreamBridge implements StreamHandle {
   /** The most of a reply that is not an event stream read to classify it. */
@@ -226,10 +226,11 @@ public final class SseStreamBridge implements StreamHandle {
         return;
       }
       ended = true;
+      // released before the listener hears the end, so it may start another call at once
+      onEnded.run();
       listener.onComplete();
     }
     // the transport reads on to the end of the body, unheard, so the connection can be reused
-    onEnded.run();
   }
 
   private void fail(ProviderException failure) {
@@ -241,10 +242,10 @@ public final class SseStreamBridge implements StreamHandle {
         return;
       }
       ended = true;
+      onEnded.run();
       listener.onError(scrubbed);
       toAbort = abort;
     }
-    onEnded.run();
     if (toAbort != null) {
       // stop reading a stream we have given up on
       toAbort.run();
