@@ -67,8 +67,16 @@ class TracingTest {
   }
 
   private RunningGateway start(boolean captureContent, String moreYaml) {
+    return start(captureContent, moreYaml, false);
+  }
+
+  /** With {@code replaceCatalog}, {@code moreYaml} holds the models and routes instead of the default ones. */
+  private RunningGateway start(boolean captureContent, String moreYaml, boolean replaceCatalog) {
+    String base = CONFIG.formatted(upstream.server.url("/v1"));
+    String yaml = replaceCatalog ? base.substring(0, base.indexOf("models:")) + moreYaml
+        + base.substring(base.indexOf("state:")) : base + moreYaml;
     ConfigFile config = ConfigLoader.create().withEnvironment(Map.of("CLIENT_KEY", "sk-client-42")::get)
-        .parse(CONFIG.formatted(upstream.server.url("/v1")) + moreYaml, "gateway.yaml");
+        .parse(yaml, "gateway.yaml");
     boolean capture = captureContent;
     // --- sample: tracing from code ---
     GatewayTracing tracing = GatewayTracing.of(sdk, capture);  // sdk: your OpenTelemetry, which you shut down
@@ -244,6 +252,45 @@ class TracingTest {
       assertThat(gateway.injector().getInstance(GatewayTracing.class).openRequests()).isZero();
       // and docs/operations.md shows this very trace
       assertThat(page("operations.md")).contains(render(all));
+    }
+  }
+
+  @Test
+  void an_embeddings_request_is_an_embeddings_span_with_the_vectors_size_and_no_input_text() throws Exception {
+    // given: an embedding model that fails over to the same model of the same provider type
+    upstream.enqueue(Upstream.error(503, "overloaded"));
+    upstream.enqueue(Upstream.json(200, "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,"
+        + "\"embedding\":[0.5,0.5,0.5,0.5]}],\"model\":\"e\",\"usage\":{\"prompt_tokens\":7,\"total_tokens\":7}}"));
+    try (RunningGateway gateway = start(false, """
+        models:
+          - {id: model-a, provider: up}
+          - {id: embed, provider: up, kind: embedding, upstream_name: text-embedding-3-small, dimensions: 4}
+          - {id: embed-2, provider: up, kind: embedding, upstream_name: text-embedding-3-small, dimensions: 4}
+        routes:
+          table: {general: {normal: [model-a]}}
+          fallbacks: {embed: [embed-2]}
+        """, true)) {
+      // when
+      HttpResponse<String> reply = http.send(HttpRequest.newBuilder(URI.create(gateway.uri() + "/v1/embeddings"))
+          .timeout(Duration.ofSeconds(10))
+          .header("Authorization", "Bearer sk-client-42")
+          .header("traceparent", "00-" + TRACE_ID + "-" + PARENT_SPAN_ID + "-01")
+          .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"embed\",\"input\":\"" + PROMPT + "\"}"))
+          .build(), HttpResponse.BodyHandlers.ofString());
+      // then
+      assertThat(reply.statusCode()).isEqualTo(200);
+      List<SpanData> all = awaitSpans(3);
+      SpanData server = server(all);
+      assertThat(server.getName()).isEqualTo("embeddings embed");
+      assertThat(server.getTraceId()).isEqualTo(TRACE_ID);
+      assertThat(server.getAttributes().get(GatewayTracing.OPERATION)).isEqualTo("embeddings");
+      assertThat(server.getAttributes().get(GatewayTracing.RESPONSE_MODEL)).isEqualTo("embed-2");
+      assertThat(server.getAttributes().get(GatewayTracing.INPUT_TOKENS)).isEqualTo(7L);
+      assertThat(server.getAttributes().get(GatewayTracing.DIMENSIONS)).isEqualTo(4L);
+      assertThat(all.stream().filter(span -> span.getKind() == SpanKind.CLIENT)).extracting(SpanData::getName)
+          .containsExactly("embeddings embed", "embeddings embed-2");
+      assertThat(all).allSatisfy(span -> assertThat(span.getAttributes().asMap().values())
+          .noneMatch(value -> value.toString().contains("Mongolia")));
     }
   }
 
