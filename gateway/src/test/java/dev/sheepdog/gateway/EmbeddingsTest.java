@@ -41,6 +41,7 @@ class EmbeddingsTest {
   private final Upstream beta = new Upstream();
   private final OpenAiProvider providerA = alpha.provider("alpha", "sk-alpha-EMBED-SECRET-01");
   private final OpenAiProvider providerB = beta.provider("beta", "sk-beta-EMBED-SECRET-02");
+  private final GatewayMetrics metrics = GatewayMetrics.create();
   private final GatewayServer gateway;
   private final java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
       .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
@@ -59,8 +60,10 @@ class EmbeddingsTest {
         .provider(providerB)
         .strategy(RouteTableStrategy.builder().route(TaskType.GENERAL, Priority.NORMAL, "chat-a").build())
         .settings(RouterSettings.defaults().withRetry(RetryConfig.noRetries()))
+        .listener(metrics)
         .build();
-    gateway = GatewayServer.start(router, GatewaySettings.builder().fallbacks("embed-a", "embed-b").build());
+    gateway = GatewayServer.start(router, GatewaySettings.builder().fallbacks("embed-a", "embed-b").build(),
+        metrics);
   }
 
   @AfterEach
@@ -94,6 +97,10 @@ class EmbeddingsTest {
     assertThat(sent.getUrl().encodedPath()).isEqualTo("/v1/embeddings");
     assertThat(WireJson.parse(sent.getBody().utf8())).isEqualTo(Map.of("model", "text-embedding-3-small",
         "input", List.of("first", "second"), "encoding_format", "float", "user", "u-1"));
+    String scrape = GatewayFixture.send(http, HttpRequest.newBuilder(gateway.uri().resolve("/metrics"))).body();
+    assertThat(scrape).contains("sheepdog_http_requests_total{endpoint=\"/v1/embeddings\",status=\"200\"} 1.0")
+        .contains("sheepdog_tokens_total{model=\"embed-a\",type=\"prompt\"} 1000000.0")
+        .contains("sheepdog_cost_usd_total{model=\"embed-a\"} 0.02");
   }
 
   @Test
