@@ -82,10 +82,15 @@ final class SandboxEmbeddings {
     return h;
   }
 
+  /**
+   * The float32 values as the doubles their shortest decimal names, as an upstream prints them
+   * ({@code 0.4457803}, not the float's exact {@code 0.44578030705451965}): the same float to a
+   * client that reads float32, half the digits on the wire.
+   */
   private static double[] widened(float[] vector) {
     double[] values = new double[vector.length];
     for (int i = 0; i < vector.length; i++) {
-      values[i] = vector[i];
+      values[i] = Double.parseDouble(Float.toString(vector[i]));
     }
     return values;
   }

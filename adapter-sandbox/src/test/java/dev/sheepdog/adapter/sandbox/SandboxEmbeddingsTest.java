@@ -123,11 +123,16 @@ class SandboxEmbeddingsTest {
       assertThat(embedding.vector()).isNull();
       assertThat(embedding.dimensions()).isEqualTo(5);
       ByteBuffer bytes = ByteBuffer.wrap(Base64.getDecoder().decode(embedding.encoded())).order(ByteOrder.LITTLE_ENDIAN);
-      double[] decoded = new double[bytes.remaining() / Float.BYTES];
+      double[] values = floats.data().get(i).vector();
+      float[] decoded = new float[bytes.remaining() / Float.BYTES];
+      float[] asFloat32 = new float[values.length];
       for (int j = 0; j < decoded.length; j++) {
         decoded[j] = bytes.getFloat();
+        asFloat32[j] = (float) values[j];
+        // the decimal of the float, as upstreams print it, not the float's exact double
+        assertThat(Double.toString(values[j])).isEqualTo(Float.toString(decoded[j]));
       }
-      assertThat(decoded).containsExactly(floats.data().get(i).vector());
+      assertThat(decoded).containsExactly(asFloat32);
     }
   }
 
