@@ -8,6 +8,7 @@ import dev.sheepdog.adapter.openai.internal.JettyTransport;
 import dev.sheepdog.adapter.openai.internal.OkHttpTransport;
 import dev.sheepdog.adapter.openai.internal.OpenAiApi;
 import dev.sheepdog.adapter.openai.internal.Replies;
+import dev.sheepdog.adapter.openai.internal.ResponseTooLargeException;
 import dev.sheepdog.adapter.openai.internal.SseStreamBridge;
 import dev.sheepdog.adapter.openai.internal.UpstreamTransport;
 import dev.sheepdog.spi.CallOptions;
@@ -48,6 +49,7 @@ import okhttp3.OkHttpClient;
 import okhttp3.RequestBody;
 import okhttp3.ResponseBody;
 import okio.Buffer;
+import okio.BufferedSource;
 import okio.ByteString;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.HttpVersion;
@@ -336,17 +338,34 @@ public final class OpenAiProvider implements ChatProvider, AutoCloseable {
     int status = response.code();
     if (!response.isSuccessful()) {
       try (ResponseBody error = response.errorBody()) {
-        throw classifier.fromHttp(status, response.headers()::get, error == null ? "" : error.string());
+        Buffer text = new Buffer();
+        if (error != null) {
+          // enough to classify: the rest of a long error page says nothing more
+          readAtMost(error.source(), SseStreamBridge.MAX_ERROR_BODY, text);
+        }
+        throw classifier.fromHttp(status, response.headers()::get,
+            text.readUtf8(Math.min(text.size(), SseStreamBridge.MAX_ERROR_BODY)));
       }
     }
     Buffer bytes = new Buffer();
     try (ResponseBody body = response.body()) {
-      if (body != null) {
-        // read whole first, so a connection lost mid-body stays a transport failure, not bad JSON
-        body.source().readAll(bytes);
+      // read whole first, so a connection lost mid-body stays a transport failure, not bad JSON; the
+      // bound holds whichever client reads (Jetty's also stops earlier, at the socket)
+      if (body != null && readAtMost(body.source(), OpenAiConfig.MAX_RESPONSE_BYTES, bytes)) {
+        throw new ResponseTooLargeException(OpenAiConfig.MAX_RESPONSE_BYTES);
       }
     }
     return reader.apply(status, bytes);
+  }
+
+  /** Reads {@code source} into {@code sink} to its end or past {@code limit} bytes; whether it went past. */
+  private static boolean readAtMost(BufferedSource source, long limit, Buffer sink) throws IOException {
+    while (sink.size() <= limit) {
+      if (source.read(sink, 8192) == -1) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private ChatResponse readAnswer(int status, Buffer bytes) {

@@ -17,21 +17,38 @@ import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** What the default transport reads of a reply is bounded, and what it sends names Sheepdog. */
+/** What either transport reads of a reply is bounded, and what it sends names Sheepdog. */
 class ReplyBoundsTest {
   private static final CallOptions OPTIONS = CallOptions.of(Duration.ofSeconds(30), "r1");
 
   private final Upstream upstream = new Upstream();
 
+  private final java.util.List<Upstream> others = new java.util.ArrayList<>();
+
   @AfterEach
   void stop() {
     upstream.close();
+    others.forEach(Upstream::close);
   }
 
-  @Test
-  void a_json_reply_past_16_mib_is_malformed() throws Exception {
-    // given: one reply that says its length, one that does not
+  /** The default upstream, or one on the other transport. */
+  private Upstream on(Upstream.Transport transport) {
+    if (transport == Upstream.Transport.JETTY) {
+      return upstream;
+    }
+    Upstream other = new Upstream(transport);
+    others.add(other);
+    return other;
+  }
+
+  @ParameterizedTest
+  @EnumSource(Upstream.Transport.class)
+  void a_json_reply_past_16_mib_is_malformed(Upstream.Transport transport) throws Exception {
+    // given: one reply that says its length, one that does not, on either transport
+    Upstream upstream = on(transport);
     String huge = Upstream.answer("x".repeat(OpenAiConfig.MAX_RESPONSE_BYTES), null);
     upstream.enqueue(Upstream.json(200, huge));
     upstream.enqueue(new MockResponse.Builder(Upstream.json(200, huge)).chunkedBody(huge, 1 << 20).build());
@@ -45,9 +62,28 @@ class ReplyBoundsTest {
     assertThat(chunked.providerMessage()).contains("larger than " + OpenAiConfig.MAX_RESPONSE_BYTES);
   }
 
-  @Test
-  void an_embeddings_reply_past_16_mib_is_malformed() throws Exception {
-    // given: more values than fit, in a reply that does not say its length
+  @ParameterizedTest
+  @EnumSource(Upstream.Transport.class)
+  void an_error_reply_of_any_length_is_classified_from_its_start(Upstream.Transport transport) throws Exception {
+    // given: a 503 whose page runs to 32 MiB, in a reply that does not say its length
+    Upstream upstream = on(transport);
+    String page = "{\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}"
+        + " ".repeat(32 << 20);
+    upstream.enqueue(new MockResponse.Builder().code(503).addHeader("Content-Type", "application/json")
+        .chunkedBody(page, 1 << 20).build());
+    // when
+    ProviderException failure = failureOf(upstream.provider().build()
+        .complete(Upstream.MODEL, ChatRequest.ofUser("hi"), OPTIONS));
+    // then
+    assertThat(failure.kind()).isEqualTo(FailureKind.UNAVAILABLE);
+    assertThat(failure.httpStatus()).isEqualTo(503);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Upstream.Transport.class)
+  void an_embeddings_reply_past_16_mib_is_malformed(Upstream.Transport transport) throws Exception {
+    // given: more values than fit, in a reply that does not say its length, on either transport
+    Upstream upstream = on(transport);
     String huge = Upstream.embeddings(1, OpenAiConfig.MAX_RESPONSE_BYTES / 4, 1);
     upstream.enqueue(new MockResponse.Builder(Upstream.json(200, huge)).chunkedBody(huge, 1 << 20).build());
     // when

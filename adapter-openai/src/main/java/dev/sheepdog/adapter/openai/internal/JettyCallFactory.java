@@ -212,20 +212,36 @@ final class JettyCallFactory implements Call.Factory {
         this.result = result;
       }
 
+      /** Set when an error reply's start was kept and the rest left unread. */
+      private volatile ErrorBodyCut cut;
+
       @Override
       public void onHeaders(Response response) {
         long length = response.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH);
-        if (length > maxBodyBytes) {
+        if (length > maxBodyBytes && !isError(response)) {
           response.abort(new ResponseTooLargeException(maxBodyBytes));
         }
       }
 
       @Override
       public void onContent(Response response, ByteBuffer content) {
+        if (isError(response) && body.size() + content.remaining() > SseStreamBridge.MAX_ERROR_BODY) {
+          // an error is classified by its status and its start; the rest of a long page says nothing more
+          ByteBuffer head = content.slice();
+          head.limit((int) Math.min(head.remaining(), Math.max(0, SseStreamBridge.MAX_ERROR_BODY - body.size())));
+          write(response, head);
+          cut = new ErrorBodyCut(response);
+          response.abort(cut);
+          return;
+        }
         if (body.size() + content.remaining() > maxBodyBytes) {
           response.abort(new ResponseTooLargeException(maxBodyBytes));
           return;
         }
+        write(response, content);
+      }
+
+      private void write(Response response, ByteBuffer content) {
         try {
           body.write(content);
         } catch (IOException impossible) {
@@ -239,12 +255,18 @@ final class JettyCallFactory implements Call.Factory {
         if (refused != null) {
           // a client whose protocol handler took a 401 or 407 without its challenge: the status remains
           result.complete(toOkHttp(refused, new Buffer()));
+        } else if (outcome.isFailed() && cut != null && outcome.getFailure() == cut) {
+          result.complete(toOkHttp(cut.response, body));
         } else if (outcome.isFailed()) {
           result.completeExceptionally(outcome.getFailure());
         } else {
           result.complete(toOkHttp(outcome.getResponse(), body));
         }
       }
+    }
+
+    private static boolean isError(Response response) {
+      return response.getStatus() < 200 || response.getStatus() >= 300;
     }
 
     private okhttp3.Response toOkHttp(Response response, Buffer body) {
@@ -266,6 +288,18 @@ final class JettyCallFactory implements Call.Factory {
           .headers(headers.build())
           .body(ResponseBody.create(body, type, body.size()))
           .build();
+    }
+  }
+
+  /** Ends the transfer of an error reply once its start is kept; not a failure of the call. */
+  private static final class ErrorBodyCut extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    private final transient Response response;
+
+    ErrorBodyCut(Response response) {
+      super("the rest of an error reply is not read", null, false, false);
+      this.response = response;
     }
   }
 }
