@@ -41,6 +41,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import okhttp3.HttpUrl;
@@ -282,23 +283,20 @@ public final class OpenAiProvider implements ChatProvider, AutoCloseable {
    */
   private <T> CompletableFuture<T> enqueue(
       Call<ResponseBody> call, Duration timeout, BiFunction<Integer, Buffer, T> reader) {
+    CompletableFuture<T> future = new CompletableFuture<>();
     AtomicBoolean released = new AtomicBoolean();
     Runnable release = () -> {
       if (released.compareAndSet(false, true)) {
         permits.release();
       }
     };
-    CompletableFuture<T> future = new CompletableFuture<>() {
-      @Override
-      public boolean complete(T value) {
-        release.run();
-        return super.complete(value);
-      }
-
-      @Override
-      public boolean completeExceptionally(Throwable failure) {
-        release.run();
-        return super.completeExceptionally(failure);
+    // the permit is free before the caller hears the end
+    BiConsumer<T, Throwable> settle = (value, failure) -> {
+      release.run();
+      if (failure == null) {
+        future.complete(value);
+      } else {
+        future.completeExceptionally(failure);
       }
     };
     future.whenComplete((value, failure) -> {
@@ -313,23 +311,23 @@ public final class OpenAiProvider implements ChatProvider, AutoCloseable {
         @Override
         public void onResponse(Call<ResponseBody> call, Response<ResponseBody> response) {
           try {
-            future.complete(read(response, reader));
+            settle.accept(read(response, reader), null);
           } catch (ProviderException e) {
             // the codec's failures describe what the upstream sent
-            future.completeExceptionally(classifier.scrubbed(e));
+            settle.accept(null, classifier.scrubbed(e));
           } catch (IOException | RuntimeException e) {
-            future.completeExceptionally(classifier.fromTransport(e, future.isCancelled()));
+            settle.accept(null, classifier.fromTransport(e, future.isCancelled()));
           }
         }
 
         @Override
         public void onFailure(Call<ResponseBody> call, Throwable failure) {
-          future.completeExceptionally(classifier.fromTransport(failure, future.isCancelled()));
+          settle.accept(null, classifier.fromTransport(failure, future.isCancelled()));
         }
       });
     } catch (RuntimeException e) {
       // a client that is stopped or refuses the request outright
-      future.completeExceptionally(classifier.fromTransport(e, false));
+      settle.accept(null, classifier.fromTransport(e, false));
     }
     return future;
   }

@@ -27,7 +27,6 @@ public final class ChatAnswerFormat {
   /** Members of an answer or chunk the decoder reads into the record; the rest are extensions. */
   private static final Set<String> READ = Set.of("id", "model", "choices");
   private static final Set<String> CHOICE_MEMBERS = Set.of("index", "message", "delta", "finish_reason");
-  private static final Set<String> USAGE_COUNTS = Set.of("prompt_tokens", "completion_tokens", "total_tokens");
 
   private ChatAnswerFormat() {}
 
@@ -38,7 +37,7 @@ public final class ChatAnswerFormat {
    *     that is not one
    */
   public static ChatResponse decodeAnswer(Object wire) {
-    Map<String, Object> json = object(wire, "the answer");
+    Map<String, Object> json = WireJson.object(wire, "the answer");
     List<Choice> choices = choices(json.get("choices"), "message");
     if (choices.isEmpty()) {
       throw malformed("the answer has no choices", "choices");
@@ -54,7 +53,7 @@ public final class ChatAnswerFormat {
    * @throws WireFormatException when it is not a chunk
    */
   public static ChatChunk decodeChunk(Object wire) {
-    Map<String, Object> json = object(wire, "the stream event");
+    Map<String, Object> json = WireJson.object(wire, "the stream event");
     Object given = json.get("choices");
     List<Choice> choices = given == null ? List.of() : choices(given, "delta");
     return new ChatChunk(string(json.get("id")), string(json.get("model")), choices, usage(json.get("usage")),
@@ -78,7 +77,7 @@ public final class ChatAnswerFormat {
       writer.name("created").value(createdEpochSeconds);
       writer.name("model").value(model);
       writeChoices(writer, response.choices(), Messages.Place.ANSWER, null);
-      writeUsage(writer, response.usage() != null ? response.usage() : fallbackUsage, response.extensions());
+      writeUsage(writer, response.usage() != null ? response.usage() : fallbackUsage, response.extensions(), true);
       writeRest(writer, response.extensions(), WRITTEN);
       writer.endObject();
     });
@@ -112,7 +111,7 @@ public final class ChatAnswerFormat {
         writer.name("created").value(createdEpochSeconds);
         writer.name("model").value(model);
         writeChoices(writer, chunk.choices(), Messages.Place.DELTA, started);
-        writeUsage(writer, chunk.usage(), chunk.extensions());
+        writeUsage(writer, chunk.usage(), chunk.extensions(), true);
         writeRest(writer, chunk.extensions(), WRITTEN);
         writer.endObject();
       }), StandardCharsets.UTF_8);
@@ -140,10 +139,13 @@ public final class ChatAnswerFormat {
   }
 
   /**
-   * The usage member: the counts of {@code usage}, then the details the upstream's own usage member
-   * had; the upstream's member as it came (often {@code null} in chunks) when there are no counts.
+   * The usage member: the counts of {@code usage} ({@code completion_tokens} only with {@code
+   * completion}: embeddings read, they do not write), then the details the upstream's own usage
+   * member had; the upstream's member as it came (often {@code null} in chunks) when there are no
+   * counts.
    */
-  private static void writeUsage(JsonWriter writer, Usage usage, Map<String, Object> extensions) throws IOException {
+  static void writeUsage(JsonWriter writer, Usage usage, Map<String, Object> extensions, boolean completion)
+      throws IOException {
     Object given = extensions.get("usage");
     if (usage == null) {
       if (extensions.containsKey("usage")) {
@@ -154,12 +156,17 @@ public final class ChatAnswerFormat {
     }
     writer.name("usage").beginObject();
     writer.name("prompt_tokens").value(usage.promptTokens());
-    writer.name("completion_tokens").value(usage.completionTokens());
+    if (completion) {
+      writer.name("completion_tokens").value(usage.completionTokens());
+    }
     writer.name("total_tokens").value(usage.totalTokens());
     if (given instanceof Map<?, ?> details) {
       for (Map.Entry<?, ?> e : details.entrySet()) {
-        if (!USAGE_COUNTS.contains(String.valueOf(e.getKey()))) {
-          writer.name(String.valueOf(e.getKey()));
+        String name = String.valueOf(e.getKey());
+        boolean written = name.equals("prompt_tokens") || name.equals("total_tokens")
+            || completion && name.equals("completion_tokens");
+        if (!written) {
+          writer.name(name);
           WireJson.value(writer, e.getValue());
         }
       }
@@ -183,7 +190,7 @@ public final class ChatAnswerFormat {
     }
     List<Choice> choices = new ArrayList<>(list.size());
     for (int i = 0; i < list.size(); i++) {
-      Map<String, Object> json = object(list.get(i), "choices[" + i + "]");
+      Map<String, Object> json = WireJson.object(list.get(i), "choices[" + i + "]");
       Object index = json.get("index");
       Object message = json.get(messageMember);
       String path = "choices[" + i + "]." + messageMember;
@@ -202,7 +209,7 @@ public final class ChatAnswerFormat {
     if (json == null) {
       return null;
     }
-    Map<String, Object> usage = object(json, "usage");
+    Map<String, Object> usage = WireJson.object(json, "usage");
     return new Usage(count(usage.get("prompt_tokens"), "prompt_tokens"),
         count(usage.get("completion_tokens"), "completion_tokens"));
   }
@@ -239,15 +246,6 @@ public final class ChatAnswerFormat {
       }
     }
     return rest;
-  }
-
-  /** {@code json} as an object; {@code what} names it in the error. */
-  @SuppressWarnings("unchecked")
-  static Map<String, Object> object(Object json, String what) {
-    if (json instanceof Map<?, ?>) {
-      return (Map<String, Object>) json;
-    }
-    throw malformed(what + " is not a JSON object", null);
   }
 
   private static String string(Object value) {

@@ -30,7 +30,6 @@ public final class EmbeddingFormat {
   private static final Set<String> REQUEST_READ = Set.of("model", "input", "dimensions");
   private static final Set<String> ANSWER_WRITTEN = Set.of("object", "data", "model", "usage");
   private static final Set<String> ITEM_WRITTEN = Set.of("object", "index", "embedding");
-  private static final Set<String> USAGE_COUNTS = Set.of("prompt_tokens", "total_tokens");
 
   private EmbeddingFormat() {}
 
@@ -238,21 +237,8 @@ public final class EmbeddingFormat {
       }
       writer.endArray();
       writer.name("model").value(model);
-      Usage usage = response.usage() != null ? response.usage() : fallbackUsage;
-      if (usage != null) {
-        writer.name("usage").beginObject();
-        writer.name("prompt_tokens").value(usage.promptTokens());
-        writer.name("total_tokens").value(usage.totalTokens());
-        if (response.extensions().get("usage") instanceof Map<?, ?> given) {
-          for (Map.Entry<?, ?> e : given.entrySet()) {
-            if (!USAGE_COUNTS.contains(String.valueOf(e.getKey()))) {
-              writer.name(String.valueOf(e.getKey()));
-              WireJson.value(writer, e.getValue());
-            }
-          }
-        }
-        writer.endObject();
-      }
+      ChatAnswerFormat.writeUsage(writer, response.usage() != null ? response.usage() : fallbackUsage,
+          response.extensions(), false);
       ChatAnswerFormat.writeRest(writer, response.extensions(), ANSWER_WRITTEN);
       writer.endObject();
     });

@@ -36,13 +36,13 @@ public final class ModelListFormat {
    * @throws WireFormatException when it is not a list of models with ids
    */
   public static List<String> decodeIds(Object wire) {
-    Map<String, Object> json = ChatAnswerFormat.object(wire, "the model list");
+    Map<String, Object> json = WireJson.object(wire, "the model list");
     if (!(json.get("data") instanceof List<?> data)) {
       throw new WireFormatException("the model list has no data array", "invalid_value", "data");
     }
     List<String> ids = new ArrayList<>(data.size());
     for (Object model : data) {
-      Object id = ChatAnswerFormat.object(model, "a model").get("id");
+      Object id = WireJson.object(model, "a model").get("id");
       if (id == null) {
         throw new WireFormatException("a model without an id", "invalid_value", "data");
       }

@@ -7,6 +7,7 @@ import com.squareup.moshi.JsonWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import okio.Buffer;
 import okio.Source;
 
@@ -63,6 +64,19 @@ public final class WireJson {
       throw new WireFormatException(NOT_JSON + "it ends inside a value",
           "invalid_json", null);
     }
+  }
+
+  /**
+   * {@code json} as an object.
+   *
+   * @throws WireFormatException ({@code invalid_value}) saying that {@code what} is not one
+   */
+  @SuppressWarnings("unchecked")
+  public static Map<String, Object> object(Object json, String what) {
+    if (json instanceof Map<?, ?>) {
+      return (Map<String, Object>) json;
+    }
+    throw new WireFormatException(what + " is not a JSON object", "invalid_value", null);
   }
 
   /** The JSON of an untyped value. */

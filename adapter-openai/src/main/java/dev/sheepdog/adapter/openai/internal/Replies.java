@@ -25,12 +25,12 @@ public final class Replies {
 
   /** The JSON object in {@code utf8}, consumed; {@code what} names it in the failure. */
   public static Map<String, Object> object(Buffer utf8, String what, int status) {
-    return read(status, () -> asObject(WireJson.parse(utf8), what));
+    return read(status, () -> WireJson.object(WireJson.parse(utf8), what));
   }
 
   /** The JSON object in {@code json}; {@code what} names it in the failure. */
   public static Map<String, Object> object(String json, String what, int status) {
-    return read(status, () -> asObject(WireJson.parse(json), what));
+    return read(status, () -> WireJson.object(WireJson.parse(json), what));
   }
 
   public static ChatResponse answer(Map<String, Object> json, int status) {
@@ -61,14 +61,6 @@ public final class Replies {
   /** The ids of {@code GET /models}. */
   public static List<String> modelIds(int status, Buffer utf8) {
     return read(status, () -> ModelListFormat.decodeIds(WireJson.parse(utf8)));
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> asObject(Object json, String what) {
-    if (json instanceof Map<?, ?>) {
-      return (Map<String, Object>) json;
-    }
-    throw new WireFormatException(what + " is not a JSON object", "invalid_value", null);
   }
 
   private static <T> T read(int status, Supplier<T> reading) {
